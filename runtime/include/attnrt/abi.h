@@ -1,0 +1,73 @@
+//===- abi.h - The C ABI between compiled models and the runtime -*- C++ -*-===//
+//
+// What an object file produced by `attnc compile` exports, and what the runtime
+// (libattnrt) expects of it. The compiler emits two entry points from the same
+// `attn` IR: `attn_prefill` (any number of tokens) and `attn_decode` (one
+// token, all shapes static). Both are MLIR functions with
+// `llvm.emit_c_interface`, so they are called through `_mlir_ciface_*` with
+// memref descriptors. The weights, the tokenizer file and an `AttnModelInfo`
+// record are embedded in the same object with `.incbin`/`.quad`.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNRT_ABI_H
+#define ATTNRT_ABI_H
+
+#include <stdint.h>
+
+#define ATTN_ABI_VERSION 1
+
+/// A ranked memref descriptor as MLIR's C interface lays it out.
+template <typename T, int Rank> struct AttnMemRef {
+  T *allocated;
+  T *aligned;
+  int64_t offset;
+  int64_t sizes[Rank];
+  int64_t strides[Rank];
+};
+
+/// Model facts the runtime needs, all as int64 so the compiler can emit the
+/// record as a flat `.quad` list. Field order is part of the ABI.
+struct AttnModelInfo {
+  int64_t abi_version;     // ATTN_ABI_VERSION
+  int64_t vocab_size;
+  int64_t context_length;  // positions the KV cache holds
+  int64_t dim;
+  int64_t layers;
+  int64_t heads;
+  int64_t kv_heads;
+  int64_t head_dim;
+  int64_t weights_floats;  // floats in attn_weights
+  int64_t tokenizer_bytes; // bytes in attn_tokenizer (llama2.c tokenizer.bin)
+  int64_t prefill_chunk;   // at most this many tokens per attn_prefill call
+  int64_t reserved[5];
+};
+
+extern "C" {
+/// Embedded data (defined by the compiled model object).
+extern const AttnModelInfo attn_model_info;
+extern const float attn_weights[];       // attn_model_info.weights_floats floats, 64-byte aligned
+extern const unsigned char attn_tokenizer[]; // attn_model_info.tokenizer_bytes bytes
+
+/// Runs the model on `tokens` (T of them) at positions [pos, pos + T):
+/// writes their keys and values into the caches and the logits of every
+/// position into `logits`.
+///   tokens  (T)                                   int32 token ids < vocab_size
+///   weights (weights_floats)                      attn_weights
+///   k_cache (layers, kv_heads, context_length, head_dim)
+///   v_cache (layers, kv_heads, context_length, head_dim)
+///   logits  (T, vocab_size)                       out
+/// Requires pos + T <= context_length and 1 <= T <= prefill_chunk.
+void _mlir_ciface_attn_prefill(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
+                               AttnMemRef<const float, 1> *weights,
+                               AttnMemRef<float, 4> *k_cache,
+                               AttnMemRef<float, 4> *v_cache,
+                               AttnMemRef<float, 2> *logits);
+/// The same for exactly one token (T == 1); allocates nothing on the heap.
+void _mlir_ciface_attn_decode(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
+                              AttnMemRef<const float, 1> *weights,
+                              AttnMemRef<float, 4> *k_cache,
+                              AttnMemRef<float, 4> *v_cache,
+                              AttnMemRef<float, 2> *logits);
+}
+
+#endif // ATTNRT_ABI_H

@@ -1,0 +1,94 @@
+//===- generate.h - The generation loop over a compiled model ---*- C++ -*-===//
+//
+// Prefill then decode, as llama2.c's generate() but with the prompt run in
+// batches: the prompt goes through the model's `attn_prefill` entry point in
+// chunks of at most `prefill_chunk` tokens, the first new token is sampled
+// from the logits of the last prompt position, and every further token is
+// run through `attn_decode` one at a time. The model is reached only through
+// the function pointers of a Model, so tests can substitute a fake one;
+// main.cpp fills a Model with the symbols of the linked model object.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNRT_GENERATE_H
+#define ATTNRT_GENERATE_H
+
+#include "runtime/include/attnrt/abi.h"
+#include "runtime/include/attnrt/sampler.h"
+#include "runtime/include/attnrt/status.h"
+#include "runtime/include/attnrt/tokenizer.h"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace attnrt {
+
+/// The signature of `_mlir_ciface_attn_prefill` and `_mlir_ciface_attn_decode`.
+using AttnEntryPoint = void (*)(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
+                                AttnMemRef<const float, 1> *weights,
+                                AttnMemRef<float, 4> *k_cache, AttnMemRef<float, 4> *v_cache,
+                                AttnMemRef<float, 2> *logits);
+
+/// A compiled model as the runtime sees it.
+struct Model {
+  const AttnModelInfo *info = nullptr;
+  const float *weights = nullptr;          // (weights_floats)
+  const unsigned char *tokenizer = nullptr; // (tokenizer_bytes) tokenizer.bin; none when 0 bytes
+  AttnEntryPoint prefill = nullptr;        // 1 <= T <= prefill_chunk tokens
+  AttnEntryPoint decode = nullptr;         // exactly 1 token
+};
+
+/// Checks that `model` is complete and that its info record is one this
+/// runtime understands (abi_version == ATTN_ABI_VERSION, positive sizes).
+Status check_model(const Model &model);
+
+/// Everything the loop writes, allocated once per run (run_state_create).
+struct RunState {
+  int64_t layers = 0, kv_heads = 0, context_length = 0, head_dim = 0;
+  int64_t vocab_size = 0, prefill_chunk = 0;
+  float *key_cache = nullptr;   // (layers, kv_heads, context_length, head_dim) zeroed, 64-byte aligned
+  float *value_cache = nullptr; // (layers, kv_heads, context_length, head_dim) zeroed, 64-byte aligned
+  float *logits = nullptr;      // (prefill_chunk, vocab_size) 64-byte aligned
+  int32_t *tokens = nullptr;    // (context_length + 1) the prompt, then the generated ids
+};
+
+/// Allocates the buffers for the shapes in `info` (checked by check_model).
+Status run_state_create(RunState *s, const AttnModelInfo &info);
+
+/// Frees the buffers; `s` is empty afterwards.
+void run_state_destroy(RunState *s);
+
+/// What to generate and where the output goes.
+struct GenerateRequest {
+  const int32_t *prompt = nullptr; // (prompt_len) ids < vocab_size, BOS already in place
+  int64_t prompt_len = 0;          // 1 ..= context_length
+  int64_t n_predict = 0;           // tokens to generate; -1: until the context is full
+  FILE *text_out = nullptr;        // each new token's text (its id when there is no tokenizer)
+  FILE *logits_out = nullptr;      // optional: float32 logits of each computed position
+};
+
+/// Why generation ended.
+enum class StopReason { Limit, EndOfText, ContextFull };
+
+/// Counts and times of one generate() call.
+struct GenerateResult {
+  int64_t prompt_tokens = 0;    // positions run by prefill
+  int64_t generated_tokens = 0; // tokens sampled and printed (BOS/EOS excluded)
+  int64_t decode_calls = 0;     // positions run by decode
+  double prefill_seconds = 0;   // in the prefill entry point
+  double decode_seconds = 0;    // in the decode entry point
+  StopReason stop = StopReason::Limit;
+};
+
+/// Runs the prompt, then samples up to `n_predict` tokens, writing each one's
+/// text to `text_out` as soon as it is sampled (llama2.c's decode(prev, next)
+/// and safe_printf rules; the prompt is not echoed) and a final "\n". Stops
+/// early at a sampled BOS or EOS (not printed) or when the next token would
+/// not fit in the context. The generated ids follow the prompt in
+/// `state->tokens`. `tokenizer` may be null: ids are printed instead of text.
+/// Allocates nothing on the heap per token.
+Status generate(const Model &model, const Tokenizer *tokenizer, Sampler *sampler,
+                RunState *state, const GenerateRequest &request, GenerateResult *result);
+
+} // namespace attnrt
+
+#endif // ATTNRT_GENERATE_H

@@ -1,0 +1,49 @@
+//===- options.h - Command line of a compiled model -------------*- C++ -*-===//
+//
+// The flags a generated executable accepts, spelled as in llama.cpp's
+// `llama-cli` so that the same command lines work on both:
+//   -p/--prompt TEXT, --prompt-ids 1,403,407, -n/--n-predict N, --temp F,
+//   --top-k N, --top-p F, --seed N, -t/--threads N, --logits-out FILE, -h/--help
+// Long options also take `--flag=value`. Parsing checks syntax and ranges
+// that do not depend on the model; ids against the vocabulary and the prompt
+// against the context are checked once the model is known (cli.h).
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNRT_OPTIONS_H
+#define ATTNRT_OPTIONS_H
+
+#include "runtime/include/attnrt/status.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace attnrt {
+
+/// Parsed command line, defaulted as llama.cpp does where both have the flag.
+struct Options {
+  std::string prompt;              // -p: text, encoded with BOS; empty: BOS alone
+  bool has_prompt = false;         // -p was given
+  std::vector<int32_t> prompt_ids; // --prompt-ids: token ids as given, no BOS added
+  bool has_prompt_ids = false;     // --prompt-ids was given
+  int64_t n_predict = 256;         // -n: tokens to generate; -1: until the context is full
+  float temperature = 0.8f;        // --temp: 0 is greedy
+  int32_t top_k = 40;              // --top-k: 0 is off
+  float top_p = 0.95f;             // --top-p: 1 is off
+  uint64_t seed = 0;               // --seed: 0 means "from the clock" (-1 on the command line)
+  int32_t threads = 1;             // -t: validated and kept; the kernels are single-threaded
+  std::string logits_out;          // --logits-out: empty is none
+  bool help = false;               // -h: print usage and exit 0
+};
+
+/// Parses argv[1..argc) into `opts` (defaults first). On a bad flag or value
+/// returns an error whose message names the flag and the value.
+Status parse_options(int argc, const char *const *argv, Options *opts);
+
+/// Writes the usage text for `program` (argv[0]) to `out`.
+void print_usage(FILE *out, const char *program);
+
+} // namespace attnrt
+
+#endif // ATTNRT_OPTIONS_H

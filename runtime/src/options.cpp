@@ -1,0 +1,191 @@
+//===- options.cpp - Command line of a compiled model ----------------------===//
+//
+// A small hand-written parser: the runtime links nothing beyond the C++
+// standard library, so no CLI11 here. Every flag takes exactly one value
+// except -h; numbers must be consumed whole (no "12abc") and in range.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/include/attnrt/options.h"
+
+#include "runtime/src/format.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+namespace attnrt {
+
+namespace {
+
+// ----------------------------------------------------------------------------
+// value parsers
+
+/// A whole decimal integer in [lo, hi].
+Status parse_int(std::string_view flag, const std::string &text, int64_t lo, int64_t hi,
+                 int64_t *out) {
+  const char *begin = text.c_str();
+  char *end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(begin, &end, 10);
+  if (text.empty() || *end != '\0' || std::isspace(static_cast<unsigned char>(text[0])))
+    return Status::error(strformat("%.*s expects an integer, got '%s'", int(flag.size()),
+                                   flag.data(), begin));
+  if (errno == ERANGE || v < lo || v > hi)
+    return Status::error(strformat("%.*s must be in [%lld, %lld], got %s", int(flag.size()),
+                                   flag.data(), static_cast<long long>(lo),
+                                   static_cast<long long>(hi), begin));
+  *out = v;
+  return Status::success();
+}
+
+/// A whole finite decimal number in [lo, hi].
+Status parse_float(std::string_view flag, const std::string &text, float lo, float hi,
+                   float *out) {
+  const char *begin = text.c_str();
+  char *end = nullptr;
+  float v = std::strtof(begin, &end);
+  if (text.empty() || *end != '\0' || std::isspace(static_cast<unsigned char>(text[0])) ||
+      !std::isfinite(v))
+    return Status::error(strformat("%.*s expects a number, got '%s'", int(flag.size()),
+                                   flag.data(), begin));
+  if (v < lo || v > hi)
+    return Status::error(strformat("%.*s must be in [%g, %g], got %s", int(flag.size()),
+                                   flag.data(), double(lo), double(hi), begin));
+  *out = v;
+  return Status::success();
+}
+
+/// Comma-separated non-negative token ids, e.g. "1,403,407".
+Status parse_ids(const std::string &text, std::vector<int32_t> *ids) {
+  ids->clear();
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos
+                                                                     : comma - start);
+    int64_t id = 0;
+    if (!parse_int("--prompt-ids", item, 0, INT32_MAX, &id).ok())
+      return Status::error(strformat("--prompt-ids: item %zu is '%s', expected a token id "
+                                     "(an integer >= 0)",
+                                     ids->size(), item.c_str()));
+    ids->push_back(int32_t(id));
+    if (comma == std::string::npos)
+      return Status::success();
+    start = comma + 1;
+  }
+}
+
+} // namespace
+
+// ----------------------------------------------------------------------------
+// parsing
+
+Status parse_options(int argc, const char *const *argv, Options *opts) {
+  *opts = Options();
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      opts->help = true;
+      continue;
+    }
+    if (arg.size() < 2 || arg[0] != '-')
+      return Status::error(strformat("unexpected argument '%s' (see --help)", argv[i]));
+
+    // The value: after '=' in a long option, else the next argument.
+    std::string_view flag = arg;
+    std::string value;
+    size_t eq = arg.find('=');
+    if (arg.substr(0, 2) == "--" && eq != std::string_view::npos) {
+      flag = arg.substr(0, eq);
+      value = std::string(arg.substr(eq + 1));
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      bool known = flag == "-p" || flag == "--prompt" || flag == "-n" ||
+                   flag == "--n-predict" || flag == "--temp" || flag == "--top-k" ||
+                   flag == "--top-p" || flag == "--seed" || flag == "-t" ||
+                   flag == "--threads" || flag == "--prompt-ids" || flag == "--logits-out";
+      if (known)
+        return Status::error(strformat("%s needs a value", argv[i]));
+      return Status::error(strformat("unknown option '%s' (see --help)", argv[i]));
+    }
+
+    int64_t n = 0;
+    Status st;
+    if (flag == "-p" || flag == "--prompt") {
+      opts->prompt = value;
+      opts->has_prompt = true;
+    } else if (flag == "--prompt-ids") {
+      st = parse_ids(value, &opts->prompt_ids);
+      opts->has_prompt_ids = true;
+    } else if (flag == "-n" || flag == "--n-predict") {
+      st = parse_int(flag, value, -1, INT64_MAX, &opts->n_predict);
+    } else if (flag == "--temp") {
+      st = parse_float(flag, value, 0.0f, INFINITY, &opts->temperature);
+    } else if (flag == "--top-k") {
+      st = parse_int(flag, value, 0, INT32_MAX, &n);
+      opts->top_k = int32_t(n);
+    } else if (flag == "--top-p") {
+      st = parse_float(flag, value, 0.0f, 1.0f, &opts->top_p);
+    } else if (flag == "--seed") {
+      // -1 (llama.cpp's default) asks for a clock-based seed; 0 would freeze
+      // the xorshift generator.
+      st = parse_int(flag, value, -1, INT64_MAX, &n);
+      if (st.ok() && n == 0)
+        st = Status::error("--seed must be >= 1, or -1 for a seed from the clock");
+      opts->seed = n == -1 ? 0 : uint64_t(n);
+    } else if (flag == "-t" || flag == "--threads") {
+      st = parse_int(flag, value, 1, 1024, &n);
+      opts->threads = int32_t(n);
+    } else if (flag == "--logits-out") {
+      if (value.empty())
+        st = Status::error("--logits-out needs a file name");
+      opts->logits_out = value;
+    } else {
+      return Status::error(
+          strformat("unknown option '%.*s' (see --help)", int(flag.size()), flag.data()));
+    }
+    if (!st.ok())
+      return st;
+  }
+  if (opts->has_prompt && opts->has_prompt_ids)
+    return Status::error("give either -p/--prompt or --prompt-ids, not both");
+  return Status::success();
+}
+
+// ----------------------------------------------------------------------------
+// usage
+
+void print_usage(FILE *out, const char *program) {
+  std::fprintf(out,
+               "usage: %s [options]\n"
+               "Generates text with the model compiled into this program.\n"
+               "\n"
+               "  -p, --prompt TEXT      prompt text, encoded with BOS first (default: start\n"
+               "                         from BOS alone); the prompt is not echoed\n"
+               "      --prompt-ids IDS   comma-separated token ids instead of text, used as\n"
+               "                         given (no BOS added), e.g. 1,403,407\n"
+               "  -n, --n-predict N      tokens to generate after the prompt; -1 = until the\n"
+               "                         context is full (default: 256)\n"
+               "      --temp F           temperature; 0 = greedy argmax (default: 0.8)\n"
+               "      --top-k N          keep the N most likely tokens; 0 = off (default: 40)\n"
+               "      --top-p F          nucleus sampling threshold in [0, 1]; 1 = off\n"
+               "                         (default: 0.95)\n"
+               "      --seed N           random seed >= 1; -1 = from the clock, printed to\n"
+               "                         stderr (default: -1)\n"
+               "  -t, --threads N        threads, >= 1 (default: 1; the compiled kernels\n"
+               "                         currently run on one thread whatever N is)\n"
+               "      --logits-out FILE  write the float32 logits of every computed position,\n"
+               "                         in order, as raw little-endian rows of vocab_size\n"
+               "  -h, --help             print this help and exit\n"
+               "\n"
+               "Generation stops after N tokens, at an end-of-text token (BOS or EOS), or\n"
+               "when the context is full. Generated text goes to stdout; timings, the seed\n"
+               "and errors go to stderr.\n",
+               program);
+}
+
+} // namespace attnrt

@@ -1,0 +1,128 @@
+//===- OptionsTest.cpp - Command line parsing of compiled models -----------===//
+//
+// Defaults, every flag in both spellings, and the one-line error for each
+// kind of bad input (unknown flag, missing value, malformed or out-of-range
+// number, conflicting prompts).
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/include/attnrt/options.h"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <vector>
+
+using namespace attnrt;
+
+namespace {
+
+Status parse(std::initializer_list<const char *> args, Options *opts) {
+  std::vector<const char *> argv = {"model"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return parse_options(int(argv.size()), argv.data(), opts);
+}
+
+std::string error_of(std::initializer_list<const char *> args) {
+  Options opts;
+  Status st = parse(args, &opts);
+  EXPECT_FALSE(st.ok());
+  return st.message();
+}
+
+} // namespace
+
+TEST(Options, Defaults) {
+  Options o;
+  ASSERT_TRUE(parse({}, &o).ok());
+  EXPECT_FALSE(o.has_prompt);
+  EXPECT_FALSE(o.has_prompt_ids);
+  EXPECT_EQ(o.n_predict, 256);
+  EXPECT_EQ(o.temperature, 0.8f);
+  EXPECT_EQ(o.top_k, 40);
+  EXPECT_EQ(o.top_p, 0.95f);
+  EXPECT_EQ(o.seed, 0u); // from the clock
+  EXPECT_EQ(o.threads, 1);
+  EXPECT_TRUE(o.logits_out.empty());
+  EXPECT_FALSE(o.help);
+}
+
+TEST(Options, EveryFlag) {
+  Options o;
+  Status st = parse({"-p", "Once upon", "-n", "12", "--temp", "0", "--top-k", "5", "--top-p",
+                     "0.5", "--seed", "42", "-t", "2", "--logits-out", "/tmp/x.f32"},
+                    &o);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(o.prompt, "Once upon");
+  EXPECT_TRUE(o.has_prompt);
+  EXPECT_EQ(o.n_predict, 12);
+  EXPECT_EQ(o.temperature, 0.0f);
+  EXPECT_EQ(o.top_k, 5);
+  EXPECT_EQ(o.top_p, 0.5f);
+  EXPECT_EQ(o.seed, 42u);
+  EXPECT_EQ(o.threads, 2);
+  EXPECT_EQ(o.logits_out, "/tmp/x.f32");
+}
+
+TEST(Options, LongSpellingsAndEquals) {
+  Options o;
+  Status st = parse({"--prompt=-dash first", "--n-predict=-1", "--threads", "3", "--seed=-1",
+                     "--temp=1.5"},
+                    &o);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(o.prompt, "-dash first");
+  EXPECT_EQ(o.n_predict, -1);
+  EXPECT_EQ(o.threads, 3);
+  EXPECT_EQ(o.seed, 0u);
+  EXPECT_EQ(o.temperature, 1.5f);
+  ASSERT_TRUE(parse({"-p", ""}, &o).ok());
+  EXPECT_TRUE(o.has_prompt);
+  EXPECT_EQ(o.prompt, "");
+}
+
+TEST(Options, PromptIds) {
+  Options o;
+  ASSERT_TRUE(parse({"--prompt-ids", "1,403,407"}, &o).ok());
+  EXPECT_TRUE(o.has_prompt_ids);
+  EXPECT_EQ(o.prompt_ids, (std::vector<int32_t>{1, 403, 407}));
+  ASSERT_TRUE(parse({"--prompt-ids=7"}, &o).ok());
+  EXPECT_EQ(o.prompt_ids, (std::vector<int32_t>{7}));
+  EXPECT_EQ(error_of({"--prompt-ids", "1,,2"}),
+            "--prompt-ids: item 1 is '', expected a token id (an integer >= 0)");
+  EXPECT_EQ(error_of({"--prompt-ids", "1,x"}),
+            "--prompt-ids: item 1 is 'x', expected a token id (an integer >= 0)");
+  EXPECT_EQ(error_of({"--prompt-ids", "-3"}),
+            "--prompt-ids: item 0 is '-3', expected a token id (an integer >= 0)");
+  EXPECT_EQ(error_of({"--prompt-ids", ""}),
+            "--prompt-ids: item 0 is '', expected a token id (an integer >= 0)");
+  EXPECT_EQ(error_of({"--prompt-ids", "1", "-p", "x"}),
+            "give either -p/--prompt or --prompt-ids, not both");
+}
+
+TEST(Options, Help) {
+  Options o;
+  ASSERT_TRUE(parse({"-n", "3", "--help"}, &o).ok());
+  EXPECT_TRUE(o.help);
+  ASSERT_TRUE(parse({"-h"}, &o).ok());
+  EXPECT_TRUE(o.help);
+}
+
+TEST(Options, Errors) {
+  EXPECT_EQ(error_of({"--bogus"}), "unknown option '--bogus' (see --help)");
+  EXPECT_EQ(error_of({"--bogus", "1"}), "unknown option '--bogus' (see --help)");
+  EXPECT_EQ(error_of({"stray"}), "unexpected argument 'stray' (see --help)");
+  EXPECT_EQ(error_of({"-n"}), "-n needs a value");
+  EXPECT_EQ(error_of({"--temp"}), "--temp needs a value");
+  EXPECT_EQ(error_of({"-n", "12abc"}), "-n expects an integer, got '12abc'");
+  EXPECT_EQ(error_of({"-n", "-2"}), "-n must be in [-1, 9223372036854775807], got -2");
+  EXPECT_EQ(error_of({"-n", "99999999999999999999"}),
+            "-n must be in [-1, 9223372036854775807], got 99999999999999999999");
+  EXPECT_EQ(error_of({"--temp", "hot"}), "--temp expects a number, got 'hot'");
+  EXPECT_EQ(error_of({"--temp", "-1"}), "--temp must be in [0, inf], got -1");
+  EXPECT_EQ(error_of({"--temp", "nan"}), "--temp expects a number, got 'nan'");
+  EXPECT_EQ(error_of({"--top-p", "1.5"}), "--top-p must be in [0, 1], got 1.5");
+  EXPECT_EQ(error_of({"--top-k", "-1"}), "--top-k must be in [0, 2147483647], got -1");
+  EXPECT_EQ(error_of({"-t", "0"}), "-t must be in [1, 1024], got 0");
+  EXPECT_EQ(error_of({"--threads", " 2"}), "--threads expects an integer, got ' 2'");
+  EXPECT_EQ(error_of({"--seed", "0"}), "--seed must be >= 1, or -1 for a seed from the clock");
+  EXPECT_EQ(error_of({"--logits-out="}), "--logits-out needs a file name");
+}

@@ -1,0 +1,300 @@
+//===- TokenizerTest.cpp - llama2.c tokenizer: load, encode, decode --------===//
+//
+// Checks the runtime's tokenizer against independent references: llama2.c's
+// published test ids, Debian's SentencePiece on the same Llama 2 vocabulary
+// (Inputs/sentencepiece_ids.txt, made by the script next to it), and the text
+// llama2.c printed for a greedy stories260K run (decoding its token ids must
+// give the same bytes). Loading is checked on truncated and oversized images.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/include/attnrt/tokenizer.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+using namespace attnrt;
+
+namespace {
+
+const std::string kModels = ATTNC_SHARED_MODELS;
+
+bool exists(const std::string &path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+std::vector<unsigned char> read_bytes(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+#define SKIP_WITHOUT_MODELS()                                                          \
+  if (!exists(kModels + "/tokenizer.bin"))                                             \
+  GTEST_SKIP() << kModels << " not found (…/shared/models): reference data missing"
+
+/// The text llama2.c would print for `ids` (generation starting at ids[0]).
+std::string decode_all(const Tokenizer &t, const std::vector<int32_t> &ids) {
+  std::string text;
+  for (size_t i = 1; i < ids.size(); ++i) {
+    std::string_view piece = decode(t, ids[i - 1], ids[i]);
+    if (piece_is_printable(piece))
+      text.append(piece);
+  }
+  return text;
+}
+
+std::vector<int32_t> encode_ok(const Tokenizer &t, std::string_view text, bool bos = true,
+                               bool eos = false) {
+  std::vector<int32_t> ids;
+  Status st = encode(t, text, bos, eos, &ids);
+  EXPECT_TRUE(st.ok()) << st.message();
+  return ids;
+}
+
+class Llama2Tokenizer : public ::testing::Test {
+protected:
+  void SetUp() override {
+    SKIP_WITHOUT_MODELS();
+    Status st = tokenizer_create_from_file(&tok, (kModels + "/tokenizer.bin").c_str(), 32000);
+    ASSERT_TRUE(st.ok()) << st.message();
+  }
+  void TearDown() override { tokenizer_destroy(&tok); }
+  Tokenizer tok;
+};
+
+} // namespace
+
+// ----------------------------------------------------------------------------
+// encoding
+
+// llama2.c's test_all.py: BOS on, no EOS.
+TEST_F(Llama2Tokenizer, MeaningOfLife) {
+  EXPECT_EQ(encode_ok(tok, "I believe the meaning of life is"),
+            (std::vector<int32_t>{1, 306, 4658, 278, 6593, 310, 2834, 338}));
+}
+
+TEST_F(Llama2Tokenizer, EmptyTextIsBosAlone) {
+  EXPECT_EQ(encode_ok(tok, ""), (std::vector<int32_t>{1}));
+  EXPECT_EQ(encode_ok(tok, "", true, true), (std::vector<int32_t>{1, 2}));
+  EXPECT_EQ(encode_ok(tok, "", false, false), (std::vector<int32_t>{}));
+}
+
+TEST_F(Llama2Tokenizer, BosAndEosAreOptional) {
+  EXPECT_EQ(encode_ok(tok, "Hello world", false, false), (std::vector<int32_t>{15043, 3186}));
+  EXPECT_EQ(encode_ok(tok, "Hello world", true, true),
+            (std::vector<int32_t>{1, 15043, 3186, 2}));
+}
+
+// Inputs/sentencepiece_ids.txt: ids from Debian's SentencePiece.
+TEST_F(Llama2Tokenizer, MatchesSentencePiece) {
+  std::ifstream in(std::string(ATTNC_UNIT_INPUTS) + "/sentencepiece_ids.txt");
+  ASSERT_TRUE(in) << "missing Inputs/sentencepiece_ids.txt";
+  std::string line;
+  int cases = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#')
+      continue;
+    size_t tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    std::vector<int32_t> expected;
+    std::istringstream ids(line.substr(0, tab));
+    for (int32_t id; ids >> id;)
+      expected.push_back(id);
+    std::string text;
+    for (size_t i = tab + 1; i < line.size(); ++i) {
+      char c = line[i];
+      if (c == '\\' && i + 1 < line.size()) {
+        char e = line[++i];
+        c = e == 'n' ? '\n' : e == 't' ? '\t' : e == 'r' ? '\r' : e;
+      }
+      text += c;
+    }
+    EXPECT_EQ(encode_ok(tok, text), expected) << "text: \"" << line.substr(tab + 1) << "\"";
+    ++cases;
+  }
+  EXPECT_GE(cases, 30);
+}
+
+// Code points missing from the vocabulary fall back to byte tokens (byte + 3);
+// the ids are llama.cpp's expected ones for the same vocabulary.
+TEST_F(Llama2Tokenizer, ByteFallback) {
+  EXPECT_EQ(encode_ok(tok, " this is \xF0\x9F\xA6\x99.cpp", false),
+            (std::vector<int32_t>{29871, 445, 338, 29871, 243, 162, 169, 156, 29889, 8223}));
+}
+
+// The one measured difference from SentencePiece: it maps a stray byte to
+// U+FFFD (id 30140), llama2.c to the byte's fallback token (0xFF -> 258).
+TEST_F(Llama2Tokenizer, InvalidUtf8UsesByteFallback) {
+  EXPECT_EQ(encode_ok(tok, "a\xFF" "b"), (std::vector<int32_t>{1, 263, 258, 29890}));
+  EXPECT_EQ(encode_ok(tok, "caf\xC3"), (std::vector<int32_t>{1, 274, 2142, 198}));
+}
+
+// A C string ends at NUL, and so does the text run.c encodes.
+TEST_F(Llama2Tokenizer, TextEndsAtNul) {
+  EXPECT_EQ(encode_ok(tok, std::string_view("Hello\0world", 11)), encode_ok(tok, "Hello"));
+}
+
+// ----------------------------------------------------------------------------
+// decoding
+
+TEST_F(Llama2Tokenizer, DecodeRoundTrips) {
+  for (const char *text : {"I believe the meaning of life is", " Hello, World!", "  Hello",
+                           "line one\nline two", "tab\tseparated", "caf\xC3\xA9 na\xC3\xAFve",
+                           "Lily's mom said, \"Lily, let's go to the park.\""})
+    EXPECT_EQ(decode_all(tok, encode_ok(tok, text)), text);
+}
+
+TEST_F(Llama2Tokenizer, DecodeRules) {
+  // After BOS the leading space goes; elsewhere it stays.
+  EXPECT_EQ(decode(tok, kTokenBos, 15043), "Hello");
+  EXPECT_EQ(decode(tok, 3186, 15043), " Hello");
+  // <0x0A> is a raw newline, printed; <0x00> and lone UTF-8 bytes are not.
+  EXPECT_EQ(tokenizer_piece(tok, 13), "<0x0A>");
+  EXPECT_EQ(decode(tok, 3186, 13), "\n");
+  EXPECT_TRUE(piece_is_printable(decode(tok, 3186, 13)));
+  EXPECT_FALSE(piece_is_printable(decode(tok, 3186, 3)));
+  EXPECT_FALSE(piece_is_printable(decode(tok, 3186, 0xF0 + kByteTokenBase)));
+  EXPECT_EQ(decode(tok, 3186, 32000), "");
+  // So an emoji spelt with byte tokens prints nothing, as in llama2.c.
+  EXPECT_EQ(decode_all(tok, encode_ok(tok, "a\xF0\x9F\xA6\x99")), "a");
+}
+
+TEST(TokenizerPieces, PrintableRule) {
+  EXPECT_FALSE(piece_is_printable(""));
+  EXPECT_TRUE(piece_is_printable("a"));
+  EXPECT_TRUE(piece_is_printable(" "));
+  EXPECT_TRUE(piece_is_printable("\t"));
+  EXPECT_FALSE(piece_is_printable("\x07"));
+  EXPECT_FALSE(piece_is_printable("\x7F"));
+  EXPECT_FALSE(piece_is_printable("\xC3"));
+  EXPECT_TRUE(piece_is_printable("\xC3\xA9"));
+}
+
+// Decoding llama2.c's greedy stories260K ids gives exactly what it printed.
+TEST(Tok512, DecodesLlama2cGreedyRun) {
+  if (!exists(kModels + "/expected/stories260K_greedy_ids_n200.txt"))
+    GTEST_SKIP() << kModels << " not found (…/shared/models)";
+  Tokenizer tok;
+  Status st = tokenizer_create_from_file(&tok, (kModels + "/tok512.bin").c_str(), 512);
+  ASSERT_TRUE(st.ok()) << st.message();
+  std::ifstream ids_in(kModels + "/expected/stories260K_greedy_ids_n200.txt");
+  std::vector<int32_t> ids;
+  for (int32_t id; ids_in >> id;)
+    ids.push_back(id);
+  ASSERT_EQ(ids.size(), 201u);
+  std::vector<unsigned char> text = read_bytes(kModels + "/expected/stories260K_run_t0_n200.stdout");
+  EXPECT_EQ(decode_all(tok, ids) + "\n", std::string(text.begin(), text.end()));
+  EXPECT_EQ(encode_ok(tok, "Once upon a time"), (std::vector<int32_t>{1, 403, 407, 261, 378}));
+  tokenizer_destroy(&tok);
+}
+
+// ----------------------------------------------------------------------------
+// loading
+
+namespace {
+
+/// Offsets in a tokenizer.bin image: where token i's record starts.
+std::vector<size_t> record_offsets(const std::vector<unsigned char> &data, int count) {
+  std::vector<size_t> at;
+  size_t offset = 4;
+  for (int i = 0; i < count; ++i) {
+    at.push_back(offset);
+    int32_t len;
+    std::memcpy(&len, &data[offset + 4], 4);
+    offset += 8 + size_t(len);
+  }
+  at.push_back(offset);
+  return at;
+}
+
+std::string load_error(const std::vector<unsigned char> &data, size_t size, int32_t vocab) {
+  Tokenizer t;
+  Status st = tokenizer_create(&t, data.data(), size, vocab);
+  EXPECT_FALSE(st.ok()) << "a " << size << "-byte image loaded";
+  EXPECT_EQ(t.vocab_size, 0);
+  return st.message();
+}
+
+} // namespace
+
+TEST(TokenizerLoad, TruncatedImagesNameOffsetAndToken) {
+  SKIP_WITHOUT_MODELS();
+  std::vector<unsigned char> data = read_bytes(kModels + "/tokenizer.bin");
+  std::vector<size_t> at = record_offsets(data, 4);
+  EXPECT_EQ(load_error(data, 2, 32000),
+            "tokenizer is 2 bytes: truncated at byte offset 0, before its 4-byte "
+            "max_token_length header");
+  EXPECT_EQ(load_error(data, at[1] + 2, 32000),
+            "tokenizer truncated at byte offset " + std::to_string(at[1]) +
+                ": token 1 needs its 4-byte score there, but the data ends at byte " +
+                std::to_string(at[1] + 2) + " (the model's vocab_size is 32000)");
+  EXPECT_EQ(load_error(data, at[2] + 5, 32000),
+            "tokenizer truncated at byte offset " + std::to_string(at[2] + 4) +
+                ": token 2 needs its 4-byte length there, but the data ends at byte " +
+                std::to_string(at[2] + 5) + " (the model's vocab_size is 32000)");
+  // Token 3 is "<0x00>": 6 bytes of text after its 8-byte score and length.
+  EXPECT_EQ(load_error(data, at[3] + 10, 32000),
+            "tokenizer truncated at byte offset " + std::to_string(at[3] + 8) +
+                ": token 3 needs 6 bytes of text there, but the data ends at byte " +
+                std::to_string(at[3] + 10));
+  // Every cut in the first records, and a spread of cuts further on, fails
+  // cleanly with an offset in the message.
+  for (size_t size = 0; size < at[4]; ++size)
+    EXPECT_NE(load_error(data, size, 32000).find("byte offset"), std::string::npos) << size;
+  for (size_t size = at[4]; size < data.size(); size += 7919)
+    EXPECT_NE(load_error(data, size, 32000).find("byte offset"), std::string::npos) << size;
+}
+
+TEST(TokenizerLoad, VocabSizeMustMatch) {
+  SKIP_WITHOUT_MODELS();
+  std::vector<unsigned char> data = read_bytes(kModels + "/tokenizer.bin");
+  EXPECT_EQ(load_error(data, data.size(), 32001).find("tokenizer truncated at byte offset " +
+                                                      std::to_string(data.size()) +
+                                                      ": token 32000 needs its 4-byte score"),
+            0u);
+  std::string more = load_error(data, data.size(), 31999);
+  EXPECT_NE(more.find("more tokens than the model's vocab_size 31999"), std::string::npos)
+      << more;
+  EXPECT_NE(load_error(data, data.size(), 0).find("vocab_size is 0"), std::string::npos);
+}
+
+TEST(TokenizerLoad, CorruptLengths) {
+  // max_token_length 3, one token of length 5.
+  std::vector<unsigned char> data = {3, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 'a', 'b', 'c', 'd', 'e'};
+  EXPECT_EQ(load_error(data, data.size(), 1),
+            "tokenizer: token 0 at byte offset 8 has length 5, expected 0..3 (max_token_length)");
+  data[8] = 0xFF, data[9] = 0xFF, data[10] = 0xFF, data[11] = 0xFF; // -1
+  EXPECT_NE(load_error(data, data.size(), 1).find("has length -1"), std::string::npos);
+  data[0] = 0;
+  EXPECT_NE(load_error(data, data.size(), 1).find("max_token_length at byte offset 0 is 0"),
+            std::string::npos);
+}
+
+TEST(TokenizerLoad, MissingFileNamesPath) {
+  Tokenizer t;
+  Status st = tokenizer_create_from_file(&t, "/nonexistent/tok.bin", 512);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message(), "cannot open tokenizer /nonexistent/tok.bin: No such file or directory");
+}
+
+TEST(TokenizerLoad, MissingSpacePieceIsAnError) {
+  // Three tokens, none of them " ": text cannot get its dummy prefix.
+  std::vector<unsigned char> data = {1, 0, 0, 0};
+  for (char c : {'a', 'b', 'c'}) {
+    unsigned char rec[] = {0, 0, 0, 0, 1, 0, 0, 0, static_cast<unsigned char>(c)};
+    data.insert(data.end(), rec, rec + sizeof rec);
+  }
+  Tokenizer t;
+  ASSERT_TRUE(tokenizer_create(&t, data.data(), data.size(), 3).ok());
+  std::vector<int32_t> ids;
+  EXPECT_FALSE(encode(t, "a", true, false, &ids).ok());
+  EXPECT_EQ(tokenizer_lookup(t, "b"), 1);
+  EXPECT_EQ(tokenizer_lookup(t, "z"), -1);
+}
