@@ -1,0 +1,379 @@
+//===- LayersToLinalg.cpp - attn layer ops to linalg on tensors -----------===//
+//
+// The non-attention half of convert-attn-to-linalg: weights become slices of
+// the flat blob, embedding a gather, rms_norm / rope / swiglu follow llama2.c's
+// `run.c` operation for operation (so results can be compared with it), the
+// packed linear layer is one generic whose loop order (nb, t, j, k) the
+// tile-and-vectorize heuristics rely on, and the KV cache is read and written
+// in place through memref subviews of the cache arguments.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Conversion/AttnToLinalg/Utils.h"
+
+#include "dialects/attn/IR/AttnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+using namespace mlir::attn::detail;
+
+namespace {
+
+/// Identity indexing maps for `count` operands of rank `rank`.
+SmallVector<AffineMap> identityMaps(MLIRContext *ctx, unsigned rank, unsigned count) {
+  return SmallVector<AffineMap>(count, AffineMap::getMultiDimIdentityMap(rank, ctx));
+}
+
+/// weight: `tensor.extract_slice %blob[offset][numel][1]`, reshaped to the
+/// static result shape (a view: no copy of the weights).
+struct WeightLowering : OpConversionPattern<WeightOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(WeightOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t offset = static_cast<int64_t>(op.getOffset());
+    Value flat = rewriter.create<tensor::ExtractSliceOp>(
+        loc, adaptor.getBlob(), ArrayRef<OpFoldResult>{rewriter.getIndexAttr(offset)},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(type.getNumElements())},
+        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
+    Value shaped = flat;
+    if (type.getRank() == 0)
+      shaped = rewriter.create<tensor::CollapseShapeOp>(loc, type, flat,
+                                                        ArrayRef<ReassociationIndices>{});
+    else if (type.getRank() > 1)
+      shaped = rewriter.create<tensor::ExpandShapeOp>(
+          loc, type, flat,
+          ArrayRef<ReassociationIndices>{llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()))});
+    rewriter.replaceOp(op, shaped);
+    return success();
+  }
+};
+
+/// embedding: `out[t, d] = table[tokens[t], d]`, or `table[v / B, d, v % B]`
+/// for a packed table, as a generic over (t, d) that gathers with
+/// `tensor.extract`.
+struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value table = adaptor.getTable(), tokens = adaptor.getTokens();
+    auto tableType = cast<RankedTensorType>(table.getType());
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, tokens, 0),
+                                       tensor::getMixedSize(rewriter, loc, table, 1)};
+    Value init = createEmpty(rewriter, loc, sizes, rewriter.getF32Type());
+    Value block;
+    if (tableType.getRank() == 3)
+      block = getValueOrCreateConstantIndexOp(rewriter, loc,
+                                              tensor::getMixedSize(rewriter, loc, table, 2));
+
+    AffineExpr t, d;
+    bindDims(ctx, t, d);
+    SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {t}, ctx),
+                                   AffineMap::get(2, 0, {t, d}, ctx)};
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, init.getType(), ValueRange{tokens}, ValueRange{init}, maps, parallelIterators(2),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          // Token ids are non-negative: read them as unsigned.
+          Value token = b.create<arith::IndexCastUIOp>(loc, b.getIndexType(), args[0]);
+          Value col = b.create<linalg::IndexOp>(loc, 1);
+          SmallVector<Value> indices = {token, col};
+          if (block)
+            indices = {b.create<arith::DivUIOp>(loc, token, block), col,
+                       b.create<arith::RemUIOp>(loc, token, block)};
+          Value row = b.create<tensor::ExtractOp>(loc, table, indices);
+          b.create<linalg::YieldOp>(loc, row);
+        });
+    rewriter.replaceOp(op, castTo(rewriter, loc, generic.getResult(0), op.getType()));
+    return success();
+  }
+};
+
+/// rms_norm as llama2.c's rmsnorm: `ss = sum(x^2)` (a reduction generic over
+/// (t, d)), then `o = w * ((1 / sqrt(ss / D + eps)) * x)` elementwise. The
+/// per-row `1 / sqrt(...)` sits in the elementwise body rather than in a third
+/// generic: it is loop-invariant in d, so it is hoisted once the generic is
+/// tiled, and the two-generic form is what tile-and-vectorize expects.
+struct RmsNormLowering : OpConversionPattern<RmsNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(RmsNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput(), weight = adaptor.getWeight();
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
+    Type f32 = rewriter.getF32Type();
+    Value width = sizeToF32(rewriter, loc, sizes[1]);
+    Value eps = rewriter.create<arith::ConstantOp>(loc, op.getEpsilonAttr());
+    Value one = f32Constant(rewriter, loc, 1.0f);
+
+    AffineExpr t, d;
+    bindDims(ctx, t, d);
+    AffineMap rowMap = AffineMap::get(2, 0, {t}, ctx);
+    AffineMap colMap = AffineMap::get(2, 0, {d}, ctx);
+    AffineMap idMap = AffineMap::getMultiDimIdentityMap(2, ctx);
+
+    Value sumInit = fill(rewriter, loc, 0.0f, createEmpty(rewriter, loc, {sizes[0]}, f32));
+    Value sumSquares =
+        rewriter
+            .create<linalg::GenericOp>(
+                loc, sumInit.getType(), ValueRange{x}, ValueRange{sumInit},
+                ArrayRef<AffineMap>{idMap, rowMap},
+                ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                              utils::IteratorType::reduction},
+                [&](OpBuilder &b, Location loc, ValueRange args) {
+                  Value square = b.create<arith::MulFOp>(loc, args[0], args[0]);
+                  b.create<linalg::YieldOp>(
+                      loc, ValueRange{b.create<arith::AddFOp>(loc, args[1], square)});
+                })
+            .getResult(0);
+
+    Value init = createEmpty(rewriter, loc, sizes, f32);
+    auto normalized = rewriter.create<linalg::GenericOp>(
+        loc, init.getType(), ValueRange{x, sumSquares, weight}, ValueRange{init},
+        ArrayRef<AffineMap>{idMap, rowMap, colMap, idMap}, parallelIterators(2),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value mean = b.create<arith::DivFOp>(loc, args[1], width);
+          Value ss = b.create<arith::AddFOp>(loc, mean, eps);
+          Value inv = b.create<arith::DivFOp>(loc, one, b.create<math::SqrtOp>(loc, ss));
+          Value scaled = b.create<arith::MulFOp>(loc, inv, args[0]);
+          b.create<linalg::YieldOp>(loc, ValueRange{b.create<arith::MulFOp>(loc, args[2], scaled)});
+        });
+    rewriter.replaceOp(op, normalized.getResult(0));
+    return success();
+  }
+};
+
+/// linear: `y[t, nb, j] += x[t, k] * W[nb, k, j]` on a zero-filled (T, NB, B),
+/// loops ordered (nb, t, j, k) so that one block of B output rows streams
+/// contiguously through the innermost parallel dim; then (T, NB * B).
+struct LinearLowering : OpConversionPattern<LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(LinearOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value x = adaptor.getInput(), w = adaptor.getWeight();
+    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, x, 0),
+                                       tensor::getMixedSize(rewriter, loc, w, 0),
+                                       tensor::getMixedSize(rewriter, loc, w, 2)};
+    Value init =
+        fill(rewriter, loc, 0.0f, createEmpty(rewriter, loc, sizes, rewriter.getF32Type()));
+
+    AffineExpr nb, t, j, k;
+    bindDims(ctx, nb, t, j, k);
+    SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {t, k}, ctx),
+                                   AffineMap::get(4, 0, {nb, k, j}, ctx),
+                                   AffineMap::get(4, 0, {t, nb, j}, ctx)};
+    SmallVector<utils::IteratorType> iterators = parallelIterators(3);
+    iterators.push_back(utils::IteratorType::reduction);
+    auto product = rewriter.create<linalg::GenericOp>(
+        loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps, iterators,
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value mul = b.create<arith::MulFOp>(loc, args[0], args[1]);
+          b.create<linalg::YieldOp>(loc, ValueRange{b.create<arith::AddFOp>(loc, args[2], mul)});
+        });
+    Value flat = rewriter.create<tensor::CollapseShapeOp>(
+        loc, product.getResult(0), ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+    rewriter.replaceOp(op, castTo(rewriter, loc, flat, op.getType()));
+    return success();
+  }
+};
+
+/// rope as llama2.c: for the pair (v0, v1) at even d of a head,
+/// `freq = 1 / powf(theta, d / (float)hd)`, `val = (float)(pos + t) * freq`,
+/// `(v0 cos - v1 sin, v0 sin + v1 cos)`. One generic over (t, h, d): each
+/// element reads its partner with `tensor.extract` and computes its own half.
+struct RopeLowering : OpConversionPattern<RopeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(RopeOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput(), pos = adaptor.getPosition();
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, x);
+    Value headDim = sizeToF32(rewriter, loc, sizes[2]);
+    Value theta = rewriter.create<arith::ConstantOp>(loc, op.getThetaAttr());
+    Value one = f32Constant(rewriter, loc, 1.0f);
+    Value c0 = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+    Value c1 = rewriter.create<arith::ConstantIndexOp>(loc, 1);
+    Value c2 = rewriter.create<arith::ConstantIndexOp>(loc, 2);
+
+    Value init = createEmpty(rewriter, loc, sizes, rewriter.getF32Type());
+    auto rotated = rewriter.create<linalg::GenericOp>(
+        loc, init.getType(), ValueRange{x}, ValueRange{init},
+        identityMaps(rewriter.getContext(), 3, 2), parallelIterators(3),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          Value t = b.create<linalg::IndexOp>(loc, 0);
+          Value h = b.create<linalg::IndexOp>(loc, 1);
+          Value d = b.create<linalg::IndexOp>(loc, 2);
+          Value odd = b.create<arith::RemUIOp>(loc, d, c2);
+          Value even = b.create<arith::SubIOp>(loc, d, odd);
+          Value isEven = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, odd, c0);
+          Value partnerIndex =
+              b.create<arith::SelectOp>(loc, isEven, b.create<arith::AddIOp>(loc, d, c1),
+                                        b.create<arith::SubIOp>(loc, d, c1));
+          Value partner = b.create<tensor::ExtractOp>(loc, x, ValueRange{t, h, partnerIndex});
+
+          Value exponent = b.create<arith::DivFOp>(loc, indexToF32(b, loc, even), headDim);
+          Value freq =
+              b.create<arith::DivFOp>(loc, one, b.create<math::PowFOp>(loc, theta, exponent));
+          Value position = indexToF32(b, loc, b.create<arith::AddIOp>(loc, pos, t));
+          Value val = b.create<arith::MulFOp>(loc, position, freq);
+          Value fcr = b.create<math::CosOp>(loc, val);
+          Value fci = b.create<math::SinOp>(loc, val);
+
+          // Even d holds v0 (partner v1); odd d holds v1 (partner v0).
+          Value selfCos = b.create<arith::MulFOp>(loc, args[0], fcr);
+          Value partnerSin = b.create<arith::MulFOp>(loc, partner, fci);
+          Value evenOut = b.create<arith::SubFOp>(loc, selfCos, partnerSin);
+          Value oddOut = b.create<arith::AddFOp>(loc, partnerSin, selfCos);
+          b.create<linalg::YieldOp>(
+              loc, ValueRange{b.create<arith::SelectOp>(loc, isEven, evenOut, oddOut)});
+        });
+    rewriter.replaceOp(op, rotated.getResult(0));
+    return success();
+  }
+};
+
+/// Lowers a binary elementwise op on (T, D) tensors to a generic whose body is
+/// built by `body(builder, loc, lhs, rhs)`.
+template <typename OpTy>
+LogicalResult lowerElementwise(OpTy op, Value lhs, Value rhs, ConversionPatternRewriter &rewriter,
+                               function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
+  Location loc = op.getLoc();
+  Value init =
+      createEmpty(rewriter, loc, tensor::getMixedSizes(rewriter, loc, lhs), rewriter.getF32Type());
+  auto generic = rewriter.create<linalg::GenericOp>(
+      loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init},
+      identityMaps(rewriter.getContext(), 2, 3), parallelIterators(2),
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        b.create<linalg::YieldOp>(loc, ValueRange{body(b, loc, args[0], args[1])});
+      });
+  rewriter.replaceOp(op, generic.getResult(0));
+  return success();
+}
+
+/// swiglu as llama2.c: `g * (1 / (1 + exp(-g))) * up`.
+struct SwigluLowering : OpConversionPattern<SwigluOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(SwigluOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value one = f32Constant(rewriter, op.getLoc(), 1.0f);
+    return lowerElementwise(
+        op, adaptor.getGate(), adaptor.getUp(), rewriter,
+        [&](OpBuilder &b, Location loc, Value gate, Value up) -> Value {
+          Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, gate));
+          Value sigmoid = b.create<arith::DivFOp>(loc, one, b.create<arith::AddFOp>(loc, one, e));
+          Value silu = b.create<arith::MulFOp>(loc, gate, sigmoid);
+          return b.create<arith::MulFOp>(loc, silu, up);
+        });
+  }
+};
+
+struct AddLowering : OpConversionPattern<AddOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(AddOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    return lowerElementwise(op, adaptor.getLhs(), adaptor.getRhs(), rewriter,
+                            [](OpBuilder &b, Location loc, Value lhs, Value rhs) -> Value {
+                              return b.create<arith::AddFOp>(loc, lhs, rhs);
+                            });
+  }
+};
+
+/// The rank-reduced subview `cache[layer, 0, start, 0] [1, KVH, count, HD]`:
+/// (kv_heads, count, head_dim) positions of one layer, in place in the cache.
+Value cacheWindow(OpBuilder &b, Location loc, Value cache, int64_t layer, OpFoldResult start,
+                  OpFoldResult count) {
+  auto cacheType = cast<MemRefType>(cache.getType());
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(layer), b.getIndexAttr(0), start,
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), memref::getMixedSize(b, loc, cache, 1),
+                                     count, memref::getMixedSize(b, loc, cache, 3)};
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  SmallVector<int64_t> shape;
+  for (OpFoldResult size : ArrayRef(sizes).drop_front())
+    shape.push_back(getConstantIntValue(size).value_or(ShapedType::kDynamic));
+  auto type = cast<MemRefType>(
+      memref::SubViewOp::inferRankReducedResultType(shape, cacheType, offsets, sizes, strides));
+  return b.create<memref::SubViewOp>(loc, type, cache, offsets, sizes, strides);
+}
+
+/// cache_write: the (T, KVH, HD) value is transposed into the cache's
+/// (KVH, T, HD) order and materialized in the cache window at `position`.
+struct CacheWriteLowering : OpConversionPattern<CacheWriteOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(CacheWriteOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value value = adaptor.getValue(), cache = adaptor.getCache();
+    OpFoldResult tokens = tensor::getMixedSize(rewriter, loc, value, 0);
+    // Sizes from the cache where static, so the tensor matches the window's type.
+    SmallVector<OpFoldResult> sizes = {memref::getMixedSize(rewriter, loc, cache, 1), tokens,
+                                       memref::getMixedSize(rewriter, loc, cache, 3)};
+    Value init = createEmpty(rewriter, loc, sizes, rewriter.getF32Type());
+    // The value's type may leave dynamic what the cache has static.
+    auto initType = cast<RankedTensorType>(init.getType());
+    value = castTo(
+        rewriter, loc, value,
+        initType.clone({initType.getDimSize(1), initType.getDimSize(0), initType.getDimSize(2)}));
+    Value transposed =
+        rewriter.create<linalg::TransposeOp>(loc, value, init, ArrayRef<int64_t>{1, 0, 2})
+            .getResult()[0];
+    Value window = cacheWindow(rewriter, loc, cache, static_cast<int64_t>(op.getLayer()),
+                               getAsOpFoldResult(adaptor.getPosition()), tokens);
+    rewriter.create<bufferization::MaterializeInDestinationOp>(
+        loc, TypeRange{}, transposed, window, /*restrict=*/true, /*writable=*/true);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// cache_read: the first `length` positions of one layer, viewed in place
+/// (`to_tensor restrict` of the window; no copy). One-Shot Bufferize accepts
+/// only restrict to_tensors. The window overlaps the one the same layer's
+/// cache_write materializes into, which restrict formally excludes; it is safe
+/// here because the tensor is not writable (nothing bufferizes in place into
+/// it), the write precedes the read in program order, and both ops carry
+/// memory effects that keep that order until bufferization (which does not
+/// reorder).
+struct CacheReadLowering : OpConversionPattern<CacheReadOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(CacheReadOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value window =
+        cacheWindow(rewriter, loc, adaptor.getCache(), static_cast<int64_t>(op.getLayer()),
+                    rewriter.getIndexAttr(0), getAsOpFoldResult(adaptor.getLength()));
+    Value tensor = rewriter.create<bufferization::ToTensorOp>(loc, window, /*restrict=*/true);
+    rewriter.replaceOp(op, castTo(rewriter, loc, tensor, op.getType()));
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::attn::detail::populateLayersToLinalgPatterns(RewritePatternSet &patterns) {
+  patterns.add<WeightLowering, EmbeddingLowering, RmsNormLowering, LinearLowering, RopeLowering,
+               SwigluLowering, AddLowering, CacheWriteLowering, CacheReadLowering>(
+      patterns.getContext());
+}

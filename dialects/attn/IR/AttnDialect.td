@@ -1,0 +1,54 @@
+//===- AttnDialect.td - The attn dialect and its base op class ------------===//
+//
+// `attn` describes a transformer at the level of its description file:
+// embedding lookup, norms, linear layers with packed weights, rotary
+// positions, attention with an explicit mask kind and cache offset, KV-cache
+// reads and writes. Ops carry their semantics as attributes (heads, kv_heads,
+// scale, mask kind, softmax axis) so that verifiers can reject what cannot be
+// right and lowerings never rely on conventions.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_DIALECT_TD
+#define ATTN_DIALECT_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Attn_Dialect : Dialect {
+  let name = "attn";
+  let cppNamespace = "::mlir::attn";
+  let summary = "Transformer language-model operations";
+  let description = [{
+    Operations at the level of a transformer description: weights come from a
+    flat, packed weight blob; activations are `(tokens, features)` tensors;
+    the KV cache is a pair of `(layers, kv_heads, context, head_dim)` memrefs.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+class Attn_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Attn_Dialect, mnemonic, traits>;
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+def Attn_MaskKind : I32EnumAttr<"MaskKind", "which keys a query may attend to", [
+    I32EnumAttrCase<"none", 0>,           // every key
+    I32EnumAttrCase<"causal", 1>,         // key position <= query position
+    I32EnumAttrCase<"sliding_window", 2>  // query - window < key <= query
+  ]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_MaskKindAttr : EnumAttr<Attn_Dialect, Attn_MaskKind, "mask"> {
+  // The ops take the mask in their attribute dictionary, where EnumAttr's
+  // default "$value" format would print `#attn.mask causal`, which does not
+  // parse back: use the bracketed `#attn.mask<causal>`.
+  let assemblyFormat = "`<` $value `>`";
+}
+
+#endif // ATTN_DIALECT_TD

@@ -1,0 +1,236 @@
+//===- AttnOps.cpp - attn dialect verifiers -------------------------------===//
+//
+// Verifiers reject IR that cannot be a correct transformer: shapes that do not
+// line up, kv_heads that do not divide heads, a softmax axis out of range, a
+// mask kind without (or with a stray) window. Dynamic sizes match anything;
+// each message says what was expected and what was found.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/attn/IR/AttnOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::attn;
+
+namespace {
+
+/// True when two sizes can be equal (either is dynamic or they agree).
+bool compatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+std::string sizeString(int64_t size) {
+  return ShapedType::isDynamic(size) ? std::string("?") : std::to_string(size);
+}
+
+/// Checks that dimension `dim` of `what` (of `type`) can equal `expected`.
+LogicalResult checkDim(Operation *op, StringRef what, ShapedType type, unsigned dim,
+                       int64_t expected, StringRef meaning) {
+  int64_t actual = type.getDimSize(dim);
+  if (compatible(actual, expected))
+    return success();
+  return op->emitOpError() << "expects " << what << " dimension " << dim << " (" << meaning
+                           << ") to be " << sizeString(expected) << ", got " << actual;
+}
+
+/// heads / kv_heads against the head dimensions of query and keys.
+LogicalResult verifyHeads(Operation *op, int64_t heads, int64_t kvHeads, int64_t queryHeads,
+                          int64_t keyHeads) {
+  if (heads <= 0 || kvHeads <= 0)
+    return op->emitOpError() << "expects positive heads and kv_heads, got " << heads << " and "
+                             << kvHeads;
+  if (heads % kvHeads != 0)
+    return op->emitOpError() << "expects kv_heads (" << kvHeads << ") to divide heads (" << heads
+                             << ")";
+  if (!compatible(queryHeads, heads))
+    return op->emitOpError() << "has heads = " << heads << " but its query has " << queryHeads
+                             << " heads";
+  if (!compatible(keyHeads, kvHeads))
+    return op->emitOpError() << "has kv_heads = " << kvHeads << " but its keys/values have "
+                             << keyHeads << " heads";
+  return success();
+}
+
+LogicalResult verifyMaskWindow(Operation *op, MaskKind kind, int64_t window) {
+  if (kind == MaskKind::sliding_window && window <= 0)
+    return op->emitOpError() << "expects a positive window with a sliding_window mask, got "
+                             << window;
+  if (kind != MaskKind::sliding_window && window != 0)
+    return op->emitOpError() << "has window = " << window << " but mask "
+                             << stringifyMaskKind(kind) << " takes no window";
+  return success();
+}
+
+LogicalResult verifyScale(Operation *op, APFloat scale) {
+  if (!scale.isFiniteNonZero() || scale.isNegative())
+    return op->emitOpError() << "expects a positive finite scale";
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Weights and activations
+//===----------------------------------------------------------------------===//
+
+LogicalResult WeightOp::verify() {
+  auto type = getResult().getType();
+  if (!type.hasStaticShape())
+    return emitOpError() << "expects a static result shape, got " << type;
+  // I64Attr getters are unsigned: read the offset back as the signed value it was.
+  int64_t offset = static_cast<int64_t>(getOffset());
+  if (offset < 0)
+    return emitOpError() << "expects a non-negative offset, got " << offset;
+  int64_t blobSize = getBlob().getType().getDimSize(0);
+  int64_t end = offset + type.getNumElements();
+  if (!ShapedType::isDynamic(blobSize) && end > blobSize)
+    return emitOpError() << "reads floats [" << offset << ", " << end << ") of a blob of "
+                         << blobSize;
+  return success();
+}
+
+LogicalResult EmbeddingOp::verify() {
+  auto table = getTable().getType();
+  auto result = getResult().getType();
+  if (table.getRank() != 2 && table.getRank() != 3)
+    return emitOpError() << "expects a (vocab, dim) or packed (vocab / B, dim, B) table, got "
+                         << table;
+  if (failed(checkDim(*this, "result", result, 1, table.getDimSize(1),
+                      "the embedding width")))
+    return failure();
+  return checkDim(*this, "result", result, 0, getTokens().getType().getDimSize(0),
+                  "one row per token");
+}
+
+LogicalResult RmsNormOp::verify() {
+  if (getEpsilon().isNegative() || getEpsilon().isZero())
+    return emitOpError() << "expects a positive epsilon";
+  return checkDim(*this, "weight", getWeight().getType(), 0,
+                  getInput().getType().getDimSize(1), "the row width");
+}
+
+LogicalResult LinearOp::verify() {
+  auto input = getInput().getType();
+  auto weight = getWeight().getType();
+  auto result = getResult().getType();
+  if (failed(checkDim(*this, "weight", weight, 1, input.getDimSize(1), "in-features")) ||
+      failed(checkDim(*this, "result", result, 0, input.getDimSize(0), "tokens")))
+    return failure();
+  int64_t out = ShapedType::isDynamic(weight.getDimSize(0)) ||
+                        ShapedType::isDynamic(weight.getDimSize(2))
+                    ? ShapedType::kDynamic
+                    : weight.getDimSize(0) * weight.getDimSize(2);
+  return checkDim(*this, "result", result, 1, out, "out-features = blocks x block rows");
+}
+
+LogicalResult RopeOp::verify() {
+  int64_t headDim = getInput().getType().getDimSize(2);
+  if (!ShapedType::isDynamic(headDim) && headDim % 2 != 0)
+    return emitOpError() << "expects an even head_dim to rotate pairs, got " << headDim;
+  if (getTheta().isNegative() || getTheta().isZero())
+    return emitOpError() << "expects a positive theta";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// KV cache
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The layer index and the (kv_heads, head_dim) of a cache access.
+LogicalResult verifyCacheAccess(Operation *op, MemRefType cache, int64_t layer,
+                                ShapedType value, unsigned headsDim, unsigned widthDim) {
+  int64_t layers = cache.getDimSize(0);
+  if (layer < 0 || (!ShapedType::isDynamic(layers) && layer >= layers))
+    return op->emitOpError() << "layer " << layer << " is outside the cache's " << layers
+                             << " layers";
+  if (failed(checkDim(op, "value", value, headsDim, cache.getDimSize(1), "kv heads")) ||
+      failed(checkDim(op, "value", value, widthDim, cache.getDimSize(3), "head_dim")))
+    return failure();
+  return success();
+}
+} // namespace
+
+LogicalResult CacheWriteOp::verify() {
+  auto value = getValue().getType();
+  if (failed(verifyCacheAccess(*this, getCache().getType(), getLayer(), value, 1, 2)))
+    return failure();
+  int64_t tokens = value.getDimSize(0), context = getCache().getType().getDimSize(2);
+  if (!ShapedType::isDynamic(tokens) && !ShapedType::isDynamic(context) && tokens > context)
+    return emitOpError() << "writes " << tokens << " positions into a cache of " << context;
+  return success();
+}
+
+LogicalResult CacheReadOp::verify() {
+  auto result = getResult().getType();
+  if (failed(verifyCacheAccess(*this, getCache().getType(), getLayer(), result, 0, 2)))
+    return failure();
+  int64_t length = result.getDimSize(1), context = getCache().getType().getDimSize(2);
+  if (!ShapedType::isDynamic(length) && !ShapedType::isDynamic(context) && length > context)
+    return emitOpError() << "reads " << length << " positions from a cache of " << context;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Attention and its decomposition
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::verify() {
+  auto query = getQuery().getType(), key = getKey().getType(), value = getValue().getType();
+  if (failed(verifyHeads(*this, getHeads(), getKvHeads(), query.getDimSize(1),
+                         key.getDimSize(0))) ||
+      failed(verifyScale(*this, getScale())) ||
+      failed(verifyMaskWindow(*this, getMask(), getWindow())))
+    return failure();
+  for (unsigned d = 0; d < 3; ++d)
+    if (failed(checkDim(*this, "value", value, d, key.getDimSize(d), "same as the keys")))
+      return failure();
+  if (failed(checkDim(*this, "key", key, 2, query.getDimSize(2), "head_dim")))
+    return failure();
+  for (unsigned d = 0; d < 3; ++d)
+    if (failed(checkDim(*this, "result", getResult().getType(), d, query.getDimSize(d),
+                        "same as the query")))
+      return failure();
+  return success();
+}
+
+LogicalResult ScoresOp::verify() {
+  auto query = getQuery().getType(), key = getKey().getType(), result = getResult().getType();
+  if (failed(verifyHeads(*this, getHeads(), getKvHeads(), query.getDimSize(1),
+                         key.getDimSize(0))) ||
+      failed(verifyScale(*this, getScale())) ||
+      failed(checkDim(*this, "key", key, 2, query.getDimSize(2), "head_dim")) ||
+      failed(checkDim(*this, "result", result, 0, getHeads(), "heads")) ||
+      failed(checkDim(*this, "result", result, 1, query.getDimSize(0), "queries")) ||
+      failed(checkDim(*this, "result", result, 2, key.getDimSize(1), "keys")))
+    return failure();
+  return success();
+}
+
+LogicalResult MaskOp::verify() { return verifyMaskWindow(*this, getMask(), getWindow()); }
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for a rank-" << rank
+                         << " input";
+  return success();
+}
+
+LogicalResult WeightedSumOp::verify() {
+  auto probs = getProbs().getType(), value = getValue().getType(), result = getResult().getType();
+  if (failed(verifyHeads(*this, getHeads(), getKvHeads(), probs.getDimSize(0),
+                         value.getDimSize(0))) ||
+      failed(checkDim(*this, "value", value, 1, probs.getDimSize(2), "keys")) ||
+      failed(checkDim(*this, "result", result, 0, probs.getDimSize(1), "queries")) ||
+      failed(checkDim(*this, "result", result, 1, getHeads(), "heads")) ||
+      failed(checkDim(*this, "result", result, 2, value.getDimSize(2), "head_dim")))
+    return failure();
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/attn/IR/AttnOps.cpp.inc"

@@ -1,0 +1,221 @@
+//===- AttnOps.td - attn dialect operations --------------------------------===//
+//
+// The operations a Llama-family description is built from, and the four ops
+// `attn.attention` is decomposed into (scores, mask, softmax, weighted_sum) so
+// that each step of attention is visible, verified and tested on its own.
+// Shapes: T tokens, D model width, H heads, KVH kv heads, HD head width, N keys
+// (the cache length), L layers, S context length.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTN_OPS_TD
+#define ATTN_OPS_TD
+
+include "dialects/attn/IR/AttnDialect.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def F32Tensor1D : 1DTensorOf<[F32]>;
+def F32Tensor2D : 2DTensorOf<[F32]>;
+def F32Tensor3D : 3DTensorOf<[F32]>;
+def F32Cache : MemRefRankOf<[F32], [4]>;
+
+//===----------------------------------------------------------------------===//
+// Weights and activations
+//===----------------------------------------------------------------------===//
+
+def Attn_WeightOp : Attn_Op<"weight", [Pure]> {
+  let summary = "a named tensor stored in the flat weight blob";
+  let description = [{
+    The tensor of static shape `type($result)` that starts `offset` floats
+    into `blob`. Linear weights are stored packed in blocks of B output rows,
+    `(out / B, in, B)`, so that a block streams contiguously.
+  }];
+  let arguments = (ins F32Tensor1D:$blob, StrAttr:$name, I64Attr:$offset);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $name `at` $offset `in` $blob attr-dict `:` type($blob) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_EmbeddingOp : Attn_Op<"embedding", [Pure]> {
+  let summary = "rows of an embedding table, one per token";
+  let description = [{
+    `result[t, :] = table[tokens[t], :]`. The table is `(V, D)` or packed
+    `(V / B, D, B)` (then row v is `table[v / B, :, v % B]`), which lets a tied
+    classifier and the embedding share one copy.
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$table, 1DTensorOf<[I32]>:$tokens);
+  let results = (outs F32Tensor2D:$result);
+  let assemblyFormat = [{
+    $table `[` $tokens `]` attr-dict `:` type($table) `,` type($tokens) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_RmsNormOp : Attn_Op<"rms_norm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "RMS normalisation of each row";
+  let description = [{
+    `result[t, :] = input[t, :] * weight / sqrt(mean(input[t, :]^2) + epsilon)`.
+  }];
+  let arguments = (ins F32Tensor2D:$input, F32Tensor1D:$weight, F32Attr:$epsilon);
+  let results = (outs F32Tensor2D:$result);
+  let assemblyFormat = "$input `,` $weight attr-dict `:` type($input) `,` type($weight)";
+  let hasVerifier = 1;
+}
+
+def Attn_LinearOp : Attn_Op<"linear", [Pure]> {
+  let summary = "x times the transpose of a packed weight matrix";
+  let description = [{
+    `result[t, nb * B + j] = sum_k input[t, k] * weight[nb, k, j]`, where
+    `weight` is the `(out, in)` matrix packed as `(out / B, in, B)`.
+  }];
+  let arguments = (ins F32Tensor2D:$input, F32Tensor3D:$weight);
+  let results = (outs F32Tensor2D:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_RopeOp : Attn_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "rotary position embedding of (T, heads, head_dim)";
+  let description = [{
+    Rotates each pair `(x[2i], x[2i+1])` of every head of token t by the angle
+    `(position + t) * theta^(-2i / head_dim)`: `position` is the absolute
+    position of the first token (the KV-cache offset).
+  }];
+  let arguments = (ins F32Tensor3D:$input, Index:$position, F32Attr:$theta);
+  let results = (outs F32Tensor3D:$result);
+  let assemblyFormat = "$input `,` $position attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Attn_SwigluOp : Attn_Op<"swiglu", [Pure, AllTypesMatch<["gate", "up", "result"]>]> {
+  let summary = "silu(gate) * up";
+  let arguments = (ins F32Tensor2D:$gate, F32Tensor2D:$up);
+  let results = (outs F32Tensor2D:$result);
+  let assemblyFormat = "$gate `,` $up attr-dict `:` type($result)";
+}
+
+def Attn_AddOp : Attn_Op<"add", [Pure, AllTypesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "elementwise sum (the residual connection)";
+  let arguments = (ins F32Tensor2D:$lhs, F32Tensor2D:$rhs);
+  let results = (outs F32Tensor2D:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
+// KV cache
+//===----------------------------------------------------------------------===//
+
+def Attn_CacheWriteOp : Attn_Op<"cache_write"> {
+  let summary = "store the keys or values of T tokens in the cache";
+  let description = [{
+    `cache[layer, h, position + t, :] = value[t, h, :]` for every token t and
+    kv head h.
+  }];
+  let arguments = (ins F32Tensor3D:$value,
+                       Arg<F32Cache, "the cache", [MemWrite]>:$cache,
+                       Index:$position, I64Attr:$layer);
+  let assemblyFormat = [{
+    $value `into` $cache `[` $layer `]` `at` $position attr-dict `:` type($value) `,` type($cache)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_CacheReadOp : Attn_Op<"cache_read"> {
+  let summary = "the first `length` positions of one layer of the cache";
+  let description = [{
+    `result[h, n, :] = cache[layer, h, n, :]` for n < length: shape
+    (kv_heads, length, head_dim).
+  }];
+  let arguments = (ins Arg<F32Cache, "the cache", [MemRead]>:$cache,
+                       Index:$length, I64Attr:$layer);
+  let results = (outs F32Tensor3D:$result);
+  let assemblyFormat = [{
+    $cache `[` $layer `]` `len` $length attr-dict `:` type($cache) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Attention and its decomposition
+//===----------------------------------------------------------------------===//
+
+def Attn_AttentionOp : Attn_Op<"attention", [Pure]> {
+  let summary = "scaled dot-product attention with grouped KV heads";
+  let description = [{
+    For query (T, heads, HD) and keys/values (kv_heads, N, HD): query head h
+    reads kv head h / (heads / kv_heads); query t sits at absolute position
+    `position + t`, key n at position n; `mask` says which keys it may see;
+    scores are `q . k * scale`, normalised by a softmax over the keys.
+    Result: (T, heads, HD).
+  }];
+  let arguments = (ins F32Tensor3D:$query, F32Tensor3D:$key, F32Tensor3D:$value,
+                       Index:$position, I64Attr:$heads, I64Attr:$kv_heads,
+                       F32Attr:$scale, Attn_MaskKindAttr:$mask,
+                       DefaultValuedAttr<I64Attr, "0">:$window);
+  let results = (outs F32Tensor3D:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value `,` $position attr-dict `:` type($query) `,` type($key) `,` type($value) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_ScoresOp : Attn_Op<"scores", [Pure]> {
+  let summary = "scaled query-key dot products";
+  let description = [{
+    `result[h, t, n] = scale * sum_d query[t, h, d] * key[h / (heads / kv_heads), n, d]`:
+    (heads, T, N). The scale is applied here and nowhere else.
+  }];
+  let arguments = (ins F32Tensor3D:$query, F32Tensor3D:$key, I64Attr:$heads,
+                       I64Attr:$kv_heads, F32Attr:$scale);
+  let results = (outs F32Tensor3D:$result);
+  let assemblyFormat = [{
+    $query `,` $key attr-dict `:` type($query) `,` type($key) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_MaskOp : Attn_Op<"mask", [Pure, AllTypesMatch<["scores", "result"]>]> {
+  let summary = "set the scores of keys a query may not see to -inf";
+  let description = [{
+    On scores (heads, T, N): query t is at absolute position `position + t`
+    and key n at n. Hidden entries become -inf (not a large negative number,
+    which would round away in narrow float types and still take weight).
+  }];
+  let arguments = (ins F32Tensor3D:$scores, Index:$position,
+                       Attn_MaskKindAttr:$mask, DefaultValuedAttr<I64Attr, "0">:$window);
+  let results = (outs F32Tensor3D:$result);
+  let assemblyFormat = "$scores `,` $position attr-dict `:` type($scores)";
+  let hasVerifier = 1;
+}
+
+def Attn_SoftmaxOp : Attn_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "max-subtracted softmax along one axis";
+  let description = [{
+    `exp(x - max) / sum(exp(x - max))` along `axis`. A slice that is all -inf
+    (every key hidden) gives zeros, not NaN.
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input, I64Attr:$axis);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Attn_WeightedSumOp : Attn_Op<"weighted_sum", [Pure]> {
+  let summary = "attention probabilities times values";
+  let description = [{
+    `result[t, h, d] = sum_n probs[h, t, n] * value[h / (heads / kv_heads), n, d]`:
+    (T, heads, HD).
+  }];
+  let arguments = (ins F32Tensor3D:$probs, F32Tensor3D:$value, I64Attr:$heads,
+                       I64Attr:$kv_heads);
+  let results = (outs F32Tensor3D:$result);
+  let assemblyFormat = [{
+    $probs `,` $value attr-dict `:` type($probs) `,` type($value) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // ATTN_OPS_TD

@@ -1,0 +1,46 @@
+// RUN: attnc-opt %s --split-input-file --convert-attn-to-linalg --mlir-print-local-scope | FileCheck %s
+
+// attn.embedding: out[t, d] = table[tokens[t], d] as a generic over (t, d)
+// that gathers with tensor.extract; a packed (V / B, D, B) table (shared with a
+// tied classifier) is read at (v / B, d, v % B).
+
+// Tests the packed table: the row v of a (32, 64, 16) table is read at (v / 16, d, v % 16).
+// CHECK-LABEL: func.func @packed
+// CHECK-SAME: (%[[TABLE:[^:]*]]: tensor<32x64x16xf32>, %[[TOKENS:[^:]*]]: tensor<1xi32>)
+func.func @packed(%table: tensor<32x64x16xf32>, %tokens: tensor<1xi32>) -> tensor<1x64xf32> {
+  // CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<1x64xf32>
+  // CHECK: %[[B:.*]] = arith.constant 16 : index
+  // CHECK: %[[OUT:.*]] = linalg.generic
+  // CHECK-SAME: indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>]
+  // CHECK-SAME: iterator_types = ["parallel", "parallel"]
+  // CHECK-SAME: ins(%[[TOKENS]] : tensor<1xi32>) outs(%[[EMPTY]] : tensor<1x64xf32>)
+  // CHECK-NEXT: ^bb0(%[[TOK:.*]]: i32, %{{.*}}: f32):
+  // CHECK-NEXT: %[[V:.*]] = arith.index_castui %[[TOK]] : i32 to index
+  // CHECK-NEXT: %[[D:.*]] = linalg.index 1 : index
+  // CHECK-NEXT: %[[BLOCK:.*]] = arith.divui %[[V]], %[[B]] : index
+  // CHECK-NEXT: %[[ROW:.*]] = arith.remui %[[V]], %[[B]] : index
+  // CHECK-NEXT: %[[E:.*]] = tensor.extract %[[TABLE]][%[[BLOCK]], %[[D]], %[[ROW]]] : tensor<32x64x16xf32>
+  // CHECK-NEXT: linalg.yield %[[E]] : f32
+  // CHECK: return %[[OUT]]
+  %0 = attn.embedding %table[%tokens] : tensor<32x64x16xf32>, tensor<1xi32> -> tensor<1x64xf32>
+  return %0 : tensor<1x64xf32>
+}
+
+// -----
+
+// Tests the plain (V, D) table with a dynamic token count.
+// CHECK-LABEL: func.func @plain
+// CHECK-SAME: (%[[TABLE:[^:]*]]: tensor<512x64xf32>, %[[TOKENS:[^:]*]]: tensor<?xi32>)
+func.func @plain(%table: tensor<512x64xf32>, %tokens: tensor<?xi32>) -> tensor<?x64xf32> {
+  // CHECK: %[[T:.*]] = tensor.dim %[[TOKENS]], %{{.*}} : tensor<?xi32>
+  // CHECK: %[[EMPTY:.*]] = tensor.empty(%[[T]]) : tensor<?x64xf32>
+  // CHECK: linalg.generic
+  // CHECK-SAME: ins(%[[TOKENS]] : tensor<?xi32>) outs(%[[EMPTY]] : tensor<?x64xf32>)
+  // CHECK-NEXT: ^bb0(%[[TOK:.*]]: i32, %{{.*}}: f32):
+  // CHECK-NEXT: %[[V:.*]] = arith.index_castui %[[TOK]] : i32 to index
+  // CHECK-NEXT: %[[D:.*]] = linalg.index 1 : index
+  // CHECK-NEXT: %[[E:.*]] = tensor.extract %[[TABLE]][%[[V]], %[[D]]] : tensor<512x64xf32>
+  // CHECK-NEXT: linalg.yield %[[E]] : f32
+  %0 = attn.embedding %table[%tokens] : tensor<512x64xf32>, tensor<?xi32> -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}

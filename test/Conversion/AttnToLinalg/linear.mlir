@@ -1,0 +1,42 @@
+// RUN: attnc-opt %s --split-input-file --convert-attn-to-linalg --mlir-print-local-scope | FileCheck %s
+
+// attn.linear with a packed (N / B, K, B) weight: y[t, nb, j] += x[t, k] *
+// W[nb, k, j] over loops (nb, t, j, k) on a zero-filled (T, NB, B), then
+// collapsed to (T, NB * B). The loop order is what the tile-and-vectorize
+// heuristics expect (innermost parallel j = a contiguous block row).
+
+// Tests the generic's loop order, maps, body and the collapse, decode shape.
+// CHECK-LABEL: func.func @decode
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<1x64xf32>, %[[W:[^:]*]]: tensor<12x64x16xf32>)
+func.func @decode(%x: tensor<1x64xf32>, %w: tensor<12x64x16xf32>) -> tensor<1x192xf32> {
+  // CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<1x12x16xf32>
+  // CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+  // CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[EMPTY]] : tensor<1x12x16xf32>)
+  // CHECK: %[[Y:.*]] = linalg.generic
+  // CHECK-SAME: indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d1, d0, d2)>]
+  // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+  // CHECK-SAME: ins(%[[X]], %[[W]] : tensor<1x64xf32>, tensor<12x64x16xf32>) outs(%[[INIT]] : tensor<1x12x16xf32>)
+  // CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[WV:.*]]: f32, %[[ACC:.*]]: f32):
+  // CHECK-NEXT: %[[MUL:.*]] = arith.mulf %[[XV]], %[[WV]] : f32
+  // CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[MUL]] : f32
+  // CHECK-NEXT: linalg.yield %[[ADD]]
+  // CHECK: %[[OUT:.*]] = tensor.collapse_shape %[[Y]] {{\[\[}}0], [1, 2]] : tensor<1x12x16xf32> into tensor<1x192xf32>
+  // CHECK: return %[[OUT]]
+  %0 = attn.linear %x, %w : tensor<1x64xf32>, tensor<12x64x16xf32> -> tensor<1x192xf32>
+  return %0 : tensor<1x192xf32>
+}
+
+// -----
+
+// Tests that a dynamic token count (prefill) sizes the accumulator with tensor.dim.
+// CHECK-LABEL: func.func @prefill
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<?x64xf32>, %[[W:[^:]*]]: tensor<4x64x16xf32>)
+func.func @prefill(%x: tensor<?x64xf32>, %w: tensor<4x64x16xf32>) -> tensor<?x64xf32> {
+  // CHECK: %[[T:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x64xf32>
+  // CHECK: tensor.empty(%[[T]]) : tensor<?x4x16xf32>
+  // CHECK: linalg.generic
+  // CHECK-SAME: ins(%[[X]], %[[W]] : tensor<?x64xf32>, tensor<4x64x16xf32>)
+  // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0], [1, 2]] : tensor<?x4x16xf32> into tensor<?x64xf32>
+  %0 = attn.linear %x, %w : tensor<?x64xf32>, tensor<4x64x16xf32> -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}

@@ -1,0 +1,560 @@
+// RUN: attnc-opt %s --split-input-file --verify-diagnostics
+
+// One case per verifier message of the attn ops (AttnOps.cpp) and per ODS type
+// constraint that guards an assumption of the lowering (f32 elements, ranks,
+// i32 token ids, a rank-4 cache).
+
+//===----------------------------------------------------------------------===//
+// weight
+//===----------------------------------------------------------------------===//
+
+// Tests that weight rejects a dynamic result shape (its size is the slice length).
+func.func @weight_dynamic(%blob: tensor<?xf32>) {
+  // expected-error @+1 {{'attn.weight' op expects a static result shape, got 'tensor<?x64xf32>'}}
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xf32> -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+// Tests that weight rejects a negative offset.
+func.func @weight_negative_offset(%blob: tensor<?xf32>) {
+  // expected-error @+1 {{'attn.weight' op expects a non-negative offset, got -4}}
+  %0 = attn.weight "w" at -4 in %blob : tensor<?xf32> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that weight rejects a read past the end of a static blob.
+func.func @weight_past_end(%blob: tensor<100xf32>) {
+  // expected-error @+1 {{'attn.weight' op reads floats [40, 104) of a blob of 100}}
+  %0 = attn.weight "w" at 40 in %blob : tensor<100xf32> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that weight takes only a 1-D f32 blob (ODS).
+func.func @weight_blob_rank(%blob: tensor<?x4xf32>) {
+  // expected-error @+1 {{'attn.weight' op operand #0 must be 1D tensor of 32-bit float values}}
+  %0 = attn.weight "w" at 0 in %blob : tensor<?x4xf32> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// embedding
+//===----------------------------------------------------------------------===//
+
+// Tests that embedding rejects a table that is neither (V, D) nor (V / B, D, B).
+func.func @embedding_table_rank(%table: tensor<512xf32>, %tokens: tensor<1xi32>) {
+  // expected-error @+1 {{'attn.embedding' op expects a (vocab, dim) or packed (vocab / B, dim, B) table, got 'tensor<512xf32>'}}
+  %0 = attn.embedding %table[%tokens] : tensor<512xf32>, tensor<1xi32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that embedding rejects a result row width different from the table's.
+func.func @embedding_width(%table: tensor<32x64x16xf32>, %tokens: tensor<1xi32>) {
+  // expected-error @+1 {{'attn.embedding' op expects result dimension 1 (the embedding width) to be 64, got 32}}
+  %0 = attn.embedding %table[%tokens] : tensor<32x64x16xf32>, tensor<1xi32> -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+// Tests that embedding rejects a result with a row count other than the token count.
+func.func @embedding_rows(%table: tensor<512x64xf32>, %tokens: tensor<3xi32>) {
+  // expected-error @+1 {{'attn.embedding' op expects result dimension 0 (one row per token) to be 3, got 2}}
+  %0 = attn.embedding %table[%tokens] : tensor<512x64xf32>, tensor<3xi32> -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+// Tests that embedding takes i32 token ids (ODS).
+func.func @embedding_token_type(%table: tensor<512x64xf32>, %tokens: tensor<1xi64>) {
+  // expected-error @+1 {{'attn.embedding' op operand #1 must be 1D tensor of 32-bit signless integer values}}
+  %0 = attn.embedding %table[%tokens] : tensor<512x64xf32>, tensor<1xi64> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// rms_norm, linear, rope, swiglu, add
+//===----------------------------------------------------------------------===//
+
+// Tests that rms_norm rejects a zero epsilon (1 / sqrt(0) on a zero row).
+func.func @rms_norm_epsilon(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'attn.rms_norm' op expects a positive epsilon}}
+  %0 = attn.rms_norm %x, %w {epsilon = 0.0 : f32} : tensor<1x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that rms_norm rejects a weight that does not match the row width.
+func.func @rms_norm_weight(%x: tensor<1x64xf32>, %w: tensor<32xf32>) {
+  // expected-error @+1 {{'attn.rms_norm' op expects weight dimension 0 (the row width) to be 64, got 32}}
+  %0 = attn.rms_norm %x, %w {epsilon = 1.0e-05 : f32} : tensor<1x64xf32>, tensor<32xf32>
+  return
+}
+
+// -----
+
+// Tests that rms_norm's result has the input's type (ODS AllTypesMatch).
+func.func @rms_norm_result(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'attn.rms_norm' op failed to verify that all of {input, result} have same type}}
+  %0 = "attn.rms_norm"(%x, %w) {epsilon = 1.0e-05 : f32} : (tensor<1x64xf32>, tensor<64xf32>) -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+// Tests that linear rejects a weight whose in-features differ from the input's.
+func.func @linear_in_features(%x: tensor<1x64xf32>, %w: tensor<4x32x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op expects weight dimension 1 (in-features) to be 64, got 32}}
+  %0 = attn.linear %x, %w : tensor<1x64xf32>, tensor<4x32x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that linear rejects a result with a different token count.
+func.func @linear_tokens(%x: tensor<2x64xf32>, %w: tensor<4x64x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op expects result dimension 0 (tokens) to be 2, got 1}}
+  %0 = attn.linear %x, %w : tensor<2x64xf32>, tensor<4x64x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that linear rejects out-features other than blocks x block rows.
+func.func @linear_out_features(%x: tensor<1x64xf32>, %w: tensor<4x64x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op expects result dimension 1 (out-features = blocks x block rows) to be 64, got 60}}
+  %0 = attn.linear %x, %w : tensor<1x64xf32>, tensor<4x64x16xf32> -> tensor<1x60xf32>
+  return
+}
+
+// -----
+
+// Tests that linear takes f32 only (ODS): the lowering builds f32 arithmetic.
+func.func @linear_element_type(%x: tensor<1x64xf16>, %w: tensor<4x64x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op operand #0 must be 2D tensor of 32-bit float values}}
+  %0 = attn.linear %x, %w : tensor<1x64xf16>, tensor<4x64x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that rope rejects an odd head_dim (it rotates pairs).
+func.func @rope_odd(%x: tensor<1x8x7xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.rope' op expects an even head_dim to rotate pairs, got 7}}
+  %0 = attn.rope %x, %pos {theta = 10000.0 : f32} : tensor<1x8x7xf32>
+  return
+}
+
+// -----
+
+// Tests that rope rejects a non-positive theta.
+func.func @rope_theta(%x: tensor<1x8x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.rope' op expects a positive theta}}
+  %0 = attn.rope %x, %pos {theta = -1.0 : f32} : tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that rope takes (T, heads, head_dim) only (ODS).
+func.func @rope_rank(%x: tensor<1x64xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.rope' op operand #0 must be 3D tensor of 32-bit float values}}
+  %0 = attn.rope %x, %pos {theta = 10000.0 : f32} : tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that swiglu's gate and up have one type (ODS AllTypesMatch).
+func.func @swiglu_types(%g: tensor<1x192xf32>, %u: tensor<1x96xf32>) {
+  // expected-error @+1 {{'attn.swiglu' op failed to verify that all of {gate, up, result} have same type}}
+  %0 = "attn.swiglu"(%g, %u) : (tensor<1x192xf32>, tensor<1x96xf32>) -> tensor<1x192xf32>
+  return
+}
+
+// -----
+
+// Tests that add's operands have one type (ODS AllTypesMatch).
+func.func @add_types(%a: tensor<1x64xf32>, %b: tensor<2x64xf32>) {
+  // expected-error @+1 {{'attn.add' op failed to verify that all of {lhs, rhs, result} have same type}}
+  %0 = "attn.add"(%a, %b) : (tensor<1x64xf32>, tensor<2x64xf32>) -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// cache_write, cache_read
+//===----------------------------------------------------------------------===//
+
+// Tests that cache_write rejects a layer past the cache's layers.
+func.func @cache_write_layer(%v: tensor<1x4x8xf32>, %cache: memref<5x4x512x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.cache_write' op layer 5 is outside the cache's 5 layers}}
+  attn.cache_write %v into %cache[5] at %pos : tensor<1x4x8xf32>, memref<5x4x512x8xf32>
+  return
+}
+
+// -----
+
+// Tests that cache_read rejects a negative layer.
+func.func @cache_read_negative_layer(%cache: memref<5x4x512x8xf32>, %len: index) {
+  // expected-error @+1 {{'attn.cache_read' op layer -1 is outside the cache's 5 layers}}
+  %0 = attn.cache_read %cache[-1] len %len : memref<5x4x512x8xf32> -> tensor<4x?x8xf32>
+  return
+}
+
+// -----
+
+// Tests that cache_write rejects a value with a kv head count other than the cache's.
+func.func @cache_write_heads(%v: tensor<1x2x8xf32>, %cache: memref<5x4x512x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.cache_write' op expects value dimension 1 (kv heads) to be 4, got 2}}
+  attn.cache_write %v into %cache[0] at %pos : tensor<1x2x8xf32>, memref<5x4x512x8xf32>
+  return
+}
+
+// -----
+
+// Tests that cache_write rejects a value with another head_dim than the cache's.
+func.func @cache_write_head_dim(%v: tensor<1x4x16xf32>, %cache: memref<5x4x512x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.cache_write' op expects value dimension 2 (head_dim) to be 8, got 16}}
+  attn.cache_write %v into %cache[0] at %pos : tensor<1x4x16xf32>, memref<5x4x512x8xf32>
+  return
+}
+
+// -----
+
+// Tests that cache_write rejects more tokens than the cache holds.
+func.func @cache_write_too_long(%v: tensor<600x4x8xf32>, %cache: memref<5x4x512x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.cache_write' op writes 600 positions into a cache of 512}}
+  attn.cache_write %v into %cache[0] at %pos : tensor<600x4x8xf32>, memref<5x4x512x8xf32>
+  return
+}
+
+// -----
+
+// Tests that cache_read rejects a result with a kv head count other than the cache's.
+func.func @cache_read_heads(%cache: memref<5x4x512x8xf32>, %len: index) {
+  // expected-error @+1 {{'attn.cache_read' op expects value dimension 0 (kv heads) to be 4, got 8}}
+  %0 = attn.cache_read %cache[0] len %len : memref<5x4x512x8xf32> -> tensor<8x?x8xf32>
+  return
+}
+
+// -----
+
+// Tests that cache_read rejects a result with another head_dim than the cache's.
+func.func @cache_read_head_dim(%cache: memref<5x4x512x8xf32>, %len: index) {
+  // expected-error @+1 {{'attn.cache_read' op expects value dimension 2 (head_dim) to be 8, got 4}}
+  %0 = attn.cache_read %cache[0] len %len : memref<5x4x512x8xf32> -> tensor<4x?x4xf32>
+  return
+}
+
+// -----
+
+// Tests that cache_read rejects a static length longer than the cache.
+func.func @cache_read_too_long(%cache: memref<5x4x512x8xf32>, %len: index) {
+  // expected-error @+1 {{'attn.cache_read' op reads 513 positions from a cache of 512}}
+  %0 = attn.cache_read %cache[0] len %len : memref<5x4x512x8xf32> -> tensor<4x513x8xf32>
+  return
+}
+
+// -----
+
+// Tests that the cache is a rank-4 f32 memref (ODS).
+func.func @cache_rank(%v: tensor<1x4x8xf32>, %cache: memref<4x512x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.cache_write' op operand #1 must be 4D memref of 32-bit float values}}
+  attn.cache_write %v into %cache[0] at %pos : tensor<1x4x8xf32>, memref<4x512x8xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// attention
+//===----------------------------------------------------------------------===//
+
+// Tests that attention rejects zero kv_heads.
+func.func @attention_zero_kv_heads(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>, %v: tensor<4x?x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.attention' op expects positive heads and kv_heads, got 8 and 0}}
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 0 : i64, mask = #attn.mask<causal>, scale = 0.35 : f32}
+      : tensor<1x8x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention rejects kv_heads that do not divide heads.
+func.func @attention_kv_heads_divide(%q: tensor<1x8x8xf32>, %k: tensor<3x?x8xf32>, %v: tensor<3x?x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.attention' op expects kv_heads (3) to divide heads (8)}}
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 3 : i64, mask = #attn.mask<causal>, scale = 0.35 : f32}
+      : tensor<1x8x8xf32>, tensor<3x?x8xf32>, tensor<3x?x8xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention rejects a heads attribute that disagrees with the query.
+func.func @attention_query_heads(%q: tensor<1x4x8xf32>, %k: tensor<4x?x8xf32>, %v: tensor<4x?x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.attention' op has heads = 8 but its query has 4 heads}}
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<causal>, scale = 0.35 : f32}
+      : tensor<1x4x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<1x4x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention rejects a kv_heads attribute that disagrees with the keys.
+func.func @attention_key_heads(%q: tensor<1x8x8xf32>, %k: tensor<2x?x8xf32>, %v: tensor<2x?x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.attention' op has kv_heads = 4 but its keys/values have 2 heads}}
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<causal>, scale = 0.35 : f32}
+      : tensor<1x8x8xf32>, tensor<2x?x8xf32>, tensor<2x?x8xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention rejects a zero scale.
+func.func @attention_scale(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>, %v: tensor<4x?x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.attention' op expects a positive finite scale}}
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<causal>, scale = 0.0 : f32}
+      : tensor<1x8x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention rejects a sliding_window mask without a window.
+func.func @attention_window_missing(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>, %v: tensor<4x?x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.attention' op expects a positive window with a sliding_window mask, got 0}}
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<sliding_window>, scale = 0.35 : f32}
+      : tensor<1x8x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention rejects a window on a causal mask.
+func.func @attention_stray_window(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>, %v: tensor<4x?x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.attention' op has window = 16 but mask causal takes no window}}
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<causal>, scale = 0.35 : f32, window = 16 : i64}
+      : tensor<1x8x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention rejects values with another key count than the keys.
+func.func @attention_value_keys(%q: tensor<1x8x8xf32>, %k: tensor<4x10x8xf32>, %v: tensor<4x12x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.attention' op expects value dimension 1 (same as the keys) to be 10, got 12}}
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<causal>, scale = 0.35 : f32}
+      : tensor<1x8x8xf32>, tensor<4x10x8xf32>, tensor<4x12x8xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention rejects keys with another head_dim than the query.
+func.func @attention_key_head_dim(%q: tensor<1x8x8xf32>, %k: tensor<4x?x16xf32>, %v: tensor<4x?x16xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.attention' op expects key dimension 2 (head_dim) to be 8, got 16}}
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<causal>, scale = 0.35 : f32}
+      : tensor<1x8x8xf32>, tensor<4x?x16xf32>, tensor<4x?x16xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention rejects a result shaped unlike the query.
+func.func @attention_result(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>, %v: tensor<4x?x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.attention' op expects result dimension 0 (same as the query) to be 1, got 2}}
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<causal>, scale = 0.35 : f32}
+      : tensor<1x8x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<2x8x8xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// scores, mask, softmax, weighted_sum
+//===----------------------------------------------------------------------===//
+
+// Tests that scores rejects kv_heads that do not divide heads.
+func.func @scores_kv_heads(%q: tensor<1x8x8xf32>, %k: tensor<3x?x8xf32>) {
+  // expected-error @+1 {{'attn.scores' op expects kv_heads (3) to divide heads (8)}}
+  %0 = attn.scores %q, %k {heads = 8 : i64, kv_heads = 3 : i64, scale = 0.35 : f32} : tensor<1x8x8xf32>, tensor<3x?x8xf32> -> tensor<8x1x?xf32>
+  return
+}
+
+// -----
+
+// Tests that scores rejects a negative scale.
+func.func @scores_scale(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>) {
+  // expected-error @+1 {{'attn.scores' op expects a positive finite scale}}
+  %0 = attn.scores %q, %k {heads = 8 : i64, kv_heads = 4 : i64, scale = -0.35 : f32} : tensor<1x8x8xf32>, tensor<4x?x8xf32> -> tensor<8x1x?xf32>
+  return
+}
+
+// -----
+
+// Tests that scores rejects keys with another head_dim than the query.
+func.func @scores_head_dim(%q: tensor<1x8x8xf32>, %k: tensor<4x?x4xf32>) {
+  // expected-error @+1 {{'attn.scores' op expects key dimension 2 (head_dim) to be 8, got 4}}
+  %0 = attn.scores %q, %k {heads = 8 : i64, kv_heads = 4 : i64, scale = 0.35 : f32} : tensor<1x8x8xf32>, tensor<4x?x4xf32> -> tensor<8x1x?xf32>
+  return
+}
+
+// -----
+
+// Tests that scores rejects a result whose first dimension is not the heads.
+func.func @scores_result_heads(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>) {
+  // expected-error @+1 {{'attn.scores' op expects result dimension 0 (heads) to be 8, got 1}}
+  %0 = attn.scores %q, %k {heads = 8 : i64, kv_heads = 4 : i64, scale = 0.35 : f32} : tensor<1x8x8xf32>, tensor<4x?x8xf32> -> tensor<1x8x?xf32>
+  return
+}
+
+// -----
+
+// Tests that scores rejects a result whose second dimension is not the queries.
+func.func @scores_result_queries(%q: tensor<2x8x8xf32>, %k: tensor<4x?x8xf32>) {
+  // expected-error @+1 {{'attn.scores' op expects result dimension 1 (queries) to be 2, got 3}}
+  %0 = attn.scores %q, %k {heads = 8 : i64, kv_heads = 4 : i64, scale = 0.35 : f32} : tensor<2x8x8xf32>, tensor<4x?x8xf32> -> tensor<8x3x?xf32>
+  return
+}
+
+// -----
+
+// Tests that scores rejects a result whose last dimension is not the keys.
+func.func @scores_result_keys(%q: tensor<1x8x8xf32>, %k: tensor<4x10x8xf32>) {
+  // expected-error @+1 {{'attn.scores' op expects result dimension 2 (keys) to be 10, got 8}}
+  %0 = attn.scores %q, %k {heads = 8 : i64, kv_heads = 4 : i64, scale = 0.35 : f32} : tensor<1x8x8xf32>, tensor<4x10x8xf32> -> tensor<8x1x8xf32>
+  return
+}
+
+// -----
+
+// Tests that scores rejects a heads attribute that disagrees with the query.
+func.func @scores_query_heads(%q: tensor<1x6x8xf32>, %k: tensor<4x?x8xf32>) {
+  // expected-error @+1 {{'attn.scores' op has heads = 8 but its query has 6 heads}}
+  %0 = attn.scores %q, %k {heads = 8 : i64, kv_heads = 4 : i64, scale = 0.35 : f32} : tensor<1x6x8xf32>, tensor<4x?x8xf32> -> tensor<8x1x?xf32>
+  return
+}
+
+// -----
+
+// Tests that mask rejects a sliding_window mask with a negative window.
+func.func @mask_window(%s: tensor<8x1x?xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.mask' op expects a positive window with a sliding_window mask, got -2}}
+  %0 = attn.mask %s, %pos {mask = #attn.mask<sliding_window>, window = -2 : i64} : tensor<8x1x?xf32>
+  return
+}
+
+// -----
+
+// Tests that mask rejects a window on a mask kind that takes none.
+func.func @mask_stray_window(%s: tensor<8x1x?xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.mask' op has window = 4 but mask none takes no window}}
+  %0 = attn.mask %s, %pos {mask = #attn.mask<none>, window = 4 : i64} : tensor<8x1x?xf32>
+  return
+}
+
+// -----
+
+// Tests that mask rejects an unknown mask kind (the enum attribute parser).
+func.func @mask_kind(%s: tensor<8x1x?xf32>, %pos: index) {
+  // expected-error @+2 {{expected ::mlir::attn::MaskKind to be one of: none, causal, sliding_window}}
+  // expected-error @+1 {{failed to parse Attn_MaskKindAttr parameter 'value'}}
+  %0 = attn.mask %s, %pos {mask = #attn.mask<banded>} : tensor<8x1x?xf32>
+  return
+}
+
+// -----
+
+// Tests that softmax rejects an axis past the input's rank.
+func.func @softmax_axis(%s: tensor<8x1x?xf32>) {
+  // expected-error @+1 {{'attn.softmax' op axis 3 is out of range for a rank-3 input}}
+  %0 = attn.softmax %s {axis = 3 : i64} : tensor<8x1x?xf32>
+  return
+}
+
+// -----
+
+// Tests that softmax rejects a negative axis.
+func.func @softmax_negative_axis(%s: tensor<8x1x?xf32>) {
+  // expected-error @+1 {{'attn.softmax' op axis -1 is out of range for a rank-3 input}}
+  %0 = attn.softmax %s {axis = -1 : i64} : tensor<8x1x?xf32>
+  return
+}
+
+// -----
+
+// Tests that weighted_sum rejects probabilities with a head count other than heads.
+func.func @weighted_sum_heads_attr(%p: tensor<4x1x?xf32>, %v: tensor<4x?x8xf32>) {
+  // expected-error @+1 {{'attn.weighted_sum' op has heads = 8 but its query has 4 heads}}
+  %0 = attn.weighted_sum %p, %v {heads = 8 : i64, kv_heads = 4 : i64} : tensor<4x1x?xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that weighted_sum rejects negative heads.
+func.func @weighted_sum_negative_heads(%p: tensor<8x1x?xf32>, %v: tensor<4x?x8xf32>) {
+  // expected-error @+1 {{'attn.weighted_sum' op expects positive heads and kv_heads, got -8 and 4}}
+  %0 = attn.weighted_sum %p, %v {heads = -8 : i64, kv_heads = 4 : i64} : tensor<8x1x?xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that weighted_sum rejects values with another key count than the probabilities.
+func.func @weighted_sum_keys(%p: tensor<8x1x10xf32>, %v: tensor<4x12x8xf32>) {
+  // expected-error @+1 {{'attn.weighted_sum' op expects value dimension 1 (keys) to be 10, got 12}}
+  %0 = attn.weighted_sum %p, %v {heads = 8 : i64, kv_heads = 4 : i64} : tensor<8x1x10xf32>, tensor<4x12x8xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that weighted_sum rejects a result with another query count.
+func.func @weighted_sum_queries(%p: tensor<8x1x?xf32>, %v: tensor<4x?x8xf32>) {
+  // expected-error @+1 {{'attn.weighted_sum' op expects result dimension 0 (queries) to be 1, got 2}}
+  %0 = attn.weighted_sum %p, %v {heads = 8 : i64, kv_heads = 4 : i64} : tensor<8x1x?xf32>, tensor<4x?x8xf32> -> tensor<2x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that weighted_sum rejects a result with another head count.
+func.func @weighted_sum_result_heads(%p: tensor<8x1x?xf32>, %v: tensor<4x?x8xf32>) {
+  // expected-error @+1 {{'attn.weighted_sum' op expects result dimension 1 (heads) to be 8, got 4}}
+  %0 = attn.weighted_sum %p, %v {heads = 8 : i64, kv_heads = 4 : i64} : tensor<8x1x?xf32>, tensor<4x?x8xf32> -> tensor<1x4x8xf32>
+  return
+}
+
+// -----
+
+// Tests that weighted_sum rejects a result with another head_dim than the values.
+func.func @weighted_sum_head_dim(%p: tensor<8x1x?xf32>, %v: tensor<4x?x8xf32>) {
+  // expected-error @+1 {{'attn.weighted_sum' op expects result dimension 2 (head_dim) to be 8, got 16}}
+  %0 = attn.weighted_sum %p, %v {heads = 8 : i64, kv_heads = 4 : i64} : tensor<8x1x?xf32>, tensor<4x?x8xf32> -> tensor<1x8x16xf32>
+  return
+}
+
+// -----
+
+// Tests that weighted_sum rejects a kv_heads attribute that disagrees with the values.
+func.func @weighted_sum_value_heads(%p: tensor<8x1x?xf32>, %v: tensor<2x?x8xf32>) {
+  // expected-error @+1 {{'attn.weighted_sum' op has kv_heads = 4 but its keys/values have 2 heads}}
+  %0 = attn.weighted_sum %p, %v {heads = 8 : i64, kv_heads = 4 : i64} : tensor<8x1x?xf32>, tensor<2x?x8xf32> -> tensor<1x8x8xf32>
+  return
+}

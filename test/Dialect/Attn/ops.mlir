@@ -1,0 +1,130 @@
+// RUN: attnc-opt %s --split-input-file | attnc-opt --split-input-file | FileCheck %s
+// RUN: attnc-opt %s --split-input-file --mlir-print-op-generic | attnc-opt --split-input-file | FileCheck %s
+
+// Round trip of every attn op: parsed, printed, parsed again (and through the
+// generic form), with its operands, attributes and types intact.
+
+// Tests that weight keeps its name, offset, blob and static result type.
+// CHECK-LABEL: func.func @weight
+// CHECK-SAME: (%[[BLOB:.*]]: tensor<?xf32>)
+func.func @weight(%blob: tensor<?xf32>) -> tensor<4x64x16xf32> {
+  // CHECK: attn.weight "layers.0.wq" at 128 in %[[BLOB]] : tensor<?xf32> -> tensor<4x64x16xf32>
+  %0 = attn.weight "layers.0.wq" at 128 in %blob : tensor<?xf32> -> tensor<4x64x16xf32>
+  return %0 : tensor<4x64x16xf32>
+}
+
+// -----
+
+// Tests that embedding round-trips with a plain (V, D) and a packed (V / B, D, B) table.
+// CHECK-LABEL: func.func @embedding
+// CHECK-SAME: (%[[TABLE:.*]]: tensor<512x64xf32>, %[[PACKED:.*]]: tensor<32x64x16xf32>, %[[TOKENS:.*]]: tensor<?xi32>)
+func.func @embedding(%table: tensor<512x64xf32>, %packed: tensor<32x64x16xf32>, %tokens: tensor<?xi32>)
+    -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  // CHECK: attn.embedding %[[TABLE]][%[[TOKENS]]] : tensor<512x64xf32>, tensor<?xi32> -> tensor<?x64xf32>
+  %0 = attn.embedding %table[%tokens] : tensor<512x64xf32>, tensor<?xi32> -> tensor<?x64xf32>
+  // CHECK: attn.embedding %[[PACKED]][%[[TOKENS]]] : tensor<32x64x16xf32>, tensor<?xi32> -> tensor<?x64xf32>
+  %1 = attn.embedding %packed[%tokens] : tensor<32x64x16xf32>, tensor<?xi32> -> tensor<?x64xf32>
+  return %0, %1 : tensor<?x64xf32>, tensor<?x64xf32>
+}
+
+// -----
+
+// Tests that rms_norm keeps its epsilon.
+// CHECK-LABEL: func.func @rms_norm
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W:.*]]: tensor<64xf32>)
+func.func @rms_norm(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf32> {
+  // CHECK: attn.rms_norm %[[X]], %[[W]] {epsilon = 9.99999974E-6 : f32} : tensor<?x64xf32>, tensor<64xf32>
+  %0 = attn.rms_norm %x, %w {epsilon = 1.0e-05 : f32} : tensor<?x64xf32>, tensor<64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// Tests that linear keeps input, packed weight and result types.
+// CHECK-LABEL: func.func @linear
+// CHECK-SAME: (%[[X:.*]]: tensor<1x64xf32>, %[[W:.*]]: tensor<12x64x16xf32>)
+func.func @linear(%x: tensor<1x64xf32>, %w: tensor<12x64x16xf32>) -> tensor<1x192xf32> {
+  // CHECK: attn.linear %[[X]], %[[W]] : tensor<1x64xf32>, tensor<12x64x16xf32> -> tensor<1x192xf32>
+  %0 = attn.linear %x, %w : tensor<1x64xf32>, tensor<12x64x16xf32> -> tensor<1x192xf32>
+  return %0 : tensor<1x192xf32>
+}
+
+// -----
+
+// Tests that rope keeps its position operand and theta.
+// CHECK-LABEL: func.func @rope
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8x8xf32>, %[[POS:.*]]: index)
+func.func @rope(%x: tensor<?x8x8xf32>, %pos: index) -> tensor<?x8x8xf32> {
+  // CHECK: attn.rope %[[X]], %[[POS]] {theta = 1.000000e+04 : f32} : tensor<?x8x8xf32>
+  %0 = attn.rope %x, %pos {theta = 10000.0 : f32} : tensor<?x8x8xf32>
+  return %0 : tensor<?x8x8xf32>
+}
+
+// -----
+
+// Tests that swiglu keeps gate and up in order, and add its operands.
+// CHECK-LABEL: func.func @swiglu_add
+// CHECK-SAME: (%[[G:.*]]: tensor<1x192xf32>, %[[U:.*]]: tensor<1x192xf32>)
+func.func @swiglu_add(%g: tensor<1x192xf32>, %u: tensor<1x192xf32>) -> tensor<1x192xf32> {
+  // CHECK: %[[S:.*]] = attn.swiglu %[[G]], %[[U]] : tensor<1x192xf32>
+  %0 = attn.swiglu %g, %u : tensor<1x192xf32>
+  // CHECK: attn.add %[[S]], %[[U]] : tensor<1x192xf32>
+  %1 = attn.add %0, %u : tensor<1x192xf32>
+  return %1 : tensor<1x192xf32>
+}
+
+// -----
+
+// Tests that cache_write and cache_read keep cache, layer, position and length.
+// CHECK-LABEL: func.func @cache
+// CHECK-SAME: (%[[V:.*]]: tensor<1x4x8xf32>, %[[CACHE:.*]]: memref<5x4x512x8xf32>, %[[POS:.*]]: index, %[[LEN:.*]]: index)
+func.func @cache(%v: tensor<1x4x8xf32>, %cache: memref<5x4x512x8xf32>, %pos: index, %len: index)
+    -> tensor<4x?x8xf32> {
+  // CHECK: attn.cache_write %[[V]] into %[[CACHE]][3] at %[[POS]] : tensor<1x4x8xf32>, memref<5x4x512x8xf32>
+  attn.cache_write %v into %cache[3] at %pos : tensor<1x4x8xf32>, memref<5x4x512x8xf32>
+  // CHECK: attn.cache_read %[[CACHE]][3] len %[[LEN]] : memref<5x4x512x8xf32> -> tensor<4x?x8xf32>
+  %0 = attn.cache_read %cache[3] len %len : memref<5x4x512x8xf32> -> tensor<4x?x8xf32>
+  return %0 : tensor<4x?x8xf32>
+}
+
+// -----
+
+// Tests that attention keeps heads, kv_heads, scale and each mask kind with its window.
+// CHECK-LABEL: func.func @attention
+// CHECK-SAME: (%[[Q:.*]]: tensor<1x8x8xf32>, %[[K:.*]]: tensor<4x?x8xf32>, %[[V:.*]]: tensor<4x?x8xf32>, %[[POS:.*]]: index)
+func.func @attention(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>, %v: tensor<4x?x8xf32>, %pos: index)
+    -> (tensor<1x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8xf32>) {
+  // CHECK: attn.attention %[[Q]], %[[K]], %[[V]], %[[POS]] {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<causal>, scale = 0.353553385 : f32}
+  // CHECK-SAME: : tensor<1x8x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<causal>, scale = 0.353553385 : f32}
+      : tensor<1x8x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  // CHECK: attn.attention {{.*}}mask = #attn.mask<none>
+  %1 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<none>, scale = 0.353553385 : f32}
+      : tensor<1x8x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  // CHECK: attn.attention {{.*}}mask = #attn.mask<sliding_window>, scale = 0.353553385 : f32, window = 16 : i64}
+  %2 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<sliding_window>, scale = 0.353553385 : f32, window = 16 : i64}
+      : tensor<1x8x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  return %0, %1, %2 : tensor<1x8x8xf32>, tensor<1x8x8xf32>, tensor<1x8x8xf32>
+}
+
+// -----
+
+// Tests that the decomposition ops (scores, mask, softmax, weighted_sum) keep their attributes.
+// CHECK-LABEL: func.func @decomposed
+// CHECK-SAME: (%[[Q:.*]]: tensor<1x8x8xf32>, %[[K:.*]]: tensor<4x?x8xf32>, %[[V:.*]]: tensor<4x?x8xf32>, %[[POS:.*]]: index)
+func.func @decomposed(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>, %v: tensor<4x?x8xf32>, %pos: index)
+    -> tensor<1x8x8xf32> {
+  // CHECK: %[[S:.*]] = attn.scores %[[Q]], %[[K]] {heads = 8 : i64, kv_heads = 4 : i64, scale = 0.353553385 : f32} : tensor<1x8x8xf32>, tensor<4x?x8xf32> -> tensor<8x1x?xf32>
+  %s = attn.scores %q, %k {heads = 8 : i64, kv_heads = 4 : i64, scale = 0.353553385 : f32}
+      : tensor<1x8x8xf32>, tensor<4x?x8xf32> -> tensor<8x1x?xf32>
+  // CHECK: %[[M:.*]] = attn.mask %[[S]], %[[POS]] {mask = #attn.mask<causal>} : tensor<8x1x?xf32>
+  %m = attn.mask %s, %pos {mask = #attn.mask<causal>} : tensor<8x1x?xf32>
+  // CHECK: %[[W:.*]] = attn.mask %[[M]], %[[POS]] {mask = #attn.mask<sliding_window>, window = 4 : i64} : tensor<8x1x?xf32>
+  %w = attn.mask %m, %pos {mask = #attn.mask<sliding_window>, window = 4 : i64} : tensor<8x1x?xf32>
+  // CHECK: %[[P:.*]] = attn.softmax %[[W]] {axis = 2 : i64} : tensor<8x1x?xf32>
+  %p = attn.softmax %w {axis = 2 : i64} : tensor<8x1x?xf32>
+  // CHECK: attn.weighted_sum %[[P]], %[[V]] {heads = 8 : i64, kv_heads = 4 : i64} : tensor<8x1x?xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  %o = attn.weighted_sum %p, %v {heads = 8 : i64, kv_heads = 4 : i64}
+      : tensor<8x1x?xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  return %o : tensor<1x8x8xf32>
+}
