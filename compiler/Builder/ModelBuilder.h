@@ -1,0 +1,30 @@
+//===- ModelBuilder.h - ModelSpec to attn IR --------------------*- C++ -*-===//
+//
+// Builds the `attn` module of a model (the Toy tutorial's "MLIRGen" step): two
+// functions from the same layer code, `attn_prefill` for any number of
+// tokens and `attn_decode` for exactly one, with the signature
+// runtime/include/attnrt/abi.h documents.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_BUILDER_MODELBUILDER_H
+#define ATTNC_BUILDER_MODELBUILDER_H
+
+#include "compiler/Builder/WeightLayout.h"
+#include "compiler/Frontend/ModelSpec.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace attnc {
+
+/// Tokens one `attn_prefill` call handles at most (the runtime chunks longer
+/// prompts); it bounds the prefill logits buffer.
+constexpr int64_t kPrefillChunk = 64;
+
+/// The attn-dialect module of `spec` whose weights live where `layout` says.
+mlir::OwningOpRef<mlir::ModuleOp> buildModelModule(mlir::MLIRContext &context,
+                                                   const ModelSpec &spec,
+                                                   const WeightLayout &layout);
+
+} // namespace attnc
+
+#endif // ATTNC_BUILDER_MODELBUILDER_H

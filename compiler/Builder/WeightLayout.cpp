@@ -1,0 +1,155 @@
+//===- WeightLayout.cpp - Where each weight lives in the blob -------------===//
+//
+// Plans the blob (offsets aligned to 64 bytes so every tensor starts on a
+// cache line and a vector load never splits one) and writes it, packing
+// linear weights into (out / B, in, B) blocks.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Builder/WeightLayout.h"
+
+#include "llvm/ADT/Twine.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace attnc;
+
+namespace {
+
+/// Floats per 64-byte cache line: every slot starts on one.
+constexpr int64_t kAlignFloats = 16;
+
+int64_t alignUp(int64_t value, int64_t to) { return (value + to - 1) / to * to; }
+
+class LayoutPlanner {
+public:
+  WeightLayout layout;
+
+  void plain(const std::string &name, llvm::ArrayRef<int64_t> shape) {
+    add(name, llvm::SmallVector<int64_t, 3>(shape), 0);
+  }
+  /// A linear layer's (out, in) matrix, stored packed.
+  void packed(const std::string &name, int64_t out, int64_t in) {
+    int64_t block = packBlockFor(out);
+    add(name, {out / block, in, block}, block);
+  }
+
+private:
+  void add(const std::string &name, llvm::SmallVector<int64_t, 3> shape, int64_t block) {
+    WeightSlot slot{name, std::move(shape), layout.totalFloats, block};
+    layout.totalFloats = alignUp(layout.totalFloats + slot.numElements(), kAlignFloats);
+    layout.slots.push_back(std::move(slot));
+  }
+};
+
+/// The logical (out, in) shape of a packed slot.
+std::pair<int64_t, int64_t> logicalMatrixShape(const WeightSlot &slot) {
+  return {slot.storedShape[0] * slot.block, slot.storedShape[1]};
+}
+
+} // namespace
+
+int64_t WeightSlot::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : storedShape)
+    n *= d;
+  return n;
+}
+
+const WeightSlot &WeightLayout::get(llvm::StringRef name) const {
+  for (const WeightSlot &slot : slots)
+    if (slot.name == name)
+      return slot;
+  if (name == "output")
+    return get("tok_embeddings");
+  llvm::report_fatal_error(llvm::Twine("weight layout has no slot '") + name + "'");
+}
+
+int64_t attnc::packBlockFor(int64_t outFeatures) {
+  for (int64_t block = 16; block > 1; block /= 2)
+    if (outFeatures % block == 0)
+      return block;
+  return 1;
+}
+
+WeightLayout attnc::planWeightLayout(const ModelSpec &spec) {
+  LayoutPlanner plan;
+  int64_t dim = spec.dim, hidden = spec.mlp.hidden, kvDim = spec.kvDim();
+  int64_t qDim = spec.attention.heads * spec.headDim();
+  // Tied: one packed copy serves the classifier and (row by row) the lookup.
+  if (spec.tieEmbeddings)
+    plan.packed("tok_embeddings", spec.vocabSize, dim);
+  else
+    plan.plain("tok_embeddings", {spec.vocabSize, dim});
+  for (int64_t l = 0; l < spec.layers; ++l) {
+    std::string p = "layers." + std::to_string(l) + ".";
+    plan.plain(p + "attention_norm", {dim});
+    plan.packed(p + "wq", qDim, dim);
+    plan.packed(p + "wk", kvDim, dim);
+    plan.packed(p + "wv", kvDim, dim);
+    plan.packed(p + "wo", dim, qDim);
+    plan.plain(p + "ffn_norm", {dim});
+    plan.packed(p + "w1", hidden, dim);
+    plan.packed(p + "w2", dim, hidden);
+    plan.packed(p + "w3", hidden, dim);
+  }
+  plan.plain("norm", {dim});
+  if (!spec.tieEmbeddings)
+    plan.packed("output", spec.vocabSize, dim);
+  return std::move(plan.layout);
+}
+
+llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeights &weights,
+                                   llvm::StringRef path) {
+  std::string tmp = (path + ".tmp").str();
+  std::error_code ec;
+  llvm::raw_fd_ostream os(tmp, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write '%s': %s", tmp.c_str(),
+                                   ec.message().c_str());
+
+  std::vector<float> staging;
+  int64_t written = 0;
+  for (const WeightSlot &slot : layout.slots) {
+    const WeightTensor *tensor = weights.lookup(slot.name);
+    if (!tensor)
+      return llvm::createStringError(std::errc::invalid_argument,
+                                     "weights have no tensor '%s'", slot.name.c_str());
+    if (tensor->numElements() != slot.numElements())
+      return llvm::createStringError(std::errc::invalid_argument,
+                                     "tensor '%s' has %lld floats, the layout expects %lld",
+                                     slot.name.c_str(), (long long)tensor->numElements(),
+                                     (long long)slot.numElements());
+    staging.assign(slot.numElements(), 0.0f);
+    if (slot.block == 0) {
+      std::copy(tensor->data, tensor->data + slot.numElements(), staging.begin());
+    } else {
+      // (out, in) row-major -> (out / B, in, B).
+      auto [out, in] = logicalMatrixShape(slot);
+      int64_t block = slot.block;
+      for (int64_t nb = 0; nb < out / block; ++nb)
+        for (int64_t j = 0; j < block; ++j) {
+          const float *row = tensor->data + (nb * block + j) * in;
+          float *dst = staging.data() + nb * in * block + j;
+          for (int64_t k = 0; k < in; ++k)
+            dst[k * block] = row[k];
+        }
+    }
+    // Zero padding up to this slot's offset keeps every slot 64-byte aligned.
+    static const char zeros[kAlignFloats * sizeof(float)] = {};
+    os.write(zeros, (slot.offset - written) * sizeof(float));
+    os.write(reinterpret_cast<const char *>(staging.data()), staging.size() * sizeof(float));
+    written = slot.offset + slot.numElements();
+  }
+  static const char zeros[kAlignFloats * sizeof(float)] = {};
+  os.write(zeros, (layout.totalFloats - written) * sizeof(float));
+  os.close();
+  if (os.has_error()) {
+    llvm::sys::fs::remove(tmp);
+    return llvm::createStringError(os.error(), "error writing '%s'", tmp.c_str());
+  }
+  if (std::error_code rc = llvm::sys::fs::rename(tmp, path))
+    return llvm::createStringError(rc, "cannot rename '%s' to '%s'", tmp.c_str(),
+                                   path.str().c_str());
+  return llvm::Error::success();
+}

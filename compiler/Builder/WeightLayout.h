@@ -1,0 +1,62 @@
+//===- WeightLayout.h - Where each weight lives in the blob -----*- C++ -*-===//
+//
+// The compiled code reads every weight from one flat float blob embedded in
+// the executable. This file decides, once, for a given ModelSpec, where each
+// tensor goes and how it is stored; the IR builder emits `attn.weight` ops
+// from the same plan and the blob writer fills the blob from it, so the two
+// can never disagree.
+//
+// Linear layers are stored packed: the (out, in) matrix becomes
+// (out / B, in, B), so that the B output rows computed together by one
+// vector register are one contiguous stream. A tied classifier shares its
+// packed copy with the embedding lookup.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_BUILDER_WEIGHTLAYOUT_H
+#define ATTNC_BUILDER_WEIGHTLAYOUT_H
+
+#include "compiler/Frontend/ModelSpec.h"
+#include "compiler/Frontend/Weights.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include <string>
+#include <vector>
+
+namespace attnc {
+
+struct WeightSlot {
+  std::string name;                          // the logical name (Weights.h)
+  llvm::SmallVector<int64_t, 3> storedShape; // as the compiled code sees it
+  int64_t offset = 0;                        // in floats from the blob start
+  int64_t block = 0;                         // 0: as is; B: packed (out/B, in, B)
+
+  int64_t numElements() const;
+};
+
+struct WeightLayout {
+  std::vector<WeightSlot> slots; // in blob order
+  int64_t totalFloats = 0;
+
+  /// The slot holding `name`; `output` resolves to `tok_embeddings` when the
+  /// classifier is tied. Aborts on an unknown name (a builder bug).
+  const WeightSlot &get(llvm::StringRef name) const;
+};
+
+/// Rows packed together for a linear layer with `outFeatures` outputs: 16
+/// (one AVX-512 register of floats) when it divides, else the largest power
+/// of two that does.
+int64_t packBlockFor(int64_t outFeatures);
+
+/// The layout of every weight of `spec`.
+WeightLayout planWeightLayout(const ModelSpec &spec);
+
+/// Writes the blob for `layout` from `weights` to `path` (through a temporary
+/// file renamed into place). Fails if a tensor is missing or has a shape the
+/// layout does not expect.
+llvm::Error writeWeightBlob(const WeightLayout &layout, const ModelWeights &weights,
+                            llvm::StringRef path);
+
+} // namespace attnc
+
+#endif // ATTNC_BUILDER_WEIGHTLAYOUT_H

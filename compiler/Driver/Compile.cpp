@@ -1,0 +1,241 @@
+//===- Compile.cpp - The compile job of the attnc driver ------------------===//
+//
+// Builds the attn module of a model and lowers it stage by stage through the
+// pipelines of compiler/Pipelines, the same functions attnc-opt runs for lit
+// tests. Each stage can be printed (`--emit=STAGE`) or written with all the
+// stages before it (`--dump-dir`, as NN-STAGE.ext). Object code embeds the
+// packed weight blob, the tokenizer and the model facts the runtime needs
+// (runtime/include/attnrt/abi.h); `exe` links it with the runtime.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Driver/Compile.h"
+
+#include "compiler/Builder/ModelBuilder.h"
+#include "compiler/Builder/WeightLayout.h"
+#include "compiler/Codegen/Codegen.h"
+#include "compiler/Frontend/Diagnostics.h"
+#include "compiler/InitAll.h"
+#include "compiler/Pipelines/Pipelines.h"
+#include "runtime/include/attnrt/abi.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <functional>
+
+using namespace attnc;
+
+namespace {
+
+bool fail(llvm::SourceMgr &sm, const llvm::Twine &message) {
+  return reportError(sm, llvm::SMLoc(), message);
+}
+
+bool fail(llvm::SourceMgr &sm, llvm::Error error) {
+  return fail(sm, llvm::toString(std::move(error)));
+}
+
+/// Writes `print`'s output to `path` ("-" = stdout), keeping the file only on success.
+bool writeText(llvm::SourceMgr &sm, llvm::StringRef path,
+               const std::function<void(llvm::raw_ostream &)> &print) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    return fail(sm, "cannot write '" + path + "': " + ec.message());
+  print(out.os());
+  out.keep();
+  return true;
+}
+
+/// The MLIR stages, each the pipeline that takes the previous one to it.
+struct MlirStage {
+  const char *name;
+  std::function<void(mlir::OpPassManager &)> build;
+};
+
+const MlirStage kMlirStages[] = {
+    {"linalg",
+     [](mlir::OpPassManager &pm) {
+       mlir::attnc::buildAttnToLinalgPipeline(pm, mlir::attnc::CompilePhase::Linalg);
+     }},
+    {"vector", [](mlir::OpPassManager &pm) { mlir::attnc::buildLinalgToVectorPipeline(pm); }},
+    {"llvm", [](mlir::OpPassManager &pm) { mlir::attnc::buildVectorToLLVMPipeline(pm); }},
+};
+
+/// AttnModelInfo for `spec`, field by field in the order abi.h declares.
+std::vector<int64_t> modelInfo(const ModelSpec &spec, const WeightLayout &layout,
+                               int64_t tokenizerBytes) {
+  return {ATTN_ABI_VERSION,  spec.vocabSize,       spec.contextLength,  spec.dim,
+          spec.layers,       spec.attention.heads, spec.attention.kvHeads,
+          spec.headDim(),    layout.totalFloats,   tokenizerBytes,      kPrefillChunk};
+}
+
+class CompileJob {
+public:
+  CompileJob(const ModelSpec &spec, const ModelWeights &weights, const CompileOptions &options,
+             llvm::SourceMgr &sm)
+      : spec(spec), weights(weights), options(options), sm(sm) {}
+
+  bool run();
+
+private:
+  /// Writes stage `name` to the dump directory (if any) and to the output when
+  /// it is the stage asked for. Sets `done` when nothing further is needed.
+  bool stageReached(llvm::StringRef name, llvm::StringRef extension,
+                    const std::function<void(llvm::raw_ostream &)> &print);
+  bool emitMachineCode();
+
+  const ModelSpec &spec;
+  const ModelWeights &weights;
+  const CompileOptions &options;
+  llvm::SourceMgr &sm;
+  unsigned stageNumber = 0;
+  bool done = false;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  WeightLayout layout;
+};
+
+bool CompileJob::stageReached(llvm::StringRef name, llvm::StringRef extension,
+                              const std::function<void(llvm::raw_ostream &)> &print) {
+  if (!options.dumpDir.empty()) {
+    llvm::SmallString<256> path(options.dumpDir);
+    std::string file = (stageNumber < 10 ? "0" : "") + std::to_string(stageNumber) + "-" +
+                       name.str() + "." + extension.str();
+    llvm::sys::path::append(path, file);
+    if (!writeText(sm, path, print))
+      return false;
+  }
+  ++stageNumber;
+  if (options.emit != name)
+    return true;
+  done = true;
+  return writeText(sm, options.output, print);
+}
+
+bool CompileJob::run() {
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+
+  if (!options.dumpDir.empty())
+    if (std::error_code ec = llvm::sys::fs::create_directories(options.dumpDir))
+      return fail(sm, "cannot create --dump-dir '" + options.dumpDir + "': " + ec.message());
+
+  layout = planWeightLayout(spec);
+  module = buildModelModule(context, spec, layout);
+  if (mlir::failed(mlir::verify(*module)))
+    return fail(sm, "internal error: the attn module of '" + spec.name + "' does not verify");
+  auto printModule = [&](llvm::raw_ostream &os) { module->print(os); };
+  if (!stageReached("attn", "mlir", printModule))
+    return false;
+  if (done)
+    return true;
+
+  for (const MlirStage &stage : kMlirStages) {
+    mlir::PassManager pm(&context);
+    if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+      return fail(sm, "invalid pass manager options");
+    mlir::applyDefaultTimingPassManagerCLOptions(pm);
+    stage.build(pm);
+    if (mlir::failed(pm.run(*module)))
+      return fail(sm, llvm::Twine("internal error: lowering '") + spec.name + "' to " +
+                          stage.name + " failed");
+    if (!stageReached(stage.name, "mlir", printModule))
+      return false;
+    if (done)
+      return true;
+  }
+  return emitMachineCode();
+}
+
+bool CompileJob::emitMachineCode() {
+  auto tm = createTargetMachine();
+  if (!tm)
+    return fail(sm, tm.takeError());
+
+  // Text stages of the kernels alone; the embedded data only matters to
+  // objects, where it is assembled in.
+  for (auto [name, kind] : {std::pair{"ll", OutputKind::LLVMIR},
+                            std::pair{"asm", OutputKind::Assembly}}) {
+    if (options.emit != name && options.dumpDir.empty())
+      continue;
+    llvm::LLVMContext llvmContext;
+    auto llvmModule = translateAndOptimize(*module, llvmContext, **tm, nullptr);
+    if (!llvmModule)
+      return fail(sm, llvmModule.takeError());
+    llvm::SmallString<128> tmp;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("attnc", name, tmp))
+      return fail(sm, "cannot create a temporary file: " + ec.message());
+    auto removeTmp = llvm::make_scope_exit([&] { llvm::sys::fs::remove(tmp); });
+    if (llvm::Error error = emitFile(**llvmModule, **tm, kind, tmp))
+      return fail(sm, std::move(error));
+    auto text = llvm::MemoryBuffer::getFile(tmp);
+    if (!text)
+      return fail(sm, "cannot read back '" + tmp + "'");
+    if (!stageReached(name, name == llvm::StringRef("ll") ? "ll" : "s",
+                      [&](llvm::raw_ostream &os) { os << (*text)->getBuffer(); }))
+      return false;
+    if (done)
+      return true;
+  }
+
+  // The packed weight blob, assembled into the object with .incbin.
+  llvm::SmallString<128> blobPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("attnc-weights", "bin", blobPath))
+    return fail(sm, "cannot create a temporary file: " + ec.message());
+  auto removeBlob = llvm::make_scope_exit([&] { llvm::sys::fs::remove(blobPath); });
+  if (llvm::Error error = writeWeightBlob(layout, weights, blobPath))
+    return fail(sm, std::move(error));
+
+  EmbeddedData data;
+  data.weightsFile = std::string(blobPath);
+  data.weightsFloats = layout.totalFloats;
+  data.tokenizerFile = spec.tokenizer.path;
+  if (!data.tokenizerFile.empty()) {
+    uint64_t size = 0;
+    if (std::error_code ec = llvm::sys::fs::file_size(data.tokenizerFile, size))
+      return fail(sm, "cannot read tokenizer '" + data.tokenizerFile + "': " + ec.message());
+    data.tokenizerBytes = static_cast<int64_t>(size);
+  }
+  data.modelInfo = modelInfo(spec, layout, data.tokenizerBytes);
+
+  if (options.emit == "obj") {
+    if (llvm::Error error = compileToFile(*module, &data, OutputKind::Object, options.output))
+      return fail(sm, std::move(error));
+    return true;
+  }
+  llvm::SmallString<128> objectPath;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("attnc-model", "o", objectPath))
+    return fail(sm, "cannot create a temporary file: " + ec.message());
+  auto removeObject = llvm::make_scope_exit([&] { llvm::sys::fs::remove(objectPath); });
+  if (llvm::Error error = compileToFile(*module, &data, OutputKind::Object, objectPath))
+    return fail(sm, std::move(error));
+  if (llvm::Error error = linkExecutable(objectPath, options.output))
+    return fail(sm, std::move(error));
+  return true;
+}
+
+} // namespace
+
+const std::vector<std::string> &attnc::emitStages() {
+  static const std::vector<std::string> stages = {"attn", "linalg", "vector", "llvm",
+                                                  "ll",   "asm",    "obj",    "exe"};
+  return stages;
+}
+
+bool attnc::compileModel(const ModelSpec &spec, const ModelWeights &weights,
+                         const CompileOptions &options, llvm::SourceMgr &sm) {
+  if (options.emit == "exe" && options.output == "-")
+    return fail(sm, "an executable cannot be written to stdout: give -o FILE");
+  if (options.emit == "obj" && options.output == "-")
+    return fail(sm, "an object file cannot be written to stdout: give -o FILE");
+  return CompileJob(spec, weights, options, sm).run();
+}

@@ -1,0 +1,36 @@
+//===- Compile.h - The compile job of the attnc driver ----------*- C++ -*-===//
+//
+// What `attnc compile` does after the description and weights are loaded:
+// build the attn module, lower it phase by phase (printing or dumping any
+// phase on request), emit LLVM IR, assembly or an object for the host CPU,
+// and link the object with the runtime into a self-contained executable.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_DRIVER_COMPILE_H
+#define ATTNC_DRIVER_COMPILE_H
+
+#include "compiler/Frontend/ModelSpec.h"
+#include "compiler/Frontend/Weights.h"
+#include "llvm/Support/SourceMgr.h"
+#include <string>
+#include <vector>
+
+namespace attnc {
+
+struct CompileOptions {
+  std::string output;   // "-" = stdout (text stages only)
+  std::string emit = "exe"; // attn|linalg|vector|llvm|ll|asm|obj|exe
+  std::string dumpDir;  // when set, every stage is written there as NN-stage.ext
+  std::vector<std::string> passThrough; // unused here; llvm::cl flags go through main
+};
+
+/// The stages `--emit` accepts, in lowering order.
+const std::vector<std::string> &emitStages();
+
+/// Runs the compile job; reports errors through `sm` and returns false.
+bool compileModel(const ModelSpec &spec, const ModelWeights &weights,
+                  const CompileOptions &options, llvm::SourceMgr &sm);
+
+} // namespace attnc
+
+#endif // ATTNC_DRIVER_COMPILE_H

@@ -1,0 +1,262 @@
+//===- Description.cpp - Reading a model description file ----------------===//
+//
+// Walks the YAML tree of a description file (see YamlFields.h) along the
+// schema below, fills a ModelSpec, then checks what no single field can: that
+// the head counts divide the widths and that RoPE has pairs to rotate. The
+// schema, every key with its type and default (any other key is an error;
+// block and flow mappings are the same thing):
+//
+//   name: stories260K        # string, required
+//   vocab_size: 512          # integer >= 1, required
+//   context_length: 512      # integer >= 1, required: the longest sequence
+//   dim: 64                  # integer >= 1, required: the residual width
+//   layers: 5                # integer >= 1, required
+//   attention:               # mapping, required
+//     heads: 8               #   integer >= 1, required; divides dim
+//                            #   (head_dim = dim / heads)
+//     kv_heads: 4            #   integer >= 1, required; divides heads
+//                            #   (grouped-query attention when smaller)
+//     mask: causal           #   causal | none | sliding_window; default causal
+//     window: 64             #   integer >= 1; required with sliding_window and
+//                            #   allowed only there: a query at position i
+//                            #   sees the keys at positions (i - window, i]
+//     position: rope         #   rope; default rope (head_dim must be even)
+//     rope_theta: 10000.0    #   number > 0; default 10000
+//   norm:                    # mapping, optional
+//     kind: rms              #   rms; default rms
+//     eps: 1.0e-5            #   number > 0; default 1e-5
+//     placement: pre         #   pre; default pre
+//   mlp:                     # mapping, required
+//     hidden: 172            #   integer >= 1, required
+//     activation: swiglu     #   swiglu; default swiglu: w2(silu(w1 x) * w3 x)
+//   tie_embeddings: true     # true | false; default true: the classifier is
+//                            #   the embedding table
+//   weights:                 # mapping, required
+//     format: llama2c        #   llama2c | random, required
+//     path: stories260K.bin  #   with llama2c (required there): a llama2.c
+//                            #   v0 checkpoint
+//     seed: 1                #   with random (required there): integer in
+//                            #   [0, 2^64); same seed, same weights, anywhere
+//   tokenizer:               # mapping, optional; without it the model reads
+//                            #   and writes token ids
+//     format: llama2c        #   llama2c, required
+//     path: tok512.bin       #   required
+//
+// Relative paths are relative to the directory of the description file.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Frontend/Description.h"
+
+#include "compiler/Frontend/Diagnostics.h"
+#include "compiler/Frontend/TensorList.h"
+#include "compiler/Frontend/YamlFields.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+using namespace llvm;
+
+namespace attnc {
+
+namespace {
+
+const Choice<MaskKind> kMaskKinds[] = {{"causal", MaskKind::Causal},
+                                       {"none", MaskKind::None},
+                                       {"sliding_window", MaskKind::SlidingWindow}};
+const Choice<PositionKind> kPositionKinds[] = {{"rope", PositionKind::Rope}};
+const Choice<NormKind> kNormKinds[] = {{"rms", NormKind::Rms}};
+const Choice<NormPlacement> kNormPlacements[] = {{"pre", NormPlacement::Pre}};
+const Choice<Activation> kActivations[] = {{"swiglu", Activation::SwiGLU}};
+const Choice<WeightsFormat> kWeightsFormats[] = {{"llama2c", WeightsFormat::Llama2c},
+                                                 {"random", WeightsFormat::Random}};
+const Choice<TokenizerFormat> kTokenizerFormats[] = {{"llama2c", TokenizerFormat::Llama2c}};
+
+template <typename E> StringRef nameOf(ArrayRef<Choice<E>> choices, E value) {
+  for (const Choice<E> &c : choices)
+    if (c.value == value)
+      return c.name;
+  return "?";
+}
+
+/// The largest model accepted: beyond this the sizes are surely a typo, and
+/// generating random weights for them would only exhaust memory.
+constexpr double kMaxParameters = double(int64_t(1) << 33);
+/// listTensors has an entry per layer and tensor kind; no real model comes
+/// near this.
+constexpr int64_t kMaxLayers = 65536;
+
+/// Reads one description into `spec`; every method returns false after
+/// reporting the first error.
+class DescriptionReader {
+public:
+  DescriptionReader(SourceMgr &sm, StringRef directory) : sm(sm), directory(directory) {}
+
+  bool read(const YamlValue &root, ModelSpec &spec) {
+    Fields top(sm);
+    if (!top.open(root, "",
+                  {"name", "vocab_size", "context_length", "dim", "layers", "attention", "norm",
+                   "mlp", "tie_embeddings", "weights", "tokenizer"}) ||
+        !top.getString("name", spec.name, Need::Required) ||
+        !top.getPositive("vocab_size", spec.vocabSize, Need::Required) ||
+        !top.getPositive("context_length", spec.contextLength, Need::Required) ||
+        !top.getPositive("dim", spec.dim, Need::Required) ||
+        !top.getPositive("layers", spec.layers, Need::Required))
+      return false;
+
+    Fields attention(sm);
+    const YamlValue *node = top.getNode("attention", Need::Required);
+    if (!node || !readAttention(*node, attention, spec.attention))
+      return false;
+    if (const YamlValue *norm = top.getNode("norm", Need::Optional))
+      if (!readNorm(*norm, spec.norm))
+        return false;
+    node = top.getNode("mlp", Need::Required);
+    if (!node || !readMlp(*node, spec.mlp) ||
+        !top.getBool("tie_embeddings", spec.tieEmbeddings, Need::Optional))
+      return false;
+    node = top.getNode("weights", Need::Required);
+    if (!node || !readWeights(*node, spec))
+      return false;
+    if (const YamlValue *tokenizer = top.getNode("tokenizer", Need::Optional))
+      if (!readTokenizer(*tokenizer, spec))
+        return false;
+    return checkShapes(top, attention, spec);
+  }
+
+private:
+  bool readAttention(const YamlValue &node, Fields &f, AttentionSpec &out) {
+    if (!f.open(node, "attention",
+                {"heads", "kv_heads", "mask", "window", "position", "rope_theta"}) ||
+        !f.getPositive("heads", out.heads, Need::Required) ||
+        !f.getPositive("kv_heads", out.kvHeads, Need::Required) ||
+        !f.getEnum<MaskKind>("mask", kMaskKinds, out.mask, Need::Optional) ||
+        !f.getEnum<PositionKind>("position", kPositionKinds, out.position, Need::Optional) ||
+        !f.getPositiveReal("rope_theta", out.ropeTheta, Need::Optional))
+      return false;
+    if (out.mask == MaskKind::SlidingWindow)
+      return f.getPositive("window", out.window, Need::Required);
+    if (f.find("window"))
+      return f.error(f.keyLoc("window"),
+                     "'attention.window' is only allowed with mask: sliding_window");
+    return true;
+  }
+
+  bool readNorm(const YamlValue &node, NormSpec &out) {
+    Fields f(sm);
+    return f.open(node, "norm", {"kind", "eps", "placement"}) &&
+           f.getEnum<NormKind>("kind", kNormKinds, out.kind, Need::Optional) &&
+           f.getPositiveReal("eps", out.eps, Need::Optional) &&
+           f.getEnum<NormPlacement>("placement", kNormPlacements, out.placement, Need::Optional);
+  }
+
+  bool readMlp(const YamlValue &node, MlpSpec &out) {
+    Fields f(sm);
+    return f.open(node, "mlp", {"hidden", "activation"}) &&
+           f.getPositive("hidden", out.hidden, Need::Required) &&
+           f.getEnum<Activation>("activation", kActivations, out.activation, Need::Optional);
+  }
+
+  bool readWeights(const YamlValue &node, ModelSpec &spec) {
+    Fields f(sm);
+    if (!f.open(node, "weights", {"format", "path", "seed"}) ||
+        !f.getEnum<WeightsFormat>("format", kWeightsFormats, spec.weightsFormat, Need::Required))
+      return false;
+    if (spec.weightsFormat == WeightsFormat::Random) {
+      if (f.find("path"))
+        return f.error(f.keyLoc("path"), "'weights.path' is not used with format: random "
+                                         "(the weights are generated from 'seed')");
+      return f.getUnsigned("seed", spec.randomSeed, Need::Required);
+    }
+    if (f.find("seed"))
+      return f.error(f.keyLoc("seed"), "'weights.seed' is only used with format: random");
+    return readPath(f, spec.weights);
+  }
+
+  bool readTokenizer(const YamlValue &node, ModelSpec &spec) {
+    Fields f(sm);
+    return f.open(node, "tokenizer", {"format", "path"}) &&
+           f.getEnum<TokenizerFormat>("format", kTokenizerFormats, spec.tokenizerFormat,
+                                      Need::Required) &&
+           readPath(f, spec.tokenizer);
+  }
+
+  bool readPath(Fields &f, FileRef &out) {
+    std::string path;
+    if (!f.getString("path", path, Need::Required))
+      return false;
+    out.loc = f.loc("path");
+    if (sys::path::is_absolute(path) || directory.empty()) {
+      out.path = path;
+    } else {
+      SmallString<256> resolved(directory);
+      sys::path::append(resolved, path);
+      out.path = std::string(resolved);
+    }
+    return true;
+  }
+
+  /// The checks that relate several fields, each reported at the field most
+  /// likely to be the wrong one.
+  bool checkShapes(Fields &top, Fields &attention, const ModelSpec &spec) {
+    const AttentionSpec &a = spec.attention;
+    if (spec.dim % a.heads != 0)
+      return attention.error(attention.loc("heads"), "attention.heads (" + Twine(a.heads) +
+                                                         ") does not divide dim (" +
+                                                         Twine(spec.dim) + ")");
+    if (a.heads % a.kvHeads != 0)
+      return attention.error(attention.loc("kv_heads"), "attention.kv_heads (" + Twine(a.kvHeads) +
+                                                            ") does not divide attention.heads (" +
+                                                            Twine(a.heads) + ")");
+    if (a.position == PositionKind::Rope && spec.headDim() % 2 != 0)
+      return attention.error(attention.loc("heads"),
+                             "head_dim = dim / heads = " + Twine(spec.headDim()) +
+                                 " is odd, but rope rotates pairs of elements");
+    if (spec.layers > kMaxLayers)
+      return top.error(top.loc("layers"),
+                       "layers (" + Twine(spec.layers) + ") is more than " + Twine(kMaxLayers));
+    double parameters = parameterCount(spec);
+    if (parameters > kMaxParameters)
+      return top.error(top.loc("dim"), "these sizes make " + formatv("{0:E2}", parameters) +
+                                           " parameters; at most 2^33 are supported");
+    return true;
+  }
+
+  SourceMgr &sm;
+  StringRef directory;
+};
+
+} // namespace
+
+std::optional<ModelSpec> parseDescription(SourceMgr &sm, unsigned bufferId) {
+  std::unique_ptr<YamlValue> root = readYamlDocument(sm, bufferId);
+  if (!root)
+    return std::nullopt;
+  StringRef file = sm.getMemoryBuffer(bufferId)->getBufferIdentifier();
+  ModelSpec spec;
+  DescriptionReader reader(sm, sys::path::parent_path(file));
+  if (!reader.read(*root, spec))
+    return std::nullopt;
+  return spec;
+}
+
+std::optional<ModelSpec> parseDescriptionFile(StringRef path, SourceMgr &sm) {
+  ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!file) {
+    reportError(sm, SMLoc(),
+                "cannot open description '" + path + "': " + file.getError().message());
+    return std::nullopt;
+  }
+  unsigned id = sm.AddNewSourceBuffer(std::move(*file), SMLoc());
+  return parseDescription(sm, id);
+}
+
+StringRef stringify(MaskKind kind) { return nameOf<MaskKind>(kMaskKinds, kind); }
+StringRef stringify(PositionKind kind) { return nameOf<PositionKind>(kPositionKinds, kind); }
+StringRef stringify(NormKind kind) { return nameOf<NormKind>(kNormKinds, kind); }
+StringRef stringify(NormPlacement p) { return nameOf<NormPlacement>(kNormPlacements, p); }
+StringRef stringify(Activation a) { return nameOf<Activation>(kActivations, a); }
+StringRef stringify(WeightsFormat f) { return nameOf<WeightsFormat>(kWeightsFormats, f); }
+StringRef stringify(TokenizerFormat f) { return nameOf<TokenizerFormat>(kTokenizerFormats, f); }
+
+} // namespace attnc

@@ -1,0 +1,54 @@
+//===- Llama2c.h - llama2.c checkpoints and tokenizers ----------*- C++ -*-===//
+//
+// The formats of karpathy/llama2.c: the version 0 ("legacy") float32
+// checkpoint that run.c reads, and the tokenizer file. The checkpoint is
+// mapped, not copied, and checked byte for byte against the description; it
+// can also be written, which is how weights generated here (RandomWeights.h)
+// reach an independent reference implementation.
+//
+// Checkpoint layout, little-endian: 7 int32 (dim, hidden_dim, n_layers,
+// n_heads, n_kv_heads, vocab_size, seq_len; vocab_size < 0 means the
+// classifier is stored separately), then the float32 tensors in
+// listTensors() order, with two legacy RoPE tables (seq_len * head_dim / 2
+// floats each, cos then sin) between `norm` and `output`.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_FRONTEND_LLAMA2C_H
+#define ATTNC_FRONTEND_LLAMA2C_H
+
+#include "compiler/Frontend/ModelSpec.h"
+#include "compiler/Frontend/Weights.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/SourceMgr.h"
+
+namespace attnc {
+
+/// Maps the checkpoint `spec.weights.path` and registers every tensor of
+/// `spec` in `out`, pointing into the mapping (a tied `output` aliases
+/// `tok_embeddings`). The header must agree with `spec` field by field and the
+/// file must have exactly the size the header implies. Errors are reported at
+/// `spec.weights.loc`.
+bool readLlama2c(const ModelSpec &spec, llvm::SourceMgr &sm, ModelWeights &out);
+
+/// Writes `weights` as a checkpoint at `path`, through a temporary file that
+/// is renamed into place only when complete. The RoPE tables hold what
+/// llama2.c's export.py writes, cos and sin of pos * theta^(-2i/head_dim),
+/// computed in double and rounded to float (readers skip them). Refuses to
+/// overwrite any input of the model (see checkNotAnInput).
+bool saveLlama2c(const ModelSpec &spec, const ModelWeights &weights, llvm::StringRef path,
+                 llvm::SourceMgr &sm);
+
+/// What the tokenizer file holds, for summaries.
+struct TokenizerInfo {
+  int64_t tokens = 0;
+  int32_t maxTokenLength = 0;
+};
+
+/// Checks that `spec.tokenizer.path` is a llama2.c tokenizer with exactly
+/// `spec.vocabSize` entries (a tokenizer of another model is the likely
+/// mistake, and would only show as garbled text at run time).
+bool checkLlama2cTokenizer(const ModelSpec &spec, llvm::SourceMgr &sm, TokenizerInfo &info);
+
+} // namespace attnc
+
+#endif // ATTNC_FRONTEND_LLAMA2C_H

@@ -1,0 +1,77 @@
+//===- Weights.h - Logical model weights ------------------------*- C++ -*-===//
+//
+// The weights of a Llama-family model as the importers hand them over: one
+// row-major float tensor per name, in llama2.c's orientation (a linear layer's
+// matrix is (out, in)). How they are laid out for the compiled code is the
+// builder's business (compiler/Builder/WeightLayout.h), not the importer's.
+//
+// Names, for layer l in [0, layers):
+//   tok_embeddings            (vocab, dim)
+//   layers.l.attention_norm   (dim)
+//   layers.l.wq               (heads * head_dim, dim)
+//   layers.l.wk               (kv_heads * head_dim, dim)
+//   layers.l.wv               (kv_heads * head_dim, dim)
+//   layers.l.wo               (dim, heads * head_dim)
+//   layers.l.ffn_norm         (dim)
+//   layers.l.w1               (hidden, dim)      gate
+//   layers.l.w2               (dim, hidden)      down
+//   layers.l.w3               (hidden, dim)      up
+//   norm                      (dim)
+//   output                    (vocab, dim)       the classifier; aliases
+//                                                tok_embeddings when tied
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_FRONTEND_WEIGHTS_H
+#define ATTNC_FRONTEND_WEIGHTS_H
+
+#include "compiler/Frontend/ModelSpec.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace attnc {
+
+struct WeightTensor {
+  llvm::SmallVector<int64_t, 2> shape;
+  const float *data = nullptr; // shape-product floats, owned by ModelWeights
+
+  int64_t numElements() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+  llvm::ArrayRef<float> values() const { return {data, size_t(numElements())}; }
+};
+
+/// Owns the storage (an mmap'd file or generated floats) and the name map.
+class ModelWeights {
+public:
+  const WeightTensor *lookup(llvm::StringRef name) const {
+    auto it = tensors.find(name);
+    return it == tensors.end() ? nullptr : &it->second;
+  }
+  void add(llvm::StringRef name, llvm::ArrayRef<int64_t> shape, const float *data) {
+    tensors[name] = WeightTensor{llvm::SmallVector<int64_t, 2>(shape), data};
+  }
+  /// Keeps `buffer` alive as long as these weights.
+  void adoptBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer) { mapped = std::move(buffer); }
+  /// Keeps `storage` alive as long as these weights; returns its data.
+  float *adoptStorage(std::vector<float> storage) {
+    owned.push_back(std::move(storage));
+    return owned.back().data();
+  }
+
+private:
+  llvm::StringMap<WeightTensor> tensors;
+  std::unique_ptr<llvm::MemoryBuffer> mapped;
+  std::vector<std::vector<float>> owned;
+};
+
+} // namespace attnc
+
+#endif // ATTNC_FRONTEND_WEIGHTS_H

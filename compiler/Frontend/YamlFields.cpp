@@ -1,0 +1,280 @@
+//===- YamlFields.cpp - Typed, located access to a YAML mapping -----------===//
+//
+// Copies a YAML document out of LLVM's streaming parser into YamlValue nodes
+// and implements the typed getters of Fields. Numbers are read with
+// StringRef's strict parsers (the whole text must be a decimal integer or a
+// floating-point number), so `8.5` is not silently an 8 and `64k` not a 64.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Frontend/YamlFields.h"
+
+#include "compiler/Frontend/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/YAMLParser.h"
+#include <cmath>
+
+using namespace llvm;
+
+namespace attnc {
+
+namespace {
+
+/// LLVM starts a flow mapping at its first key; `{` is where it starts for a
+/// reader. Returns `loc`, moved back onto a `{` that precedes it (only blanks
+/// between) in `buffer`.
+SMLoc flowMappingStart(StringRef buffer, SMLoc loc) {
+  StringRef before = buffer.take_front(loc.getPointer() - buffer.begin()).rtrim(" \t");
+  return before.ends_with("{") ? SMLoc::getFromPointer(before.end() - 1) : loc;
+}
+
+/// Copies `node` and everything under it into `out`; false after reporting a
+/// mapping key that is not a plain scalar. `buffer` is the whole document.
+bool copyNode(SourceMgr &sm, StringRef buffer, yaml::Node &node, YamlValue &out) {
+  out.loc = node.getSourceRange().Start;
+  SmallString<64> storage;
+  switch (node.getType()) {
+  case yaml::Node::NK_Null:
+  case yaml::Node::NK_KeyValue: // cannot be a value; treated as nothing
+    out.kind = YamlValue::Kind::Null;
+    return true;
+  case yaml::Node::NK_Scalar:
+    out.kind = YamlValue::Kind::Scalar;
+    out.text = cast<yaml::ScalarNode>(node).getValue(storage).str();
+    return true;
+  case yaml::Node::NK_BlockScalar:
+    out.kind = YamlValue::Kind::Scalar;
+    out.text = cast<yaml::BlockScalarNode>(node).getValue().str();
+    return true;
+  case yaml::Node::NK_Alias:
+    out.kind = YamlValue::Kind::Alias;
+    return true;
+  case yaml::Node::NK_Sequence:
+    // No field of the schema is a sequence: the kind is enough to reject it.
+    out.kind = YamlValue::Kind::Sequence;
+    return true;
+  case yaml::Node::NK_Mapping:
+    break;
+  }
+  out.kind = YamlValue::Kind::Mapping;
+  out.loc = flowMappingStart(buffer, out.loc);
+  for (yaml::KeyValueNode &kv : cast<yaml::MappingNode>(node)) {
+    auto *key = dyn_cast_or_null<yaml::ScalarNode>(kv.getKey());
+    if (!key)
+      return reportError(sm, kv.getSourceRange().Start, "keys must be plain names");
+    YamlValue::Entry entry;
+    entry.key = key->getValue(storage).str();
+    entry.keyLoc = key->getSourceRange().Start;
+    entry.value = std::make_unique<YamlValue>();
+    if (yaml::Node *value = kv.getValue()) {
+      if (!copyNode(sm, buffer, *value, *entry.value))
+        return false;
+    }
+    // `key:` with nothing after it: point at the key, not at whatever follows.
+    if (entry.value->kind == YamlValue::Kind::Null)
+      entry.value->loc = entry.keyLoc;
+    out.entries.push_back(std::move(entry));
+  }
+  return true;
+}
+
+} // namespace
+
+std::string YamlValue::describe() const {
+  switch (kind) {
+  case Kind::Null:
+    return "nothing";
+  case Kind::Scalar:
+    return "'" + text + "'";
+  case Kind::Mapping:
+    return "a mapping";
+  case Kind::Sequence:
+    return "a sequence";
+  case Kind::Alias:
+    return "an alias";
+  }
+  return "?";
+}
+
+std::unique_ptr<YamlValue> readYamlDocument(SourceMgr &sm, unsigned bufferId) {
+  MemoryBufferRef buffer = sm.getMemoryBuffer(bufferId)->getMemBufferRef();
+  // A first pass lets the parser report a syntax error exactly once; walking
+  // a broken stream would hand out half-built nodes and cascade into errors
+  // about keys that are not wrong.
+  {
+    yaml::Stream check(buffer, sm);
+    if (!check.validate())
+      return nullptr;
+  }
+  yaml::Stream stream(buffer, sm);
+  yaml::document_iterator doc = stream.begin();
+  auto root = std::make_unique<YamlValue>();
+  root->loc = SMLoc::getFromPointer(buffer.getBufferStart());
+  if (doc == stream.end())
+    return root; // an empty stream: a Null root, rejected by the caller
+  yaml::Node *node = doc->getRoot();
+  if (node && !copyNode(sm, buffer.getBuffer(), *node, *root))
+    return nullptr;
+  if (++doc != stream.end()) {
+    SMLoc second = doc->getRoot() ? doc->getRoot()->getSourceRange().Start : SMLoc();
+    reportError(sm, second, "a description holds a single YAML document; this is a second one");
+    return nullptr;
+  }
+  return root;
+}
+
+//===----------------------------------------------------------------------===//
+// Fields
+//===----------------------------------------------------------------------===//
+
+bool Fields::error(SMLoc loc, const Twine &msg) const { return reportError(sm, loc, msg); }
+
+std::string Fields::name(StringRef key) const {
+  return path.empty() ? key.str() : path + "." + key.str();
+}
+
+bool Fields::open(const YamlValue &node, StringRef mappingPath, ArrayRef<StringRef> allowed) {
+  mapping = &node;
+  path = mappingPath.str();
+  if (node.kind != YamlValue::Kind::Mapping) {
+    if (path.empty())
+      return error(node.loc, "a description is a mapping of keys (name, dim, ...) to values, got " +
+                                 node.describe());
+    return error(node.loc, "expected a mapping for '" + path + "', got " + node.describe());
+  }
+  for (size_t i = 0, e = node.entries.size(); i != e; ++i) {
+    const YamlValue::Entry &entry = node.entries[i];
+    if (!is_contained(allowed, entry.key))
+      return error(entry.keyLoc, "unknown key '" + entry.key + "'" +
+                                     (path.empty() ? "" : " in '" + path + "'") +
+                                     "; allowed keys: " + join(allowed, ", "));
+    for (size_t j = 0; j != i; ++j)
+      if (node.entries[j].key == entry.key)
+        return error(entry.keyLoc, "duplicate key '" + name(entry.key) + "', first given on line " +
+                                       Twine(sm.getLineAndColumn(node.entries[j].keyLoc).first));
+  }
+  return true;
+}
+
+const YamlValue *Fields::find(StringRef key) const {
+  for (const YamlValue::Entry &entry : mapping->entries)
+    if (entry.key == key)
+      return entry.value.get();
+  return nullptr;
+}
+
+SMLoc Fields::loc(StringRef key) const {
+  const YamlValue *value = find(key);
+  return value ? value->loc : mapping->loc;
+}
+
+SMLoc Fields::keyLoc(StringRef key) const {
+  for (const YamlValue::Entry &entry : mapping->entries)
+    if (entry.key == key)
+      return entry.keyLoc;
+  return SMLoc();
+}
+
+const YamlValue *Fields::getNode(StringRef key, Need need) {
+  const YamlValue *value = find(key);
+  if (!value && need == Need::Required)
+    error(mapping->loc, "missing required field '" + name(key) + "'");
+  return value;
+}
+
+bool Fields::badValue(StringRef key, const Twine &expected) {
+  const YamlValue *value = find(key);
+  return error(value->loc,
+               "expected " + expected + " for '" + name(key) + "', got " + value->describe());
+}
+
+bool Fields::getScalar(StringRef key, StringRef expected, Need need, const YamlValue *&out) {
+  out = find(key);
+  if (!out)
+    return need == Need::Optional ||
+           error(mapping->loc, "missing required field '" + name(key) + "'");
+  if (out->kind != YamlValue::Kind::Scalar)
+    return badValue(key, expected);
+  return true;
+}
+
+bool Fields::getPositive(StringRef key, int64_t &out, Need need) {
+  const YamlValue *value;
+  if (!getScalar(key, "a positive integer", need, value))
+    return false;
+  if (!value)
+    return true;
+  int64_t parsed;
+  if (StringRef(value->text).getAsInteger(10, parsed))
+    return badValue(key, "a positive integer");
+  if (parsed < 1)
+    return error(value->loc, "'" + name(key) + "' must be at least 1, got " + Twine(parsed));
+  out = parsed;
+  return true;
+}
+
+bool Fields::getUnsigned(StringRef key, uint64_t &out, Need need) {
+  const YamlValue *value;
+  if (!getScalar(key, "an unsigned 64-bit integer", need, value))
+    return false;
+  if (value && StringRef(value->text).getAsInteger(10, out))
+    return badValue(key, "an unsigned 64-bit integer");
+  return true;
+}
+
+bool Fields::getPositiveReal(StringRef key, double &out, Need need) {
+  const YamlValue *value;
+  if (!getScalar(key, "a positive number", need, value))
+    return false;
+  if (!value)
+    return true;
+  double parsed;
+  if (StringRef(value->text).getAsDouble(parsed) || !std::isfinite(parsed) || parsed <= 0)
+    return badValue(key, "a positive number");
+  out = parsed;
+  return true;
+}
+
+bool Fields::getBool(StringRef key, bool &out, Need need) {
+  const YamlValue *value;
+  if (!getScalar(key, "true or false", need, value))
+    return false;
+  if (!value)
+    return true;
+  std::optional<bool> parsed = yaml::parseBool(value->text);
+  if (!parsed)
+    return badValue(key, "true or false");
+  out = *parsed;
+  return true;
+}
+
+bool Fields::getString(StringRef key, std::string &out, Need need) {
+  const YamlValue *value;
+  if (!getScalar(key, "a string", need, value))
+    return false;
+  if (!value)
+    return true;
+  if (value->text.empty())
+    return error(value->loc, "'" + name(key) + "' must not be empty");
+  out = value->text;
+  return true;
+}
+
+bool Fields::getChoice(StringRef key, ArrayRef<StringRef> names, std::optional<size_t> &index,
+                       Need need) {
+  std::string expected = "one of " + join(names, ", ");
+  const YamlValue *value;
+  if (!getScalar(key, expected, need, value))
+    return false;
+  if (!value)
+    return true;
+  auto it = llvm::find(names, StringRef(value->text));
+  if (it == names.end())
+    return error(value->loc,
+                 "unknown " + name(key) + " '" + value->text + "'; expected " + expected);
+  index = it - names.begin();
+  return true;
+}
+
+} // namespace attnc

@@ -1,0 +1,48 @@
+# lit configuration for attnc: FileCheck tests of each lowering stage, driver
+# tests end to end, and numeric tests against independent references.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "attnc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".yaml"]
+config.excludes = ["Inputs", "reference", "Unit", "CMakeLists.txt", "lit.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.attnc_obj_root, "test")
+
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.attnc_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["attnc", "attnc-opt"], [config.attnc_tools_dir])
+llvm_config.add_tool_substitutions(["llvm-objdump"], [config.llvm_tools_dir])
+config.environment["PATH"] = os.pathsep.join(tool_dirs + [config.environment.get("PATH", "")])
+
+config.substitutions.append(("%examples", os.path.join(config.attnc_src_root, "examples")))
+config.substitutions.append(("%reference", os.path.join(config.attnc_src_root, "test", "reference")))
+config.substitutions.append(("%refpython", config.reference_python))
+config.substitutions.append(("%models", config.shared_models))
+
+# Real checkpoints are read from ../shared/models, never copied here.
+if os.path.isfile(os.path.join(config.shared_models, "stories260K.bin")):
+    config.available_features.add("shared-models")
+else:
+    lit_config.note("%s not found: tests that need the reference checkpoints are "
+                    "reported UNSUPPORTED" % config.shared_models)
+
+# Numeric references run on Debian's python3 with python3-torch/numpy.
+if os.path.exists(config.reference_python):
+    config.available_features.add("reference-python")
+else:
+    lit_config.note("%s not found: numeric reference tests are reported UNSUPPORTED"
+                    % config.reference_python)
+
+# The zmm checks need an AVX-512 host (the compiler targets the host CPU).
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if " avx512f" in cpuinfo.read():
+            config.available_features.add("avx512")
+except OSError:
+    pass
