@@ -100,8 +100,12 @@ struct ScoresLowering : OpConversionPattern<ScoresOp> {
     Value scale = rewriter.create<arith::ConstantOp>(loc, op.getScaleAttr());
     Value scaled = rewriter
                        .create<linalg::GenericOp>(
-                           loc, dots.getType(), ValueRange{}, ValueRange{dots},
-                           AffineMap::getMultiDimIdentityMap(4, ctx), parallelIterators(4),
+                           // The dot products are read as an input: a generic that
+                           // only rewrites its outs in place is dropped by MLIR 19's
+                           // canonicalizer, which silently lost the scale.
+                           loc, dots.getType(), ValueRange{dots}, ValueRange{dots},
+                           SmallVector<AffineMap>(2, AffineMap::getMultiDimIdentityMap(4, ctx)),
+                           parallelIterators(4),
                            [&](OpBuilder &b, Location loc, ValueRange args) {
                              b.create<linalg::YieldOp>(
                                  loc, ValueRange{b.create<arith::MulFOp>(loc, args[0], scale)});
@@ -134,8 +138,10 @@ struct MaskLowering : OpConversionPattern<MaskOp> {
     if (op.getMask() == MaskKind::sliding_window)
       window = rewriter.create<arith::ConstantIndexOp>(loc, static_cast<int64_t>(op.getWindow()));
     auto masked = rewriter.create<linalg::GenericOp>(
-        loc, scores.getType(), ValueRange{}, ValueRange{scores},
-        AffineMap::getMultiDimIdentityMap(3, rewriter.getContext()), parallelIterators(3),
+        // Scores as input and destination (see the scale step in ScoresLowering).
+        loc, scores.getType(), ValueRange{scores}, ValueRange{scores},
+        SmallVector<AffineMap>(2, AffineMap::getMultiDimIdentityMap(3, rewriter.getContext())),
+        parallelIterators(3),
         [&](OpBuilder &b, Location loc, ValueRange args) {
           Value query = b.create<linalg::IndexOp>(loc, 1);
           Value key = b.create<linalg::IndexOp>(loc, 2);

@@ -11,10 +11,10 @@
 func.func @causal(%s: tensor<8x1x?xf32>, %pos: index) -> tensor<8x1x?xf32> {
   // CHECK: %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
   // CHECK: %[[MASKED:.*]] = linalg.generic
-  // CHECK-SAME: indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>]
+  // CHECK-SAME: indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>]
   // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel"]
-  // CHECK-SAME: outs(%[[S]] : tensor<8x1x?xf32>)
-  // CHECK-NEXT: ^bb0(%[[SCORE:.*]]: f32):
+  // CHECK-SAME: ins(%[[S]] : tensor<8x1x?xf32>) outs(%[[S]] : tensor<8x1x?xf32>)
+  // CHECK-NEXT: ^bb0(%[[SCORE:.*]]: f32, %{{.*}}: f32):
   // CHECK-NEXT: %[[I:.*]] = linalg.index 1 : index
   // CHECK-NEXT: %[[J:.*]] = linalg.index 2 : index
   // CHECK-NEXT: %[[QPOS:.*]] = arith.addi %[[POS]], %[[I]] : index
@@ -40,8 +40,8 @@ func.func @sliding_window(%s: tensor<8x?x?xf32>, %pos: index) -> tensor<8x?x?xf3
   // CHECK-DAG: %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
   // CHECK-DAG: %[[WINDOW:.*]] = arith.constant 128 : index
   // CHECK: linalg.generic
-  // CHECK-SAME: outs(%[[S]] : tensor<8x?x?xf32>)
-  // CHECK-NEXT: ^bb0(%[[SCORE:.*]]: f32):
+  // CHECK-SAME: ins(%[[S]] : tensor<8x?x?xf32>) outs(%[[S]] : tensor<8x?x?xf32>)
+  // CHECK-NEXT: ^bb0(%[[SCORE:.*]]: f32, %{{.*}}: f32):
   // CHECK-NEXT: %[[I:.*]] = linalg.index 1 : index
   // CHECK-NEXT: %[[J:.*]] = linalg.index 2 : index
   // CHECK-NEXT: %[[QPOS:.*]] = arith.addi %[[POS]], %[[I]] : index

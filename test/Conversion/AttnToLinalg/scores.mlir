@@ -1,4 +1,5 @@
 // RUN: attnc-opt %s --split-input-file --convert-attn-to-linalg --mlir-print-local-scope | FileCheck %s
+// RUN: attnc-opt %s --split-input-file --convert-attn-to-linalg --canonicalize --mlir-print-local-scope | FileCheck %s --check-prefix=CANON
 
 // attn.scores: s[h, i, j] = scale * sum_d q[i, h, d] * k[h / G, j, d]. The
 // query heads are split into (kv_heads, G) so that query head kvh * G + g
@@ -7,7 +8,12 @@
 
 // Tests that grouped-query heads read their kv head, that q is indexed by the
 // query dim i and k by the key dim j, and that the scale is applied once.
+// The scale must also survive canonicalization (a scale step that only
+// rewrote its outs in place was once dropped there, silently).
 // CHECK-LABEL: func.func @gqa
+// CANON-LABEL: func.func @gqa
+// CANON: %[[SCALE:.*]] = arith.constant 0.353553385 : f32
+// CANON: arith.mulf %{{.*}}, %[[SCALE]] : f32
 // CHECK-SAME: (%[[Q:[^:]*]]: tensor<1x8x8xf32>, %[[K:[^:]*]]: tensor<4x?x8xf32>)
 func.func @gqa(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>) -> tensor<8x1x?xf32> {
   // CHECK-NOT: 0.353553385
@@ -24,8 +30,8 @@ func.func @gqa(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>) -> tensor<8x1x?xf32
   // CHECK: %[[SCALE:.*]] = arith.constant 0.353553385 : f32
   // CHECK: %[[SCALED:.*]] = linalg.generic
   // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "parallel"]
-  // CHECK-SAME: outs(%[[DOTS]] : tensor<4x2x1x?xf32>)
-  // CHECK-NEXT: ^bb0(%[[S:.*]]: f32):
+  // CHECK-SAME: ins(%[[DOTS]] : tensor<4x2x1x?xf32>) outs(%[[DOTS]] : tensor<4x2x1x?xf32>)
+  // CHECK-NEXT: ^bb0(%[[S:.*]]: f32, %{{.*}}: f32):
   // CHECK-NEXT: %[[MULS:.*]] = arith.mulf %[[S]], %[[SCALE]] : f32
   // CHECK-NEXT: linalg.yield %[[MULS]]
   // CHECK-NOT: %[[SCALE]]
