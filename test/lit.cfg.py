@@ -24,6 +24,8 @@ config.substitutions.append(("%examples", os.path.join(config.attnc_src_root, "e
 config.substitutions.append(("%reference", os.path.join(config.attnc_src_root, "test", "reference")))
 config.substitutions.append(("%refpython", config.reference_python))
 config.substitutions.append(("%models", config.shared_models))
+# 129 token ids: one more than tiny-gqa's context.
+config.substitutions.append(("%{ids129}", ",".join(["1"] + ["5"] * 128)))
 
 # Real checkpoints are read from ../shared/models, never copied here.
 if os.path.isfile(os.path.join(config.shared_models, "stories260K.bin")):

@@ -78,11 +78,17 @@ std::vector<int64_t> modelInfo(const ModelSpec &spec, const WeightLayout &layout
           spec.headDim(),    layout.totalFloats,   tokenizerBytes,      kPrefillChunk};
 }
 
+mlir::DialectRegistry registry() {
+  mlir::DialectRegistry registry;
+  registerAllDialects(registry);
+  return registry;
+}
+
 class CompileJob {
 public:
   CompileJob(const ModelSpec &spec, const ModelWeights &weights, const CompileOptions &options,
              llvm::SourceMgr &sm)
-      : spec(spec), weights(weights), options(options), sm(sm) {}
+      : spec(spec), weights(weights), options(options), sm(sm), context(registry()) {}
 
   bool run();
 
@@ -99,6 +105,8 @@ private:
   llvm::SourceMgr &sm;
   unsigned stageNumber = 0;
   bool done = false;
+  // The context outlives the module built in it (members die in reverse order).
+  mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> module;
   WeightLayout layout;
 };
@@ -121,10 +129,6 @@ bool CompileJob::stageReached(llvm::StringRef name, llvm::StringRef extension,
 }
 
 bool CompileJob::run() {
-  mlir::DialectRegistry registry;
-  registerAllDialects(registry);
-  mlir::MLIRContext context(registry);
-
   if (!options.dumpDir.empty())
     if (std::error_code ec = llvm::sys::fs::create_directories(options.dumpDir))
       return fail(sm, "cannot create --dump-dir '" + options.dumpDir + "': " + ec.message());

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The two commands README.md opens with:
+#   tools/dev.sh demo   install what is needed, build, compile the default
+#                       example model and generate text with it
+#   tools/dev.sh test   install what is needed, build, run every test
+# Both are safe to re-run; the install step is skipped when nothing is missing.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${ATTNC_BUILD_DIR:-$root/build}
+models=${ATTNC_SHARED_MODELS:-$root/../shared/models}
+
+packages=(cmake ninja-build llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
+          clang-19 lld-19 libcli11-dev libfmt-dev libgtest-dev
+          python3 python3-torch python3-numpy python3-sentencepiece)
+
+install_deps() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "dev.sh: installing ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build_all() {
+  if [ ! -f "$build/build.ninja" ]; then
+    cmake -G Ninja -S "$root" -B "$build" \
+      -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
+      -DLLVM_USE_LINKER=lld \
+      -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
+      -DATTNC_SHARED_MODELS="$models"
+  fi
+  cmake --build "$build"
+}
+
+demo() {
+  local yaml=$root/examples/stories260K.yaml exe=$build/stories260K
+  local extra=()
+  if [ ! -f "$models/stories260K.bin" ]; then
+    echo "dev.sh: $models/stories260K.bin not found: compiling with deterministic random weights (the text will be gibberish)" >&2
+    extra=(--random-weights 1 --tokenizer "")
+  else
+    extra=(--weights "$models/stories260K.bin" --tokenizer "$models/tok512.bin")
+  fi
+  "$build/bin/attnc" compile "$yaml" "${extra[@]}" -o "$exe"
+  echo "dev.sh: running $exe --temp 0 -n 256" >&2
+  "$exe" --temp 0 -n 256
+}
+
+case "${1:-}" in
+  demo) install_deps; build_all; demo ;;
+  test) install_deps; build_all; cd "$build" && ctest --output-on-failure ;;
+  build) install_deps; build_all ;;
+  *) echo "usage: tools/dev.sh demo|test|build" >&2; exit 2 ;;
+esac
