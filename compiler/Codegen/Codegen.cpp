@@ -1,0 +1,194 @@
+//===- Codegen.cpp - LLVM dialect to LLVM IR, assembly or object ----------===//
+//
+// Translation with the builtin and LLVM dialect translations, host target
+// selection, LLVM's default O3 pipeline (new pass manager, the
+// TargetMachine's cost model), and emission through the legacy codegen pass
+// manager, the only path to an object file in LLVM 19.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Codegen.h"
+
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace llvm;
+
+namespace {
+
+void initializeNativeTarget() {
+  static bool done = [] {
+    InitializeNativeTarget();
+    InitializeNativeTargetAsmPrinter();
+    // Module-level assembly (.incbin of the weights) is parsed by the
+    // target's assembly parser when an object is emitted.
+    InitializeNativeTargetAsmParser();
+    // X86's domain reassignment (GPR <-> AVX-512 mask registers) is
+    // quadratic in function size: 12 of the 23 s of codegen for stories15M
+    // (measured). It is turned off unless the command line asks for it.
+    StringMap<cl::Option *> &registered = cl::getRegisteredOptions();
+    auto it = registered.find("disable-x86-domain-reassignment");
+    if (it != registered.end() && it->second->getNumOccurrences() == 0)
+      it->second->addOccurrence(0, it->first(), "true");
+    return true;
+  }();
+  (void)done;
+}
+
+/// LLVM's default pipeline at `optLevel`, as `opt -O<n>` builds it. (MLIR's
+/// makeOptimizingTransformer was measured to leave stories15M's module 2.7x
+/// larger, mostly unscalarized <1 x float> code from the attention loops,
+/// and made compilation 5x slower: 33 s instead of 7 s.)
+void optimizeModule(Module &module, TargetMachine &tm, unsigned optLevel) {
+  if (optLevel == 0)
+    return;
+  LoopAnalysisManager lam;
+  FunctionAnalysisManager fam;
+  CGSCCAnalysisManager cgam;
+  ModuleAnalysisManager mam;
+  PipelineTuningOptions tuning;
+  tuning.SLPVectorization = optLevel > 1;
+  PassBuilder builder(&tm, tuning);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  OptimizationLevel level = optLevel == 1   ? OptimizationLevel::O1
+                            : optLevel == 2 ? OptimizationLevel::O2
+                                            : OptimizationLevel::O3;
+  ModulePassManager passes = builder.buildPerModuleDefaultPipeline(level);
+  passes.run(module, mam);
+}
+
+std::string hostFeatures() {
+  SubtargetFeatures features;
+  for (const StringMapEntry<bool> &f : sys::getHostCPUFeatures())
+    features.AddFeature(f.getKey(), f.getValue());
+  return features.getString();
+}
+
+} // namespace
+
+Expected<std::unique_ptr<TargetMachine>>
+attnc::createTargetMachine(const CodegenOptions &options) {
+  initializeNativeTarget();
+  std::string triple = sys::getProcessTriple();
+  std::string error;
+  const Target *target = TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return createStringError(inconvertibleErrorCode(),
+                             "no target for " + triple + ": " + error);
+  std::string cpu = options.cpu.empty() ? sys::getHostCPUName().str() : options.cpu;
+  std::string features = options.features.empty() ? hostFeatures() : options.features;
+
+  TargetOptions targetOptions;
+  // fmul+fadd -> FMA. The model is fp32 inference where contraction only
+  // makes results closer to the exact ones.
+  targetOptions.AllowFPOpFusion = FPOpFusion::Fast;
+  CodeGenOptLevel level =
+      options.optLevel >= 3 ? CodeGenOptLevel::Aggressive
+      : options.optLevel == 0 ? CodeGenOptLevel::None : CodeGenOptLevel::Default;
+  std::unique_ptr<TargetMachine> tm(target->createTargetMachine(
+      triple, cpu, features, targetOptions, Reloc::PIC_, std::nullopt, level));
+  if (!tm)
+    return createStringError(inconvertibleErrorCode(),
+                             "cannot create a target machine for " + triple);
+  return tm;
+}
+
+Expected<std::unique_ptr<Module>>
+attnc::translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
+                            TargetMachine &tm, const EmbeddedData *data,
+                            const CodegenOptions &options) {
+  mlir::registerBuiltinDialectTranslation(*module.getContext());
+  mlir::registerLLVMDialectTranslation(*module.getContext());
+  std::unique_ptr<Module> llvmModule =
+      mlir::translateModuleToLLVMIR(module, context, "attnc");
+  if (!llvmModule)
+    return createStringError(inconvertibleErrorCode(),
+                             "translation of the LLVM dialect to LLVM IR failed");
+  llvmModule->setTargetTriple(tm.getTargetTriple().str());
+  llvmModule->setDataLayout(tm.createDataLayout());
+
+  // The vector code is written for 512-bit registers; without
+  // min-legal-vector-width the backend may split every vector<16xf32> into
+  // two halves. (prefer-vector-width=512 as well made LLVM's own
+  // vectorizers blow the code up 3x and codegen 7x slower, for no gain.)
+  bool avx512 = tm.getTargetFeatureString().contains("+avx512f");
+  for (Function &f : *llvmModule) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", tm.getTargetCPU());
+    f.addFnAttr("target-features", tm.getTargetFeatureString());
+    if (avx512)
+      f.addFnAttr("min-legal-vector-width", "512");
+  }
+
+  if (data) {
+    Expected<std::string> text = embeddedDataAsm(*data);
+    if (!text)
+      return text.takeError();
+    llvmModule->appendModuleInlineAsm(*text);
+  }
+
+  optimizeModule(*llvmModule, tm, options.optLevel);
+  return llvmModule;
+}
+
+Error attnc::emitFile(Module &module, TargetMachine &tm, OutputKind kind,
+                      StringRef outputPath) {
+  std::error_code ec;
+  auto out = std::make_unique<ToolOutputFile>(
+      outputPath, ec, kind == OutputKind::Object ? sys::fs::OF_None
+                                                 : sys::fs::OF_Text);
+  if (ec)
+    return createStringError(ec, "cannot open '" + outputPath +
+                                     "': " + ec.message());
+  if (kind == OutputKind::LLVMIR) {
+    module.print(out->os(), nullptr);
+  } else {
+    legacy::PassManager pm;
+    CodeGenFileType type = kind == OutputKind::Object ? CodeGenFileType::ObjectFile
+                                                      : CodeGenFileType::AssemblyFile;
+    if (tm.addPassesToEmitFile(pm, out->os(), nullptr, type))
+      return createStringError(inconvertibleErrorCode(),
+                               "the target cannot emit this file type");
+    pm.run(module);
+  }
+  out->os().flush();
+  if (out->os().has_error())
+    return createStringError(out->os().error(),
+                             "error writing '" + outputPath + "'");
+  out->keep();
+  return Error::success();
+}
+
+Error attnc::compileToFile(mlir::ModuleOp module, const EmbeddedData *data,
+                           OutputKind kind, StringRef outputPath,
+                           const CodegenOptions &options) {
+  Expected<std::unique_ptr<TargetMachine>> tm = createTargetMachine(options);
+  if (!tm)
+    return tm.takeError();
+  LLVMContext context;
+  Expected<std::unique_ptr<Module>> llvmModule =
+      translateAndOptimize(module, context, **tm, data, options);
+  if (!llvmModule)
+    return llvmModule.takeError();
+  return emitFile(**llvmModule, **tm, kind, outputPath);
+}

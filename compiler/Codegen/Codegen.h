@@ -1,0 +1,88 @@
+//===- Codegen.h - LLVM dialect to native code ------------------*- C++ -*-===//
+//
+// The last step of attnc: the LLVM-dialect module (the output of the
+// attnc pipeline) is translated to LLVM IR, the weights, tokenizer and model
+// record are attached as module-level assembly (.incbin/.quad, the symbols
+// runtime/include/attnrt/abi.h declares), the module is optimized at O3 for
+// the host CPU, and written as LLVM IR, assembly or an object file, which
+// linkExecutable links with the runtime into a program.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_CODEGEN_CODEGEN_H
+#define ATTNC_CODEGEN_CODEGEN_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class TargetMachine;
+} // namespace llvm
+
+namespace attnc {
+
+/// What the compiled object embeds besides code (see abi.h).
+struct EmbeddedData {
+  std::string weightsFile;   // raw little-endian floats, exactly weightsFloats of them
+  int64_t weightsFloats = 0;
+  std::string tokenizerFile; // empty: no tokenizer (a single zero byte is embedded)
+  int64_t tokenizerBytes = 0;
+  std::vector<int64_t> modelInfo; // AttnModelInfo fields in order (padded with 0)
+};
+
+enum class OutputKind { LLVMIR, Assembly, Object };
+
+struct CodegenOptions {
+  unsigned optLevel = 3;
+  /// Empty: the host's CPU and features (sys::getHostCPUName/Features).
+  std::string cpu;
+  std::string features;
+};
+
+/// The module-level assembly that defines attn_weights, attn_tokenizer and
+/// attn_model_info. Fails if a file is missing or its size does not match
+/// the count given, or if modelInfo is longer than AttnModelInfo.
+llvm::Expected<std::string> embeddedDataAsm(const EmbeddedData &data);
+
+/// A TargetMachine for the host (or options.cpu/features), PIC, with
+/// fp-contraction allowed so fmul+fadd become FMAs.
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const CodegenOptions &options = {});
+
+/// Translates an LLVM-dialect module to LLVM IR for `tm` (triple, data
+/// layout, per-function target-cpu/features) and optimizes it at
+/// options.optLevel. `data`, if given, is appended as module assembly.
+llvm::Expected<std::unique_ptr<llvm::Module>>
+translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &context,
+                     llvm::TargetMachine &tm, const EmbeddedData *data,
+                     const CodegenOptions &options = {});
+
+/// Writes `module` as LLVM IR text, assembly or an ELF object.
+llvm::Error emitFile(llvm::Module &module, llvm::TargetMachine &tm,
+                     OutputKind kind, llvm::StringRef outputPath);
+
+/// translateAndOptimize + emitFile for the host.
+llvm::Error compileToFile(mlir::ModuleOp module, const EmbeddedData *data,
+                          OutputKind kind, llvm::StringRef outputPath,
+                          const CodegenOptions &options = {});
+
+/// Links an object produced by compileToFile with libattnrt_main.a and
+/// libattnrt.a into an executable (clang++ -fuse-ld=lld). The executable is
+/// written under a temporary name and renamed, so a failed link never
+/// leaves a partial `exePath`.
+llvm::Error linkExecutable(llvm::StringRef objectPath, llvm::StringRef exePath);
+
+/// Links objects into a shared library (used by benchmarks that dlopen the
+/// compiled code), with the same temp-and-rename guarantee.
+llvm::Error linkSharedLibrary(llvm::ArrayRef<std::string> objectPaths,
+                              llvm::StringRef libPath);
+
+} // namespace attnc
+
+#endif // ATTNC_CODEGEN_CODEGEN_H

@@ -1,0 +1,112 @@
+//===- EmbeddedData.cpp - Weights, tokenizer and model record as asm ------===//
+//
+// The data a compiled model carries goes into the object as module-level
+// assembly rather than as LLVM constants: `.incbin` lets the assembler copy
+// a weights file of hundreds of MB straight into .rodata without it ever
+// passing through LLVM IR. Symbols and layout are those of abi.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Codegen/Codegen.h"
+
+#include "runtime/include/attnrt/abi.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+
+namespace {
+
+/// A path as a GNU as string literal: absolute (the assembler resolves
+/// relative paths against its own working directory), backslashes and
+/// quotes escaped. Newlines cannot be expressed and are rejected.
+Expected<std::string> quotePath(StringRef path) {
+  if (path.contains('\n') || path.contains('\r'))
+    return createStringError(inconvertibleErrorCode(),
+                             "cannot embed a file whose path contains a newline: " +
+                                 path);
+  SmallString<256> absolute(path);
+  if (std::error_code ec = sys::fs::make_absolute(absolute))
+    return createStringError(ec, "cannot make '" + path + "' absolute");
+  std::string quoted = "\"";
+  for (char c : absolute) {
+    if (c == '\\' || c == '"')
+      quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+Error checkSize(StringRef what, StringRef path, uint64_t expected) {
+  uint64_t size = 0;
+  if (std::error_code ec = sys::fs::file_size(path, size))
+    return createStringError(ec, "cannot read " + what + " file '" + path +
+                                     "': " + ec.message());
+  if (size != expected)
+    return createStringError(inconvertibleErrorCode(),
+                             what + " file '" + path + "' has " + Twine(size) +
+                                 " bytes, expected " + Twine(expected));
+  return Error::success();
+}
+
+void openSymbol(raw_ostream &os, StringRef name, unsigned alignment) {
+  os << "  .pushsection .rodata." << name << ",\"a\",@progbits\n"
+     << "  .balign " << alignment << "\n"
+     << "  .globl " << name << "\n"
+     << "  .type " << name << ",@object\n"
+     << name << ":\n";
+}
+
+void closeSymbol(raw_ostream &os, StringRef name) {
+  os << "  .size " << name << ", . - " << name << "\n"
+     << "  .popsection\n";
+}
+
+} // namespace
+
+Expected<std::string> attnc::embeddedDataAsm(const EmbeddedData &data) {
+  constexpr size_t kInfoFields = sizeof(AttnModelInfo) / sizeof(int64_t);
+  if (data.modelInfo.size() > kInfoFields)
+    return createStringError(inconvertibleErrorCode(),
+                             "model info has " + Twine(data.modelInfo.size()) +
+                                 " fields, AttnModelInfo has " + Twine(kInfoFields));
+  if (data.weightsFloats <= 0 || data.tokenizerBytes < 0)
+    return createStringError(inconvertibleErrorCode(),
+                             "embedded data sizes must be positive");
+
+  std::string text;
+  raw_string_ostream os(text);
+
+  if (Error e = checkSize("weights", data.weightsFile,
+                          uint64_t(data.weightsFloats) * sizeof(float)))
+    return std::move(e);
+  Expected<std::string> weights = quotePath(data.weightsFile);
+  if (!weights)
+    return weights.takeError();
+  // 64 bytes: every packed weight block starts on a cache line / zmm load.
+  openSymbol(os, "attn_weights", 64);
+  os << "  .incbin " << *weights << "\n";
+  closeSymbol(os, "attn_weights");
+
+  openSymbol(os, "attn_tokenizer", 64);
+  if (data.tokenizerFile.empty()) {
+    os << "  .byte 0\n";
+  } else {
+    if (Error e = checkSize("tokenizer", data.tokenizerFile,
+                            uint64_t(data.tokenizerBytes)))
+      return std::move(e);
+    Expected<std::string> tokenizer = quotePath(data.tokenizerFile);
+    if (!tokenizer)
+      return tokenizer.takeError();
+    os << "  .incbin " << *tokenizer << "\n";
+  }
+  closeSymbol(os, "attn_tokenizer");
+
+  openSymbol(os, "attn_model_info", 64);
+  for (size_t i = 0; i < kInfoFields; ++i)
+    os << "  .quad " << (i < data.modelInfo.size() ? data.modelInfo[i] : 0) << "\n";
+  closeSymbol(os, "attn_model_info");
+  return text;
+}

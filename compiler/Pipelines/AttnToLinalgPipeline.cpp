@@ -1,0 +1,24 @@
+//===- AttnToLinalgPipeline.cpp - attn IR to linalg on tensors ------------===//
+//
+// The prefix of the pipeline that belongs to the attn dialect: decomposition
+// of attn.attention and the conversion to linalg on tensors. Kept in its own
+// file (and library dependency) so that the rest of the pipeline builds and
+// is tested on hand-written linalg without the attn dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Pipelines/Pipelines.h"
+
+#include "compiler/Conversion/Passes.h"
+#include "dialects/attn/Transforms/Passes.h"
+#include "mlir/Transforms/Passes.h"
+
+void mlir::attnc::buildAttnToLinalgPipeline(OpPassManager &pm,
+                                            CompilePhase stopAfter) {
+  pm.addNestedPass<func::FuncOp>(attn::createDecomposeAttentionPass());
+  if (stopAfter == CompilePhase::Attn)
+    return;
+  pm.addPass(attn::createConvertAttnToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}

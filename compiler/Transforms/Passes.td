@@ -1,0 +1,111 @@
+//===- Passes.td - attnc passes on linalg, vector and memref -*- tablegen -*-===//
+//
+// The passes between linalg on tensors (the output of convert-attn-to-linalg)
+// and the LLVM dialect: tiling and vectorization of every linalg op, the
+// lowering of the resulting vector ops to what convert-vector-to-llvm takes,
+// the placement of temporary buffers on the stack, and the check that the
+// decode entry point never allocates on the heap.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNC_TRANSFORMS_PASSES
+#define ATTNC_TRANSFORMS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def TileAndVectorizePass : Pass<"attn-tile-and-vectorize", "func::FuncOp"> {
+  let summary = "Tile every linalg op on tensors and vectorize the tiles";
+  let description = [{
+    Chooses tile sizes for each linalg op from its iteration space (dynamic
+    dims: 1; static parallel dims: 1 except the innermost parallel dim, kept
+    whole up to `max-whole-dim` elements, else the largest divisor up to
+    `max-tile`; static reduction dims: whole up to `max-whole-dim`, else the
+    largest divisor up to `max-tile`), tiles with `scf.for` loops on tensors,
+    vectorizes the tiled op with `linalg::vectorize`, and cleans up the vector
+    form (permutation maps, reduction-to-contract, subset folding, leading
+    unit dims). Ops that cannot be vectorized stay as tiled linalg ops.
+    Accumulators carried through a reduction loop are hoisted into
+    `scf.for` iter_args so they stay in registers.
+  }];
+  let dependentDialects = [
+    "affine::AffineDialect", "arith::ArithDialect", "linalg::LinalgDialect",
+    "scf::SCFDialect", "tensor::TensorDialect", "vector::VectorDialect"
+  ];
+  let options = [
+    Option<"maxWholeDim", "max-whole-dim", "int64_t", /*default=*/"64",
+           "A static dim up to this size is vectorized whole">,
+    Option<"maxTile", "max-tile", "int64_t", /*default=*/"16",
+           "Largest tile size for a static dim that is not kept whole">,
+    Option<"hoistAccumulators", "hoist-accumulators", "bool", /*default=*/"true",
+           "Keep reduction accumulators in loop-carried vectors">,
+  ];
+}
+
+def FoldReshapesIntoDestinationsPass
+    : Pass<"attn-fold-reshapes-into-destinations", "func::FuncOp"> {
+  let summary = "Write results through reshaped views of their destination memrefs";
+  let description = [{
+    `bufferization.materialize_in_destination (tensor.collapse_shape %r) in
+    %dest` becomes `materialize_in_destination %r in (memref.expand_shape
+    %dest)`, so that empty-tensor elimination can trace %r back to its
+    tensor.empty and the op computing %r writes straight into %dest (the
+    logits, a KV-cache slice) instead of into a temporary that is copied.
+    Pure view ops computing a destination (the KV-cache subview at `pos`)
+    are moved as early as their operands allow, for the same reason, and
+    every use of a tensor.empty gets its own tensor.empty, because MLIR 19's
+    empty-tensor elimination replaces all uses of a (CSE-merged) empty by
+    one destination. Run it immediately before eliminate-empty-tensors, with
+    no CSE in between.
+  }];
+  let dependentDialects = ["bufferization::BufferizationDialect",
+                           "memref::MemRefDialect"];
+}
+
+def LowerVectorOpsPass : Pass<"attn-lower-vector-ops", "func::FuncOp"> {
+  let summary = "Lower vector ops to the forms convert-vector-to-llvm takes";
+  let description = [{
+    Contractions to outer products and then FMAs, multi-reductions,
+    transposes, shape casts, broadcasts and masks to simple vector ops, and
+    `math.exp`/`math.tanh`/... to polynomial approximations so that they stay
+    vectorized instead of becoming one libm call per lane.
+  }];
+  let dependentDialects = [
+    "arith::ArithDialect", "math::MathDialect", "memref::MemRefDialect",
+    "scf::SCFDialect", "vector::VectorDialect"
+  ];
+}
+
+def PromoteAllocsToStackPass : Pass<"attn-promote-allocs-to-stack", "func::FuncOp"> {
+  let summary = "Turn the temporary buffers of the named functions into allocas";
+  let description = [{
+    In the functions named by `functions`, every `memref.alloc` (static or
+    dynamic size) becomes a `memref.alloca` and its `memref.dealloc`s are
+    erased; static allocations are moved to the entry block so that no
+    alloca executes inside a loop. A dynamic allocation inside a loop is an
+    error. In the other functions, static allocations of at most `max-bytes`
+    bytes outside loops become allocas; the rest are left for the
+    deallocation pipeline.
+  }];
+  let dependentDialects = ["memref::MemRefDialect"];
+  let options = [
+    ListOption<"functions", "functions", "std::string",
+               "Functions that must not allocate on the heap">,
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"4096",
+           "Largest static allocation promoted in the other functions">,
+  ];
+}
+
+def CheckStackOnlyPass : Pass<"attn-check-stack-only", "ModuleOp"> {
+  let summary = "Check that the named LLVM functions never allocate on the heap";
+  let description = [{
+    On the LLVM dialect: fails if a function named in `functions` (or its
+    `_mlir_ciface_` wrapper) calls `malloc`, `aligned_alloc`, `calloc`,
+    `realloc` or `posix_memalign`, or executes an `llvm.alloca` in a block
+    that is part of a CFG cycle (stack growth per loop iteration).
+  }];
+  let options = [
+    ListOption<"functions", "functions", "std::string",
+               "Functions that must not allocate on the heap">,
+  ];
+}
+
+#endif // ATTNC_TRANSFORMS_PASSES

@@ -1,0 +1,287 @@
+//===- TileAndVectorize.cpp - Tile linalg ops and vectorize the tiles -----===//
+//
+// attn-tile-and-vectorize: the one place where attnc decides how each linalg
+// op of the model is scheduled. Every linalg op on tensors is tiled with
+// scf.for loops (tile sizes from its iteration space, see chooseTileSizes),
+// the tile is vectorized with linalg::vectorize, and the vector form is
+// cleaned up so that, e.g., the packed linear layer
+//   y[t, nb, j] += x[t, k] * W[nb, k, j]      dims (nb, t, j, k)
+// becomes, per 16-wide k step, a vector.contract of vector<16> x vector<16x16>
+// into a vector<16> accumulator that is carried in registers through the k
+// loop (16 broadcast-FMAs on one zmm register per step after lowering).
+//
+//===----------------------------------------------------------------------===//
+
+#include "compiler/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace mlir::attnc {
+#define GEN_PASS_DEF_TILEANDVECTORIZEPASS
+#include "compiler/Transforms/Passes.h.inc"
+} // namespace mlir::attnc
+
+using namespace mlir;
+
+namespace {
+
+/// The largest divisor of `size` that is at most `limit`.
+int64_t largestDivisorAtMost(int64_t size, int64_t limit) {
+  for (int64_t d = std::min(size, limit); d > 1; --d)
+    if (size % d == 0)
+      return d;
+  return 1;
+}
+
+/// transpose(broadcast(s)) -> broadcast(s) when s has one element: every
+/// element of the broadcast is s, in any order. The vectorizer produces such
+/// pairs for an operand indexed by fewer dims than the iteration space (the
+/// per-token sum of squares in rms_norm); left alone they lower to one
+/// extract/insert pair per element.
+struct TransposeOfSplatBroadcast : OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto broadcast = op.getVector().getDefiningOp<vector::BroadcastOp>();
+    if (!broadcast)
+      return failure();
+    auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType());
+    if (sourceType && sourceType.getNumElements() != 1)
+      return failure();
+    Value source = broadcast.getSource();
+    // vector<1x..x1xT> -> T first: a 1-element vector only broadcasts to
+    // shapes whose trailing dims match its own.
+    if (sourceType)
+      source = rewriter.create<vector::ExtractOp>(
+          op.getLoc(), source, SmallVector<int64_t>(sourceType.getRank(), 0));
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, op.getResultVectorType(),
+                                                     source);
+    return success();
+  }
+};
+
+/// The scalar every element of `v` equals, if `v` is a broadcast of one
+/// element or a splat constant (created at the rewriter's insertion point).
+Value uniformScalar(PatternRewriter &rewriter, Location loc, Value v) {
+  if (auto broadcast = v.getDefiningOp<vector::BroadcastOp>()) {
+    Value source = broadcast.getSource();
+    auto sourceType = dyn_cast<VectorType>(source.getType());
+    if (!sourceType)
+      return source;
+    if (sourceType.getNumElements() != 1)
+      return nullptr;
+    return rewriter.create<vector::ExtractOp>(
+        loc, source, SmallVector<int64_t>(sourceType.getRank(), 0));
+  }
+  SplatElementsAttr splat;
+  if (matchPattern(v, m_Constant(&splat)))
+    return rewriter.create<arith::ConstantOp>(loc, splat.getSplatValue<TypedAttr>());
+  return nullptr;
+}
+
+/// An elementwise op all of whose operands are uniform (broadcasts of one
+/// element, splat constants) is computed once on scalars and broadcast:
+/// rms_norm's 1 / sqrt(sum / n + eps) is otherwise computed for every lane
+/// of a vector<64x1> and transposed.
+struct UniformElementwiseToScalar : RewritePattern {
+  UniformElementwiseToScalar(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    // arith and math ops have scalar forms; some other elementwise-mappable
+    // ops (vector.fma) are defined on vectors only.
+    if (!isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
+        !OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1 ||
+        op->getNumOperands() == 0 || op->getNumRegions() != 0)
+      return failure();
+    auto resultType = dyn_cast<VectorType>(op->getResult(0).getType());
+    if (!resultType || resultType.isScalable())
+      return failure();
+    // Match first (no IR change), then rewrite.
+    for (Value operand : op->getOperands()) {
+      auto broadcast = operand.getDefiningOp<vector::BroadcastOp>();
+      auto sourceType =
+          broadcast ? dyn_cast<VectorType>(broadcast.getSourceType()) : VectorType();
+      bool uniform = (broadcast && (!sourceType || sourceType.getNumElements() == 1)) ||
+                     matchPattern(operand, m_Constant<SplatElementsAttr>(nullptr));
+      if (!uniform)
+        return failure();
+    }
+    // Constants alone are left to the folder.
+    if (llvm::all_of(op->getOperands(), [](Value v) {
+          return matchPattern(v, m_Constant());
+        }))
+      return failure();
+    SmallVector<Value> scalars;
+    for (Value operand : op->getOperands())
+      scalars.push_back(uniformScalar(rewriter, op->getLoc(), operand));
+    Operation *scalarOp = rewriter.create(
+        op->getLoc(), op->getName().getIdentifier(), scalars,
+        TypeRange{resultType.getElementType()}, op->getAttrs());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, resultType,
+                                                     scalarOp->getResult(0));
+    return success();
+  }
+};
+
+/// Adds the canonicalization patterns of every loaded op and dialect, as the
+/// canonicalize pass does, so the cleanup runs to a fixpoint together with
+/// the folds it enables (one-trip loops, affine.min of constants, ...).
+void addCanonicalizationPatterns(RewritePatternSet &patterns) {
+  MLIRContext *ctx = patterns.getContext();
+  for (Dialect *dialect : ctx->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : ctx->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, ctx);
+}
+
+struct TileAndVectorizePass
+    : mlir::attnc::impl::TileAndVectorizePassBase<TileAndVectorizePass> {
+  using TileAndVectorizePassBase::TileAndVectorizePassBase;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *ctx = &getContext();
+
+    // CSE merges the zero-fills of all linear layers into one; each user
+    // then copies it into its accumulator buffer. One fill (and empty) per
+    // use lets bufferization initialize every accumulator in place.
+    SmallVector<linalg::FillOp> sharedFills;
+    func.walk([&](linalg::FillOp fill) {
+      if (fill.hasPureTensorSemantics() && fill->getNumResults() == 1 &&
+          !fill->hasOneUse() && !fill->use_empty())
+        sharedFills.push_back(fill);
+    });
+    for (linalg::FillOp fill : sharedFills) {
+      for (OpOperand &use :
+           llvm::make_early_inc_range(llvm::drop_begin(fill->getUses(), 1))) {
+        OpBuilder builder(fill);
+        IRMapping mapping;
+        if (Operation *init = fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+          mapping.map(init->getResult(0), builder.clone(*init)->getResult(0));
+        use.set(builder.clone(*fill, mapping)->getResult(0));
+      }
+    }
+
+    // Collect first: tiling creates new linalg ops that must not be visited.
+    SmallVector<linalg::LinalgOp> ops;
+    func.walk([&](linalg::LinalgOp op) {
+      if (op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+
+    IRRewriter rewriter(ctx);
+    for (linalg::LinalgOp op : ops) {
+      SmallVector<int64_t> tileSizes =
+          mlir::attnc::chooseTileSizes(op, maxWholeDim, maxTile);
+      Operation *tile = op;
+      if (llvm::any_of(tileSizes, [](int64_t s) { return s != 0; })) {
+        scf::SCFTilingOptions options;
+        options.setTileSizes(getAsIndexOpFoldResult(ctx, tileSizes));
+        rewriter.setInsertionPoint(op);
+        FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(op.getOperation()), options);
+        if (failed(tiled)) {
+          op.emitWarning("attn-tile-and-vectorize: tiling failed, left as is");
+          continue;
+        }
+        rewriter.replaceOp(op, tiled->replacements);
+        tile = tiled->tiledOps.back();
+      }
+      // Not every tile is vectorizable: those stay as (tiled) linalg and
+      // become scalar loops later.
+      if (failed(linalg::vectorizeOpPrecondition(tile, {}, {},
+                                                 /*vectorizeNDExtract=*/true)))
+        continue;
+      rewriter.setInsertionPoint(tile);
+      (void)linalg::vectorize(rewriter, tile, {}, {},
+                              /*vectorizeNDExtract=*/true);
+    }
+
+    // Two rounds: broadcasts and transposes must be folded into
+    // vector.contract while its operands still have the full iteration-space
+    // rank; only then are the leading unit dims cast away (the
+    // vector.extract ops that casting inserts would block those folds).
+    RewritePatternSet contractPatterns(ctx);
+    mlir::attnc::populateVectorCleanupPatterns(contractPatterns);
+    addCanonicalizationPatterns(contractPatterns);
+    if (failed(applyPatternsAndFoldGreedily(func, std::move(contractPatterns))))
+      return signalPassFailure();
+
+    RewritePatternSet patterns(ctx);
+    mlir::attnc::populateVectorCleanupPatterns(patterns);
+    vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    addCanonicalizationPatterns(patterns);
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    if (failed(applyPatternsAndFoldGreedily(func, frozen)))
+      return signalPassFailure();
+
+    if (hoistAccumulators) {
+      // Innermost loops first, so that a read/write pair hoisted out of an
+      // inner loop can be hoisted further when the outer loop is invariant.
+      SmallVector<LoopLikeOpInterface> loops;
+      func.walk([&](scf::ForOp loop) { loops.push_back(loop); });
+      for (LoopLikeOpInterface loop : loops)
+        (void)hoistLoopInvariantSubsets(rewriter, loop);
+      if (failed(applyPatternsAndFoldGreedily(func, frozen)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
+
+SmallVector<int64_t> mlir::attnc::chooseTileSizes(linalg::LinalgOp op,
+                                                  int64_t maxWholeDim,
+                                                  int64_t maxTile) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  int64_t lastParallel = -1;
+  for (auto [i, it] : llvm::enumerate(iterators))
+    if (it == utils::IteratorType::parallel)
+      lastParallel = i;
+
+  // Dynamic dims (the key axis in decode, tokens in prefill) step by 1 so
+  // that every tile has a static shape. Tiling the key axis of mask and
+  // softmax by 16 with masked vectorization would be faster, but MLIR 19's
+  // vectorizer emits vector.mask ops that fail verification for these
+  // tiles (in our attempt on MLIR 19; not investigated further).
+  SmallVector<int64_t> sizes;
+  for (auto [i, it] : llvm::enumerate(iterators)) {
+    int64_t range = ranges[i];
+    if (ShapedType::isDynamic(range)) {
+      sizes.push_back(1);
+      continue;
+    }
+    // Tile size 0 = the whole dim, without a loop around it.
+    bool whole = range <= maxWholeDim;
+    if (it == utils::IteratorType::parallel && (int64_t)i != lastParallel) {
+      sizes.push_back(range == 1 ? 0 : 1);
+      continue;
+    }
+    int64_t tile = whole ? 0 : largestDivisorAtMost(range, maxTile);
+    sizes.push_back(tile == range ? 0 : tile);
+  }
+  return sizes;
+}
+
+void mlir::attnc::populateVectorCleanupPatterns(RewritePatternSet &patterns) {
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+  vector::populateVectorReductionToContractPatterns(patterns);
+  tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+  vector::populateSinkVectorBroadcastPatterns(patterns);
+  patterns.add<TransposeOfSplatBroadcast, UniformElementwiseToScalar>(
+      patterns.getContext());
+}

@@ -1,0 +1,193 @@
+// RUN: attnc-opt %s --split-input-file --attn-tile-and-vectorize | FileCheck %s
+
+// Tests that the packed linear generic (dims (nb, t, j, k), W as NB x K x B
+// blocks) for one token becomes a loop over the 18 blocks around a k loop of
+// 16-wide steps that carries the vector<16> accumulator in registers and
+// contracts vector<16> x vector<16x16> with no transposes or broadcasts.
+
+// CHECK-LABEL: func.func @linear_decode
+// CHECK-SAME: %[[X:[a-z0-9_]+]]: tensor<1x288xf32>, %[[W:[a-z0-9_]+]]: tensor<18x288x16xf32>
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C18:.*]] = arith.constant 18 : index
+// CHECK-DAG: %[[C288:.*]] = arith.constant 288 : index
+// CHECK: scf.for %[[NB:.*]] = %{{.*}} to %[[C18]]
+// CHECK: %[[ACC0:.*]] = vector.transfer_read %{{.*}}[%{{.*}}, %[[NB]], %{{.*}}]{{.*}} vector<16xf32>
+// CHECK: %[[ACC:.*]] = scf.for %[[K:.*]] = %{{.*}} to %[[C288]] step %[[C16]] iter_args(%[[A:.*]] = %[[ACC0]]) -> (vector<16xf32>)
+// CHECK-NEXT: %[[XV:.*]] = vector.transfer_read %[[X]][%{{.*}}, %[[K]]]{{.*}} : tensor<1x288xf32>, vector<16xf32>
+// CHECK-NEXT: %[[WV:.*]] = vector.transfer_read %[[W]][%[[NB]], %[[K]], %{{.*}}]{{.*}} : tensor<18x288x16xf32>, vector<16x16xf32>
+// CHECK-NEXT: %[[R:.*]] = vector.contract {{.*}} %[[XV]], %[[WV]], %[[A]] : vector<16xf32>, vector<16x16xf32> into vector<16xf32>
+// CHECK-NEXT: scf.yield %[[R]] : vector<16xf32>
+// CHECK: vector.transfer_write %[[ACC]]
+// CHECK-NOT: linalg.generic
+func.func @linear_decode(%x: tensor<1x288xf32>, %w: tensor<18x288x16xf32>) -> tensor<1x288xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x18x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x18x16xf32>) -> tensor<1x18x16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(nb, t, j, k) -> (t, k)>, affine_map<(nb, t, j, k) -> (nb, k, j)>, affine_map<(nb, t, j, k) -> (t, nb, j)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<1x288xf32>, tensor<18x288x16xf32>) outs(%init : tensor<1x18x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x18x16xf32>
+  %c = tensor.collapse_shape %r [[0], [1, 2]] : tensor<1x18x16xf32> into tensor<1x288xf32>
+  return %c : tensor<1x288xf32>
+}
+
+// -----
+
+// Tests that with a dynamic token count (prefill) the t loop sits inside the
+// block loop, so one W block is reused from cache by every token.
+
+// CHECK-LABEL: func.func @linear_prefill
+// CHECK: scf.for %[[NB:.*]] =
+// CHECK: scf.for %[[T:.*]] =
+// CHECK: scf.for %[[K:.*]] = {{.*}} -> (vector<16xf32>)
+// CHECK: vector.contract {{.*}} : vector<16xf32>, vector<16x16xf32> into vector<16xf32>
+func.func @linear_prefill(%x: tensor<?x768xf32>, %w: tensor<18x768x16xf32>) -> tensor<?x18x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %t = tensor.dim %x, %c0 : tensor<?x768xf32>
+  %e = tensor.empty(%t) : tensor<?x18x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x18x16xf32>) -> tensor<?x18x16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(nb, t, j, k) -> (t, k)>, affine_map<(nb, t, j, k) -> (nb, k, j)>, affine_map<(nb, t, j, k) -> (t, nb, j)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x768xf32>, tensor<18x768x16xf32>) outs(%init : tensor<?x18x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x18x16xf32>
+  return %r : tensor<?x18x16xf32>
+}
+
+// -----
+
+// Tests that attention scores (kvh, g, i, j, d) over a dynamic key count
+// are vectorized along the head dim d: one 48-wide product per (head, key).
+
+// CHECK-LABEL: func.func @scores
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: scf.for %[[J:.*]] =
+// CHECK: vector.transfer_read {{.*}} : tensor<1x2x3x48xf32>, vector<48xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<2x?x48xf32>, vector<48xf32>
+// CHECK: vector.contract
+// CHECK-NOT: linalg.generic
+func.func @scores(%q: tensor<1x2x3x48xf32>, %k: tensor<2x?x48xf32>) -> tensor<2x3x1x?xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c1 = arith.constant 1 : index
+  %n = tensor.dim %k, %c1 : tensor<2x?x48xf32>
+  %e = tensor.empty(%n) : tensor<2x3x1x?xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<2x3x1x?xf32>) -> tensor<2x3x1x?xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(h, g, i, j, d) -> (i, h, g, d)>, affine_map<(h, g, i, j, d) -> (h, j, d)>, affine_map<(h, g, i, j, d) -> (h, g, i, j)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : tensor<1x2x3x48xf32>, tensor<2x?x48xf32>) outs(%init : tensor<2x3x1x?xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %c, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<2x3x1x?xf32>
+  return %s : tensor<2x3x1x?xf32>
+}
+
+// -----
+
+// Tests that the weighted sum of values (i, kvh, g, d, j) is vectorized
+// along d with the key loop carrying a vector<48> accumulator.
+
+// CHECK-LABEL: func.func @weighted_sum
+// CHECK: scf.for %{{.*}} = {{.*}} -> (vector<48xf32>)
+// CHECK: vector.transfer_read {{.*}} : tensor<2x?x48xf32>, vector<48xf32>
+// CHECK: vector.contract {{.*}} into vector<48xf32>
+// CHECK-NOT: linalg.generic
+func.func @weighted_sum(%p: tensor<2x3x1x?xf32>, %v: tensor<2x?x48xf32>) -> tensor<1x2x3x48xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x2x3x48xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x3x48xf32>) -> tensor<1x2x3x48xf32>
+  %o = linalg.generic {indexing_maps = [affine_map<(i, h, g, d, j) -> (h, g, i, j)>, affine_map<(i, h, g, d, j) -> (h, j, d)>, affine_map<(i, h, g, d, j) -> (i, h, g, d)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%p, %v : tensor<2x3x1x?xf32>, tensor<2x?x48xf32>) outs(%init : tensor<1x2x3x48xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %c, %m : f32
+    linalg.yield %r : f32
+  } -> tensor<1x2x3x48xf32>
+  return %o : tensor<1x2x3x48xf32>
+}
+
+// -----
+
+// Tests that the embedding gather (tensor.extract of the table at (token, d)
+// inside the generic) becomes a contiguous 16-wide row read.
+
+// CHECK-LABEL: func.func @embedding
+// CHECK: scf.for %[[D:.*]] =
+// CHECK: %[[ROW:.*]] = vector.extractelement
+// CHECK: vector.transfer_read %{{.*}}[%[[ROW]], %{{.*}}]{{.*}} : tensor<512x288xf32>, vector<16xf32>
+func.func @embedding(%tokens: tensor<1xi32>, %table: tensor<512x288xf32>) -> tensor<1x288xf32> {
+  %e = tensor.empty() : tensor<1x288xf32>
+  %x = linalg.generic {indexing_maps = [affine_map<(t, d) -> (t, d)>], iterator_types = ["parallel", "parallel"]} outs(%e : tensor<1x288xf32>) {
+  ^bb0(%o: f32):
+    %t = linalg.index 0 : index
+    %d = linalg.index 1 : index
+    %tok = tensor.extract %tokens[%t] : tensor<1xi32>
+    %ti = arith.index_cast %tok : i32 to index
+    %v = tensor.extract %table[%ti, %d] : tensor<512x288xf32>
+    linalg.yield %v : f32
+  } -> tensor<1x288xf32>
+  return %x : tensor<1x288xf32>
+}
+
+// -----
+
+// Tests that an elementwise op over a dim of 288 is tiled by 16 and that
+// math.exp stays a vector op (for the polynomial approximation later).
+
+// CHECK-LABEL: func.func @silu
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}}
+// CHECK: math.exp %{{.*}} : vector<16xf32>
+func.func @silu(%x: tensor<1x288xf32>) -> tensor<1x288xf32> {
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<1x288xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(t, d) -> (t, d)>, affine_map<(t, d) -> (t, d)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<1x288xf32>) outs(%e : tensor<1x288xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %n = arith.negf %a : f32
+    %ex = math.exp %n : f32
+    %d = arith.addf %ex, %one : f32
+    %r = arith.divf %a, %d : f32
+    linalg.yield %r : f32
+  } -> tensor<1x288xf32>
+  return %y : tensor<1x288xf32>
+}
+
+// -----
+
+// Tests that the per-token factor of rms_norm, 1 / sqrt(mean + eps), is
+// computed once on scalars and broadcast, not per lane of a transposed
+// vector<64x1>.
+
+// CHECK-LABEL: func.func @rms_scale
+// CHECK-NOT: vector.transpose
+// CHECK: math.rsqrt %{{.*}} : f32
+// CHECK: vector.broadcast %{{.*}} : f32 to vector<64xf32>
+// CHECK-NOT: vector.transpose
+func.func @rms_scale(%x: tensor<1x64xf32>, %ss: tensor<1xf32>, %g: tensor<64xf32>) -> tensor<1x64xf32> {
+  %n = arith.constant 64.0 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %e = tensor.empty() : tensor<1x64xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(t, d) -> (t, d)>, affine_map<(t, d) -> (t)>, affine_map<(t, d) -> (d)>, affine_map<(t, d) -> (t, d)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x, %ss, %g : tensor<1x64xf32>, tensor<1xf32>, tensor<64xf32>) outs(%e : tensor<1x64xf32>) {
+  ^bb0(%a: f32, %s: f32, %w: f32, %o: f32):
+    %mean = arith.divf %s, %n : f32
+    %me = arith.addf %mean, %eps : f32
+    %r = math.rsqrt %me : f32
+    %xn = arith.mulf %a, %r : f32
+    %out = arith.mulf %xn, %w : f32
+    linalg.yield %out : f32
+  } -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
