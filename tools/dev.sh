@@ -34,23 +34,26 @@ build_all() {
       -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
       -DLLVM_USE_LINKER=lld \
       -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
-      -DATTNC_SHARED_MODELS="$models"
+      -DATTNC_SHARED_MODELS="$models" >&2
   fi
-  cmake --build "$build"
+  # Build chatter goes to stderr: stdout carries only the generated text.
+  cmake --build "$build" >&2
 }
 
 demo() {
   local yaml=$root/examples/stories260K.yaml exe=$build/stories260K
-  local extra=()
+  local extra=() run=(--temp 0 -n 256)
   if [ ! -f "$models/stories260K.bin" ]; then
-    echo "dev.sh: $models/stories260K.bin not found: compiling with deterministic random weights (the text will be gibberish)" >&2
+    echo "dev.sh: $models/stories260K.bin not found: compiling stories260K's architecture" \
+         "with deterministic random weights and no tokenizer, so it prints sampled token ids" >&2
     extra=(--random-weights 1 --tokenizer "")
+    run=(--temp 1 --seed 42 -n 64)
   else
     extra=(--weights "$models/stories260K.bin" --tokenizer "$models/tok512.bin")
   fi
   "$build/bin/attnc" compile "$yaml" "${extra[@]}" -o "$exe"
-  echo "dev.sh: running $exe --temp 0 -n 256" >&2
-  "$exe" --temp 0 -n 256
+  echo "dev.sh: running $exe ${run[*]}" >&2
+  "$exe" "${run[@]}"
 }
 
 case "${1:-}" in
