@@ -108,6 +108,8 @@ llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeight
     return llvm::createStringError(ec, "cannot write '%s': %s", tmp.c_str(),
                                    ec.message().c_str());
 
+  // Zero padding between slots keeps every slot 64-byte aligned.
+  static const char zeros[kAlignFloats * sizeof(float)] = {};
   std::vector<float> staging;
   int64_t written = 0;
   for (const WeightSlot &slot : layout.slots) {
@@ -135,13 +137,10 @@ llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeight
             dst[k * block] = row[k];
         }
     }
-    // Zero padding up to this slot's offset keeps every slot 64-byte aligned.
-    static const char zeros[kAlignFloats * sizeof(float)] = {};
     os.write(zeros, (slot.offset - written) * sizeof(float));
     os.write(reinterpret_cast<const char *>(staging.data()), staging.size() * sizeof(float));
     written = slot.offset + slot.numElements();
   }
-  static const char zeros[kAlignFloats * sizeof(float)] = {};
   os.write(zeros, (layout.totalFloats - written) * sizeof(float));
   os.close();
   if (os.has_error()) {

@@ -21,7 +21,6 @@ struct CompileOptions {
   std::string output;   // "-" = stdout (text stages only)
   std::string emit = "exe"; // attn|linalg|vector|llvm|ll|asm|obj|exe
   std::string dumpDir;  // when set, every stage is written there as NN-stage.ext
-  std::vector<std::string> passThrough; // unused here; llvm::cl flags go through main
 };
 
 /// The stages `--emit` accepts, in lowering order.

@@ -253,8 +253,7 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  codegen.passThrough = compile->remaining();
-  if (!parseLlvmOptions(argv[0], codegen.passThrough) ||
+  if (!parseLlvmOptions(argv[0], compile->remaining()) ||
       !loadModel(compileOptions, sm, spec, weights, tokenizer) ||
       !checkOutputs(compileOptions, codegen, spec, sm) ||
       !saveWeightsIfAsked(compileOptions, spec, weights, sm))

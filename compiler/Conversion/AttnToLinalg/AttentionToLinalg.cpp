@@ -85,17 +85,7 @@ struct ScoresLowering : OpConversionPattern<ScoresOp> {
     SmallVector<AffineMap> maps = {AffineMap::get(5, 0, {i, kvh, g, d}, ctx),
                                    AffineMap::get(5, 0, {kvh, j, d}, ctx),
                                    AffineMap::get(5, 0, {kvh, g, i, j}, ctx)};
-    SmallVector<utils::IteratorType> iterators = parallelIterators(4);
-    iterators.push_back(utils::IteratorType::reduction);
-    Value dots = rewriter
-                     .create<linalg::GenericOp>(
-                         loc, init.getType(), ValueRange{q, k}, ValueRange{init}, maps, iterators,
-                         [&](OpBuilder &b, Location loc, ValueRange args) {
-                           Value mul = b.create<arith::MulFOp>(loc, args[0], args[1]);
-                           b.create<linalg::YieldOp>(
-                               loc, ValueRange{b.create<arith::AddFOp>(loc, args[2], mul)});
-                         })
-                     .getResult(0);
+    Value dots = sumOfProducts(rewriter, loc, q, k, init, maps);
 
     Value scale = rewriter.create<arith::ConstantOp>(loc, op.getScaleAttr());
     Value scaled = rewriter
@@ -268,17 +258,7 @@ struct WeightedSumLowering : OpConversionPattern<WeightedSumOp> {
     SmallVector<AffineMap> maps = {AffineMap::get(5, 0, {kvh, g, i, n}, ctx),
                                    AffineMap::get(5, 0, {kvh, n, d}, ctx),
                                    AffineMap::get(5, 0, {i, kvh, g, d}, ctx)};
-    SmallVector<utils::IteratorType> iterators = parallelIterators(4);
-    iterators.push_back(utils::IteratorType::reduction);
-    Value sum = rewriter
-                    .create<linalg::GenericOp>(
-                        loc, init.getType(), ValueRange{p, v}, ValueRange{init}, maps, iterators,
-                        [&](OpBuilder &b, Location loc, ValueRange args) {
-                          Value mul = b.create<arith::MulFOp>(loc, args[0], args[1]);
-                          b.create<linalg::YieldOp>(
-                              loc, ValueRange{b.create<arith::AddFOp>(loc, args[2], mul)});
-                        })
-                    .getResult(0);
+    Value sum = sumOfProducts(rewriter, loc, p, v, init, maps);
     Value collapsed = rewriter.create<tensor::CollapseShapeOp>(
         loc, sum, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
     rewriter.replaceOp(op, castTo(rewriter, loc, collapsed, op.getType()));

@@ -179,16 +179,9 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {t, k}, ctx),
                                    AffineMap::get(4, 0, {nb, k, j}, ctx),
                                    AffineMap::get(4, 0, {t, nb, j}, ctx)};
-    SmallVector<utils::IteratorType> iterators = parallelIterators(3);
-    iterators.push_back(utils::IteratorType::reduction);
-    auto product = rewriter.create<linalg::GenericOp>(
-        loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps, iterators,
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          Value mul = b.create<arith::MulFOp>(loc, args[0], args[1]);
-          b.create<linalg::YieldOp>(loc, ValueRange{b.create<arith::AddFOp>(loc, args[2], mul)});
-        });
+    Value product = sumOfProducts(rewriter, loc, x, w, init, maps);
     Value flat = rewriter.create<tensor::CollapseShapeOp>(
-        loc, product.getResult(0), ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+        loc, product, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
     rewriter.replaceOp(op, castTo(rewriter, loc, flat, op.getType()));
     return success();
   }

@@ -166,4 +166,19 @@ SmallVector<utils::IteratorType> parallelIterators(unsigned count) {
   return SmallVector<utils::IteratorType>(count, utils::IteratorType::parallel);
 }
 
+Value sumOfProducts(OpBuilder &b, Location loc, Value lhs, Value rhs, Value init,
+                    ArrayRef<AffineMap> maps) {
+  SmallVector<utils::IteratorType> iterators = parallelIterators(maps[0].getNumDims() - 1);
+  iterators.push_back(utils::IteratorType::reduction);
+  return b
+      .create<linalg::GenericOp>(
+          loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init}, maps, iterators,
+          [&](OpBuilder &nested, Location loc, ValueRange args) {
+            Value mul = nested.create<arith::MulFOp>(loc, args[0], args[1]);
+            nested.create<linalg::YieldOp>(
+                loc, ValueRange{nested.create<arith::AddFOp>(loc, args[2], mul)});
+          })
+      .getResult(0);
+}
+
 } // namespace mlir::attn::detail

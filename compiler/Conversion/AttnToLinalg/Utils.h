@@ -66,6 +66,12 @@ Value castTo(OpBuilder &b, Location loc, Value value, Type type);
 /// `count` parallel iterators.
 SmallVector<utils::IteratorType> parallelIterators(unsigned count);
 
+/// `init + sum(lhs * rhs)`: a linalg.generic over `maps[0].getNumDims()` loops
+/// whose last loop is the reduction and all others are parallel (scores,
+/// weighted sum and the linear layer are all of this form).
+Value sumOfProducts(OpBuilder &b, Location loc, Value lhs, Value rhs, Value init,
+                    ArrayRef<AffineMap> maps);
+
 } // namespace mlir::attn::detail
 
 #endif // ATTNC_CONVERSION_ATTNTOLINALG_UTILS_H
