@@ -13,6 +13,7 @@
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/Frontend/Import.h"
 #include "compiler/Frontend/TensorList.h"
+#include "runtime/include/attnrt/tokenizer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -226,35 +227,17 @@ bool checkLlama2cTokenizer(const ModelSpec &spec, SourceMgr &sm, TokenizerInfo &
   if (!buffer)
     return reportError(sm, file.loc,
                        "cannot open tokenizer '" + file.path + "': " + buffer.getError().message());
+  // The runtime's parser, so that what the compiler accepts is exactly what
+  // the generated executable will load.
   StringRef bytes = (*buffer)->getBuffer();
-  auto fail = [&](const Twine &msg) {
-    return reportError(sm, file.loc, "'" + file.path + "': " + msg);
-  };
-  // int32 max_token_length, then per token: float score, int32 length, bytes.
-  auto readInt32 = [&](uint64_t offset) {
-    int32_t value;
-    std::memcpy(&value, bytes.data() + offset, sizeof(value));
-    return value;
-  };
-  if (bytes.size() < 4)
-    return fail("file has " + Twine(bytes.size()) + " bytes, too few for a llama2.c tokenizer");
-  info.maxTokenLength = readInt32(0);
-  uint64_t offset = 4;
-  for (int64_t i = 0; i < spec.vocabSize; ++i) {
-    if (offset + 8 > bytes.size())
-      return fail("file ends at token " + Twine(i) +
-                  ", but the description has vocab_size: " + Twine(spec.vocabSize));
-    int32_t length = readInt32(offset + 4);
-    if (length < 0 || length > info.maxTokenLength)
-      return fail("token " + Twine(i) + " has length " + Twine(length) +
-                  ", outside [0, max_token_length = " + Twine(info.maxTokenLength) + "]");
-    offset += 8 + uint64_t(length);
-  }
-  if (offset > bytes.size())
-    return fail("file is truncated in its last token");
-  if (offset != bytes.size())
-    return fail("file continues after vocab_size: " + Twine(spec.vocabSize) +
-                " tokens; is it the tokenizer of another model?");
+  attnrt::Tokenizer tokenizer;
+  attnrt::Status status = attnrt::tokenizer_create(
+      &tokenizer, reinterpret_cast<const unsigned char *>(bytes.data()), bytes.size(),
+      static_cast<int32_t>(spec.vocabSize));
+  if (!status.ok())
+    return reportError(sm, file.loc, "'" + file.path + "': " + status.message());
+  info.maxTokenLength = static_cast<int32_t>(tokenizer.max_token_length);
+  attnrt::tokenizer_destroy(&tokenizer);
   info.tokens = spec.vocabSize;
   return true;
 }
