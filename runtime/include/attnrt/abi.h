@@ -16,6 +16,13 @@
 
 #define ATTN_ABI_VERSION 1
 
+/// The largest sizes the runtime executes, and so the largest the compiler
+/// accepts (both check against these, so the bound is one number). Token ids
+/// are int32 (0 .. vocab_size - 1), and the runtime keeps
+/// context_length + 1 token ids, counted in int32.
+#define ATTN_MAX_VOCAB_SIZE INT32_MAX
+#define ATTN_MAX_CONTEXT_LENGTH (INT32_MAX - 1)
+
 /// A ranked memref descriptor as MLIR's C interface lays it out.
 template <typename T, int Rank> struct AttnMemRef {
   T *allocated;
