@@ -26,6 +26,7 @@
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <ctime>
 #include <unistd.h>
 
 extern char **environ;
@@ -53,9 +54,17 @@ constexpr size_t kNumInterrupts = sizeof(kInterrupts) / sizeof(kInterrupts[0]);
 struct sigaction previousActions[kNumInterrupts];
 bool installed[kNumInterrupts];
 volatile sig_atomic_t linkerGroup = 0;
+// Set while posix_spawn runs: another thread may take the signal then.
+volatile sig_atomic_t spawning = 0;
 
-/// Async-signal-safe: kill(2), waitpid(2), sigaction(2), raise(3) only.
+/// Async-signal-safe: kill, waitpid, nanosleep, sigaction, raise only.
 void stopLinkerAndChain(int sig, siginfo_t *info, void *context) {
+  // The spawning thread blocks these signals, so this is another thread:
+  // wait (boundedly) for the group it is creating.
+  for (int i = 0; i < 2000 && spawning && linkerGroup == 0; ++i) {
+    struct timespec millisecond = {0, 1000000};
+    ::nanosleep(&millisecond, nullptr);
+  }
   pid_t group = linkerGroup;
   if (group > 0) {
     ::kill(-group, SIGKILL);
@@ -132,10 +141,12 @@ Expected<int> runInOwnGroup(ArrayRef<StringRef> args) {
   ::pthread_sigmask(SIG_BLOCK, &interrupts, &saved);
   installStopHandlers();
   pid_t pid = 0;
+  spawning = 1;
   int rc = ::posix_spawn(&pid, argv[0], nullptr, &attributes, argv.data(), environ);
-  posix_spawnattr_destroy(&attributes);
   if (rc == 0)
     linkerGroup = pid;
+  spawning = 0;
+  posix_spawnattr_destroy(&attributes);
   ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
 
   int status = 0;

@@ -20,6 +20,8 @@
 #include "llvm/Support/Path.h"
 
 #include <cerrno>
+#include <csignal>
+#include <iterator>
 #include <cstring>
 #include <map>
 #include <fcntl.h>
@@ -128,7 +130,12 @@ Expected<Target> classify(StringRef path) {
   return target;
 }
 
-unsigned newFileMode(OutputMode mode) {
+/// Data keeps an existing target's bits; an executable is 0777 & ~umask
+/// whatever it replaces, as a linker makes it (keeping the bits of a
+/// non-executable file it replaced would give a program that cannot run).
+unsigned outputBits(const Target &target, OutputMode mode) {
+  if (mode == OutputMode::Data && target.kind == Target::Regular)
+    return target.mode;
   return (mode == OutputMode::Executable ? 0777u : 0666u) & ~sys::fs::getUmask();
 }
 
@@ -171,8 +178,7 @@ Error writeReplacing(StringRef path, const Target &target,
     if (written)
       return discard(std::move(written));
   }
-  unsigned bits = target.kind == Target::Regular ? target.mode : newFileMode(mode);
-  if (::fchmod(temp->FD, bits) != 0)
+  if (::fchmod(temp->FD, outputBits(target, mode)) != 0)
     return discard(cannotWrite(path, lastError()));
   if (Error error = temp->keep(target.path))
     return cannotWrite(path, errorToErrorCode(std::move(error)));
@@ -309,8 +315,7 @@ Error attnc::produceOutput(StringRef path, function_ref<Error(StringRef tempPath
       return error;
     }
     // By name: the producer may have replaced the file we created.
-    unsigned bits = target->kind == Target::Regular ? target->mode : newFileMode(mode);
-    if (::chmod(temp->TmpName.c_str(), bits) != 0) {
+    if (::chmod(temp->TmpName.c_str(), outputBits(*target, mode)) != 0) {
       std::error_code ec = lastError();
       consumeError(temp->discard());
       return cannotWrite(path, ec);
@@ -375,4 +380,24 @@ Error attnc::ScratchFile::write(function_ref<Error(raw_fd_ostream &)> write) {
     return error;
   }
   return written;
+}
+
+namespace {
+const int kInterrupts[] = {SIGHUP, SIGINT, SIGTERM};
+} // namespace
+
+IgnoredInterrupts IgnoredInterrupts::record() {
+  IgnoredInterrupts ignored;
+  for (unsigned i = 0; i < std::size(kInterrupts); ++i) {
+    struct sigaction action;
+    if (::sigaction(kInterrupts[i], nullptr, &action) == 0 && action.sa_handler == SIG_IGN)
+      ignored.mask |= 1u << i;
+  }
+  return ignored;
+}
+
+void IgnoredInterrupts::restore() const {
+  for (unsigned i = 0; i < std::size(kInterrupts); ++i)
+    if (mask & (1u << i))
+      ::signal(kInterrupts[i], SIG_IGN);
 }

@@ -7,8 +7,8 @@
 //  - symbolic links are followed to the file they name (never replaced);
 //  - a regular file, or a name that does not exist yet, is written as a
 //    temporary in the same directory and renamed over the target only on
-//    success (an existing target keeps its permission bits; a failure or a
-//    SIGINT/SIGTERM leaves it untouched and removes the temporary);
+//    success (a failure or a SIGINT/SIGTERM leaves it untouched and removes
+//    the temporary);
 //  - a character device or a FIFO is written through, never replaced (a FIFO
 //    without a reader is refused instead of blocking);
 //  - anything else (a directory, a socket, a block device) is refused.
@@ -29,8 +29,9 @@
 
 namespace attnc {
 
-/// Permission bits of a new output: data 0666 & ~umask, executables 0777 &
-/// ~umask. An existing regular target keeps its own bits either way.
+/// Permission bits of the output: data keeps an existing target's bits and is
+/// otherwise 0666 & ~umask; an executable is always 0777 & ~umask, as a
+/// linker makes it.
 enum class OutputMode { Data, Executable };
 
 /// Fails (naming the path and why) when `path` is something writeOutput
@@ -61,6 +62,21 @@ llvm::Error writeOutput(llvm::StringRef path,
 llvm::Error produceOutput(llvm::StringRef path,
                           llvm::function_ref<llvm::Error(llvm::StringRef tempPath)> produce,
                           OutputMode mode = OutputMode::Data);
+
+/// The interrupt signals (SIGHUP, SIGINT, SIGTERM) the process was started
+/// with ignored, e.g. SIGINT of a background job of a non-interactive shell
+/// or SIGHUP under nohup. LLVM's handlers take every signal over, so that on
+/// an ignored one they would delete every temporary and return, and the
+/// compile would go on and fail on a missing file. Record them before
+/// llvm::InitLLVM and restore them after it; they then stay ignored.
+class IgnoredInterrupts {
+public:
+  static IgnoredInterrupts record();
+  void restore() const;
+
+private:
+  unsigned mask = 0; // bit i: the i-th of SIGHUP, SIGINT, SIGTERM
+};
 
 /// A private temporary file in $TMPDIR (or /tmp), created with mode 0600 and
 /// removed when the object dies, when the process exits through an error

@@ -221,7 +221,10 @@ bool checkOutputs(const LoadOptions &o, const CompileOptions &codegen, const Mod
 } // namespace
 
 int main(int argc, char **argv) {
+  // An interrupt ignored by whoever started attnc stays ignored (OutputFile.h).
+  IgnoredInterrupts ignored = IgnoredInterrupts::record();
   llvm::InitLLVM init(argc, argv);
+  ignored.restore();
   CLI::App app{"attnc: an ahead-of-time compiler for Llama-family transformer models"};
   app.set_version_flag("--version", "attnc 0.1 (MLIR/LLVM " LLVM_VERSION_STRING ")");
   app.require_subcommand(1);
