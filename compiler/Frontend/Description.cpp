@@ -48,6 +48,7 @@
 #include "compiler/Frontend/Description.h"
 
 #include "compiler/Frontend/Diagnostics.h"
+#include "compiler/Frontend/InputFile.h"
 #include "compiler/Frontend/TensorList.h"
 #include "compiler/Frontend/YamlFields.h"
 #include "llvm/ADT/SmallString.h"
@@ -241,13 +242,13 @@ std::optional<ModelSpec> parseDescription(SourceMgr &sm, unsigned bufferId) {
 }
 
 std::optional<ModelSpec> parseDescriptionFile(StringRef path, SourceMgr &sm) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!file) {
-    reportError(sm, SMLoc(),
-                "cannot open description '" + path + "': " + file.getError().message());
+  InputFileOptions options;
+  options.maxBytes = kMaxDescriptionBytes;
+  options.nullTerminated = true; // SourceMgr's buffers are
+  std::unique_ptr<MemoryBuffer> file = readInputFile(path, "description", SMLoc(), sm, options);
+  if (!file)
     return std::nullopt;
-  }
-  unsigned id = sm.AddNewSourceBuffer(std::move(*file), SMLoc());
+  unsigned id = sm.AddNewSourceBuffer(std::move(file), SMLoc());
   return parseDescription(sm, id);
 }
 
