@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 namespace attnrt {
@@ -76,9 +77,13 @@ Status parse(Tokenizer *t, const unsigned char *data, size_t size, int32_t vocab
                                    "expected > 0 (not a llama2.c tokenizer.bin?)",
                                    max_len));
   t->max_token_length = uint32_t(max_len);
-  t->offset.reserve(size_t(vocab_size));
-  t->length.reserve(size_t(vocab_size));
-  t->score.reserve(size_t(vocab_size));
+  // Each token takes at least 8 bytes, so a short file cannot make us reserve
+  // for a vocab_size it cannot hold (the compiler checks tokenizers against
+  // any vocabulary up to ATTN_MAX_VOCAB_SIZE).
+  const size_t fit = std::min(size_t(vocab_size), (size - 4) / 8);
+  t->offset.reserve(fit);
+  t->length.reserve(fit);
+  t->score.reserve(fit);
   t->text.reserve(size);
 
   size_t at = 4;
@@ -92,6 +97,11 @@ Status parse(Tokenizer *t, const unsigned char *data, size_t size, int32_t vocab
           field_at, i, field, size, vocab_size));
     }
     float score = read_f32(data, at);
+    if (!std::isfinite(score))
+      return Status::error(strformat("tokenizer: token %d at byte offset %zu has a non-finite "
+                                     "score (%s), expected a finite merge priority",
+                                     i, at,
+                                     std::isnan(score) ? "nan" : score > 0 ? "inf" : "-inf"));
     int32_t len = read_i32(data, at + 4);
     if (len < 0 || len > max_len)
       return Status::error(strformat("tokenizer: token %d at byte offset %zu has length %d, "
@@ -108,6 +118,7 @@ Status parse(Tokenizer *t, const unsigned char *data, size_t size, int32_t vocab
     t->offset.push_back(t->text.size());
     t->text.insert(t->text.end(), data + at, data + at + len);
     t->text.push_back('\0');
+    t->longest = std::max(t->longest, uint32_t(len));
     at += size_t(len);
   }
   if (at != size)
@@ -166,6 +177,7 @@ Status tokenizer_create_from_file(Tokenizer *t, const char *path, int32_t vocab_
 void tokenizer_destroy(Tokenizer *t) {
   t->vocab_size = 0;
   t->max_token_length = 0;
+  t->longest = 0;
   std::vector<char>().swap(t->text);
   std::vector<size_t>().swap(t->offset);
   std::vector<uint32_t>().swap(t->length);
@@ -245,7 +257,7 @@ Status encode(const Tokenizer &t, std::string_view text, bool bos, bool eos,
   // leftmost one on ties (run.c's strict '>'), until no pair is in the vocab.
   // merge_id[i] / merge_score[i] describe the pair (out[i], out[i+1]).
   std::string scratch;
-  scratch.reserve(2 * size_t(t.max_token_length) + 1);
+  scratch.reserve(2 * size_t(t.longest) + 1); // not max_token_length: a file may claim 2^31
   auto candidate = [&](size_t i) {
     scratch.assign(tokenizer_piece(t, out[i]));
     scratch.append(tokenizer_piece(t, out[i + 1]));
@@ -310,9 +322,10 @@ bool piece_is_printable(std::string_view piece) {
   return print || space;
 }
 
-void write_piece(FILE *out, std::string_view piece) {
-  if (piece_is_printable(piece))
-    std::fwrite(piece.data(), 1, piece.size(), out);
+bool write_piece(FILE *out, std::string_view piece) {
+  if (!piece_is_printable(piece))
+    return true;
+  return std::fwrite(piece.data(), 1, piece.size(), out) == piece.size();
 }
 
 } // namespace attnrt
