@@ -392,3 +392,101 @@ TEST(TokenizerLoad, EveryCutAndCorruptionFailsCleanly) {
     }
   }
 }
+
+// ----------------------------------------------------------------------------
+// the merge loop against run.c's
+
+namespace {
+
+/// run.c's merge loop as written there: rescan every pair, take the best
+/// score above -1e10 (leftmost on ties), merge, repeat. Quadratic; the
+/// reference for encode()'s heap.
+std::vector<int32_t> merge_like_run_c(const Tokenizer &t, std::vector<int32_t> tokens) {
+  std::string buffer;
+  while (true) {
+    float best_score = -1e10f;
+    int32_t best_id = -1;
+    size_t best_idx = 0;
+    for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+      buffer.assign(tokenizer_piece(t, tokens[i]));
+      buffer.append(tokenizer_piece(t, tokens[i + 1]));
+      int32_t id = tokenizer_lookup(t, buffer);
+      if (id != -1 && t.score[size_t(id)] > best_score) {
+        best_score = t.score[size_t(id)];
+        best_id = id;
+        best_idx = i;
+      }
+    }
+    if (best_id == -1)
+      return tokens;
+    tokens[best_idx] = best_id;
+    tokens.erase(tokens.begin() + std::ptrdiff_t(best_idx) + 1);
+  }
+}
+
+/// The tokens before any merge: BOS, " ", then each character's id.
+std::vector<int32_t> unmerged(const Tokenizer &t, const std::string &text) {
+  std::vector<int32_t> ids = {kTokenBos, tokenizer_lookup(t, " ")};
+  for (size_t i = 0; i < text.size();) {
+    size_t len = 1;
+    while (i + len < text.size() && (static_cast<unsigned char>(text[i + len]) & 0xC0) == 0x80 &&
+           len < 4)
+      ++len;
+    int32_t id = tokenizer_lookup(t, text.substr(i, len));
+    if (id >= 0) {
+      ids.push_back(id);
+    } else {
+      for (size_t b = 0; b < len; ++b)
+        ids.push_back(static_cast<unsigned char>(text[i + b]) + kByteTokenBase);
+    }
+    i += len;
+  }
+  return ids;
+}
+
+} // namespace
+
+// Random texts over letters, spaces, punctuation and multi-byte characters
+// (some in the vocabulary, some byte-fallback), with runs that create many
+// equal-score ties: encode()'s heap must choose run.c's merges exactly.
+TEST(TokenizerMerge, HeapMatchesRunCsLoop) {
+  const char *const vocabularies[][2] = {{"tok512.bin", "512"}, {"tokenizer.bin", "32000"}};
+  const std::vector<std::string> alphabet = {"a", "b", "e", "t", "h", "o", "n", " ", " ", ".",
+                                             ",", "\n", "é", "中", "😀", "th", "the ", "aaaa"};
+  for (const auto &vocab : vocabularies) {
+    std::string path = kModels + "/" + vocab[0];
+    if (!exists(path))
+      GTEST_SKIP() << path << " not found";
+    Tokenizer t;
+    ASSERT_TRUE(tokenizer_create_from_file(&t, path.c_str(), std::stoi(vocab[1])).ok());
+    uint64_t state = 12345;
+    for (int round = 0; round < 300; ++round) {
+      std::string text;
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      size_t length = 1 + (state >> 33) % 120;
+      for (size_t i = 0; i < length; ++i) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        text += alphabet[(state >> 33) % alphabet.size()];
+      }
+      EXPECT_EQ(encode_ok(t, text), merge_like_run_c(t, unmerged(t, text)))
+          << vocab[0] << " text: \"" << text << "\"";
+    }
+    tokenizer_destroy(&t);
+  }
+}
+
+// A prompt of a megabyte encodes in well under the test's time-out (run.c's
+// loop would take hours: ~10^6 merges, each rescanning ~10^6 pairs).
+TEST(TokenizerMerge, LongTextIsNotQuadratic) {
+  if (!exists(kModels + "/tok512.bin"))
+    GTEST_SKIP() << "tok512.bin not found";
+  Tokenizer t;
+  ASSERT_TRUE(tokenizer_create_from_file(&t, (kModels + "/tok512.bin").c_str(), 512).ok());
+  std::string text;
+  while (text.size() < (1u << 20))
+    text += "Once upon a time, there was a little girl named Lily. ";
+  std::vector<int32_t> ids = encode_ok(t, text);
+  EXPECT_GT(ids.size(), text.size() / 7);
+  EXPECT_LT(ids.size(), text.size() / 2);
+  tokenizer_destroy(&t);
+}
