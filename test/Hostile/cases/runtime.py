@@ -140,6 +140,26 @@ def cases(env):
             name="runtime/tiny-temperature-%s%s" % (temp, "-" + "-".join(extra[1::2]) if extra else ""),
             argv=["{exe}"] + args + ["--temp", temp, "--seed", "3"] + extra,
             exit_code=0, check=_greedy_check(exe, args))
+    # NaN weights (token 0's embedding) give NaN logits at run time.
+    def nan_weights(d):
+        subprocess.run([env.attnc, "check", os.path.join(env.examples, "tiny-gqa.yaml"),
+                        "--random-weights", "1", "--save-weights", os.path.join(d, "w.bin")],
+                       check=True, capture_output=True, timeout=300)
+        with open(os.path.join(d, "w.bin"), "r+b") as f:
+            f.seek(28)  # after the 7-int32 header: token 0's embedding
+            f.write(struct.pack("<f", float("nan")))
+    compile_nan = ("{attnc} compile {examples}/tiny-gqa.yaml --weights w.bin --allow-nonfinite "
+                   "-o m 2>/dev/null || {attnc} compile {examples}/tiny-gqa.yaml --weights w.bin "
+                   "-o m 2>/dev/null || exit 99; ")
+    yield Case(
+        name="runtime/nan-logits",
+        argv=["sh", "-c", compile_nan + "exec ./m --prompt-ids 1,5,0 -n 5 --seed 1"],
+        setup=nan_weights, exit_code=1, timeout=600, no_new_files=False,
+        first_line=r"^seed: 1$",
+        check=lambda d, r: None if r.stdout == b"" and r.stderr.endswith(
+            b"error: the model produced a non-finite logit (nan) at position 2, token id 0\n")
+        else "no non-finite logit error")
+
     if env.models:
         def nan_score(data):
             struct.pack_into("<f", data, _token_offset(data, 300), float("nan"))
