@@ -156,8 +156,8 @@ Status prompt_ids(const Options &opts, const Session &s, const AttnModelInfo &in
   const std::string &text = opts.has_prompt_file ? file_text : opts.prompt;
   // No token stands for more bytes than the longest piece (a byte-fallback
   // token for one), so the prompt has at least this many: BOS, then the
-  // dummy-prefix space and the text. Refusing here keeps a long prompt from
-  // the quadratic merge loop when it could never fit anyway.
+  // dummy-prefix space and the text. A prompt that could never fit is
+  // refused here, before encoding spends time and memory on all of it.
   const int64_t longest = std::max<int64_t>(1, s.tokenizer.longest);
   const int64_t at_least = 1 + (int64_t(text.size()) + 1 + longest - 1) / longest;
   if (at_least > info.context_length)
