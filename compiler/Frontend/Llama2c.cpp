@@ -227,7 +227,7 @@ bool checkLlama2cTokenizer(const ModelSpec &spec, SourceMgr &sm, TokenizerInfo &
   info.maxTokenLength = static_cast<int32_t>(tokenizer.max_token_length);
   attnrt::tokenizer_destroy(&tokenizer);
   info.tokens = spec.vocabSize;
-  info.bytes = std::move(*buffer);
+  info.bytes = std::move(buffer);
   return true;
 }
 
