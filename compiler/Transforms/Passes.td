@@ -90,7 +90,8 @@ def PromoteAllocsToStackPass : Pass<"attn-promote-allocs-to-stack", "ModuleOp"> 
     runtime calls them from one thread). A dynamic-size allocation, or a
     loop-local buffer yielded out of its loop, is an error. In the other
     functions, static allocations of at most `max-bytes` bytes outside loops
-    become allocas; the rest are left for the deallocation pipeline.
+    become allocas, smallest first, within `stack-budget-bytes` too; the rest
+    are left for the deallocation pipeline.
   }];
   let dependentDialects = ["memref::MemRefDialect"];
   let options = [
@@ -99,7 +100,7 @@ def PromoteAllocsToStackPass : Pass<"attn-promote-allocs-to-stack", "ModuleOp"> 
     Option<"maxAllocaBytes", "max-alloca-bytes", "int64_t", /*default=*/"65536",
            "Largest buffer of those functions put on the stack">,
     Option<"stackBudgetBytes", "stack-budget-bytes", "int64_t", /*default=*/"262144",
-           "Most bytes of allocas in each of those functions">,
+           "Most bytes of allocas this pass puts in any one function">,
     Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"4096",
            "Largest static allocation promoted in the other functions">,
   ];

@@ -21,8 +21,8 @@
 // escape is an error). A dynamic-size buffer in a stack-only function is an
 // error: its size comes from the input, so neither the stack nor static
 // storage can bound it. Other functions only get the upstream
-// promote-buffers-to-stack behaviour for small static buffers outside loops;
-// the rest is left to the deallocation pipeline.
+// promote-buffers-to-stack behaviour for small static buffers outside loops,
+// within the same budget; the rest is left to the deallocation pipeline.
 //
 //===----------------------------------------------------------------------===//
 
@@ -179,18 +179,26 @@ struct PromoteAllocsToStackPass
     return success();
   }
 
-  /// Other functions: small static buffers outside loops become allocas.
+  /// Other functions: small static buffers outside loops become allocas,
+  /// smallest first within the same stack budget (so that a model with many
+  /// layers does not pile up small allocas); the rest stay heap allocations.
   LogicalResult promoteSmall(func::FuncOp func) {
-    SmallVector<memref::AllocOp> allocs;
-    func.walk([&](memref::AllocOp alloc) { allocs.push_back(alloc); });
+    SmallVector<std::pair<memref::AllocOp, int64_t>> buffers;
     DataLayout layout = DataLayout::closest(func);
-    for (memref::AllocOp alloc : allocs) {
-      MemRefType type = alloc.getType();
-      if (!type.hasStaticShape() || isInsideLoop(alloc))
-        continue;
-      std::optional<int64_t> bytes = staticBytes(type, layout);
+    func.walk([&](memref::AllocOp alloc) {
+      if (!alloc.getType().hasStaticShape() || isInsideLoop(alloc))
+        return;
+      std::optional<int64_t> bytes = staticBytes(alloc.getType(), layout);
       if (bytes && *bytes <= maxBytes)
-        replaceByAlloca(alloc, func);
+        buffers.emplace_back(alloc, *bytes);
+    });
+    llvm::stable_sort(buffers, [](const auto &a, const auto &b) { return a.second < b.second; });
+    int64_t stackBytes = 0;
+    for (auto [alloc, bytes] : buffers) {
+      if (stackBytes + bytes > stackBudgetBytes)
+        break;
+      stackBytes += bytes;
+      replaceByAlloca(alloc, func);
     }
     return success();
   }

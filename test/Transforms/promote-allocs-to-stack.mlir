@@ -159,3 +159,27 @@ func.func @attn_prefill(%n: index) {
   }
   return
 }
+
+// -----
+
+// Tests that other functions keep within the stack budget as well
+// (stack-budget-bytes=512): of nine small buffers of 64 bytes, eight become
+// allocas and the ninth is left to the deallocation pipeline.
+
+// CHECK-LABEL: func.func @attn_prefill
+// CHECK-COUNT-8: memref.alloca() {alignment = 64 : i64} : memref<16xf32>
+// CHECK-NOT: memref.alloca
+// CHECK: memref.alloc() : memref<16xf32>
+// CHECK-NOT: memref.alloc
+func.func @attn_prefill() {
+  %a0 = memref.alloc() : memref<16xf32>
+  %a1 = memref.alloc() : memref<16xf32>
+  %a2 = memref.alloc() : memref<16xf32>
+  %a3 = memref.alloc() : memref<16xf32>
+  %a4 = memref.alloc() : memref<16xf32>
+  %a5 = memref.alloc() : memref<16xf32>
+  %a6 = memref.alloc() : memref<16xf32>
+  %a7 = memref.alloc() : memref<16xf32>
+  %a8 = memref.alloc() : memref<16xf32>
+  return
+}
