@@ -67,8 +67,10 @@ def cases(env):
     yield Case(name="ir-stack/rope-theta-f32-infinite",
                argv=["{attnc}", "compile", "m.yaml", "-o", "m.exe"],
                setup=write("m.yaml", small(", rope_theta: 1e39")),
-               exit_code=1, first_line=r"error: .*theta", unchanged=["m.yaml"])
+               exit_code=1, first_line=r"^m\.yaml:\d+:\d+: error: .*float32.*'attention\.rope_theta'",
+               unchanged=["m.yaml"])
     yield Case(name="ir-stack/norm-eps-f32-zero",
                argv=["{attnc}", "compile", "m.yaml", "-o", "m.exe"],
                setup=write("m.yaml", small(norm="norm: {eps: 1e-50}")),
-               exit_code=1, first_line=r"error: .*eps", unchanged=["m.yaml"])
+               exit_code=1, first_line=r"^m\.yaml:\d+:\d+: error: .*float32.*'norm\.eps'",
+               unchanged=["m.yaml"])
