@@ -8,9 +8,8 @@
 # the readers themselves carry coverage, AddressSanitizer and UBSan), writes
 # the seed corpus (test/Fuzz/seeds.py: the test inputs, examples, tiny
 # checkpoints, ../shared/models/tok512.bin, typical command lines), and runs
-# the target in libFuzzer's fork mode, so that a crash is saved and fuzzing
-# goes on until the time is up. The work corpus (build-fuzz/fuzz/TARGET/corpus)
-# persists between runs; findings (crash-*, timeout-*, oom-*) are written to
+# the target until the time is up, going on after each finding. The work
+# corpus (build-fuzz/fuzz/TARGET/corpus) persists between runs; findings (crash-*, timeout-*, oom-*) are written to
 # build-fuzz/fuzz/TARGET/findings/ and reproduce with
 #   build-fuzz/bin/attnc-fuzz-TARGET FILE
 # The last lines printed are the executions, corpus size and new findings;
@@ -56,25 +55,45 @@ dict=()
 stamp=$work/.started
 touch "$stamp"
 log=$work/last-run.log
+: >"$log"
 echo "fuzz.sh: running attnc-fuzz-$target for ${seconds}s (log: $log)" >&2
+# In-process fuzzing is several times faster than libFuzzer's fork mode here
+# (each forked job would load libMLIR again), but it stops at the first
+# finding: so it is restarted with the time that is left, until the time is
+# up, a run stops without leaving a finding behind, or a seed itself crashes.
+executions=0
 status=0
-# llama2c writes each input to a private directory under TMPDIR.
-TMPDIR=$work "$build/bin/attnc-fuzz-$target" \
-  -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-  -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-  -artifact_prefix="$work/findings/" "${dict[@]}" "$@" "$work/corpus" "$work/seeds" \
-  >"$log" 2>&1 || status=$?
-tail -n 5 "$log" >&2
+deadline=$((SECONDS + seconds))
+while [ $((deadline - SECONDS)) -gt 0 ]; do
+  touch "$work/.segment"
+  segment=$work/segment.log
+  status=0
+  # llama2c writes each input to a private directory under TMPDIR.
+  TMPDIR=$work "$build/bin/attnc-fuzz-$target" \
+    -max_total_time=$((deadline - SECONDS)) -timeout=10 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$work/findings/" "${dict[@]}" "$@" \
+    "$work/corpus" "$work/seeds" >"$segment" 2>&1 || status=$?
+  cat "$segment" >>"$log"
+  # The final stats give the executions; after a crash, the last status line.
+  n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$segment" | tail -n 1)
+  [ -n "$n" ] || n=$(sed -n 's/^#\([0-9][0-9]*\)[[:space:]].*/\1/p' "$segment" | tail -n 1)
+  executions=$((executions + ${n:-0}))
+  # (a finding found again keeps its name, hence -newer, not a count)
+  new=$(find "$work/findings" -type f -newer "$work/.segment" | wc -l)
+  [ "$status" -ne 0 ] && [ "$new" -gt 0 ] || break
+  # An input of the corpus itself crashes (before INITED): every restart would
+  # stop there again.
+  grep -q "INITED" "$segment" || break
+  echo "fuzz.sh: finding $(ls -t "$work/findings" | head -n 1); going on" >&2
+done
+rm -f "$work/segment.log" "$work/.segment"
+tail -n 8 "$log" >&2
 
-# Fork mode prints "#N: cov: ... corp: ... oom/timeout/crash: a/b/c ..." lines
-# with N the executions so far; without fork, -print_final_stats' line says it.
-executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-[ -n "$executions" ] || executions=$(sed -n 's/^#\([0-9][0-9]*\): cov:.*/\1/p' "$log" | tail -n 1)
 corpus=$(find "$work/corpus" -type f | wc -l)
 mapfile -t found < <(find "$work/findings" -type f -newer "$stamp" | sort)
 echo "target     attnc-fuzz-$target"
 echo "seconds    $seconds"
-echo "executions ${executions:-unknown}"
+echo "executions $executions"
 echo "corpus     $corpus inputs ($work/corpus)"
 echo "findings   ${#found[@]} new in $work/findings (libFuzzer exit status $status)"
 for f in "${found[@]}"; do
