@@ -7,8 +7,9 @@
 // block and flow mappings are the same thing):
 //
 //   name: stories260K        # string, required
-//   vocab_size: 512          # integer >= 1, required
-//   context_length: 512      # integer >= 1, required: the longest sequence
+//   vocab_size: 512          # integer in [1, 2^31 - 1], required
+//   context_length: 512      # integer in [1, 2^31 - 2], required: the longest
+//                            #   sequence (both bounds are the runtime's, abi.h)
 //   dim: 64                  # integer >= 1, required: the residual width
 //   layers: 5                # integer >= 1, required
 //   attention:               # mapping, required
@@ -48,8 +49,10 @@
 #include "compiler/Frontend/Description.h"
 
 #include "compiler/Frontend/Diagnostics.h"
+#include "compiler/Frontend/InputFile.h"
 #include "compiler/Frontend/TensorList.h"
 #include "compiler/Frontend/YamlFields.h"
+#include "runtime/include/attnrt/abi.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -79,8 +82,10 @@ template <typename E> StringRef nameOf(ArrayRef<Choice<E>> choices, E value) {
   return "?";
 }
 
-/// The largest model accepted: beyond this the sizes are surely a typo, and
-/// generating random weights for them would only exhaust memory.
+/// The largest model accepted: beyond this the sizes are surely a typo. It
+/// also keeps every later int64 product of sizes exact (element counts, byte
+/// offsets, the packed layout). Whether a model within it fits this machine's
+/// memory, with its KV cache, is checkMemory's business (MemoryBudget.h).
 constexpr double kMaxParameters = double(int64_t(1) << 33);
 /// listTensors has an entry per layer and tensor kind; no real model comes
 /// near this.
@@ -200,6 +205,18 @@ private:
   /// likely to be the wrong one.
   bool checkShapes(Fields &top, Fields &attention, const ModelSpec &spec) {
     const AttentionSpec &a = spec.attention;
+    // What the generated executable can index (abi.h): refused here rather
+    // than found out when it runs.
+    if (spec.vocabSize > ATTN_MAX_VOCAB_SIZE)
+      return top.error(top.loc("vocab_size"),
+                       "vocab_size (" + Twine(spec.vocabSize) + ") is more than " +
+                           Twine(ATTN_MAX_VOCAB_SIZE) +
+                           ", the most the runtime executes (token ids are int32)");
+    if (spec.contextLength > ATTN_MAX_CONTEXT_LENGTH)
+      return top.error(top.loc("context_length"),
+                       "context_length (" + Twine(spec.contextLength) + ") is more than " +
+                           Twine(ATTN_MAX_CONTEXT_LENGTH) +
+                           ", the most the runtime executes (it counts context_length + 1 tokens in int32)");
     if (spec.dim % a.heads != 0)
       return attention.error(attention.loc("heads"), "attention.heads (" + Twine(a.heads) +
                                                          ") does not divide dim (" +
@@ -241,13 +258,13 @@ std::optional<ModelSpec> parseDescription(SourceMgr &sm, unsigned bufferId) {
 }
 
 std::optional<ModelSpec> parseDescriptionFile(StringRef path, SourceMgr &sm) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> file = MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!file) {
-    reportError(sm, SMLoc(),
-                "cannot open description '" + path + "': " + file.getError().message());
+  InputFileOptions options;
+  options.maxBytes = kMaxDescriptionBytes;
+  options.nullTerminated = true; // SourceMgr's buffers are
+  std::unique_ptr<MemoryBuffer> file = readInputFile(path, "description", SMLoc(), sm, options);
+  if (!file)
     return std::nullopt;
-  }
-  unsigned id = sm.AddNewSourceBuffer(std::move(*file), SMLoc());
+  unsigned id = sm.AddNewSourceBuffer(std::move(file), SMLoc());
   return parseDescription(sm, id);
 }
 

@@ -1,22 +1,29 @@
 //===- Import.cpp - Loading a described model's files --------------------===//
 //
-// Dispatches on the formats a description names and guards the inputs
-// against being overwritten by the driver's outputs.
+// Dispatches on the formats a description names, looks for non-finite
+// weights, and guards the inputs against being overwritten by the driver's
+// outputs.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/Import.h"
 
 #include "compiler/Frontend/Diagnostics.h"
+#include "compiler/Frontend/MemoryBudget.h"
 #include "compiler/Frontend/RandomWeights.h"
+#include "compiler/Frontend/TensorList.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include <cmath>
 
 using namespace llvm;
 
 namespace attnc {
 
 bool loadWeights(const ModelSpec &spec, SourceMgr &sm, ModelWeights &out) {
+  // Before anything sized by the description is allocated.
+  if (!checkMemory(spec, sm))
+    return false;
   switch (spec.weightsFormat) {
   case WeightsFormat::Llama2c:
     return readLlama2c(spec, sm, out);
@@ -25,6 +32,53 @@ bool loadWeights(const ModelSpec &spec, SourceMgr &sm, ModelWeights &out) {
     return true;
   }
   return reportError(sm, SMLoc(), "unknown weights format");
+}
+
+std::vector<NonFiniteTensor> findNonFinite(const ModelSpec &spec, const ModelWeights &weights) {
+  std::vector<NonFiniteTensor> found;
+  for (const TensorInfo &info : listTensors(spec)) {
+    const WeightTensor *tensor = weights.lookup(info.name);
+    if (!tensor)
+      continue;
+    NonFiniteTensor bad{info.name};
+    ArrayRef<float> values = tensor->values();
+    for (size_t i = 0, e = values.size(); i != e; ++i) {
+      if (std::isfinite(values[i]))
+        continue;
+      if (bad.count++ == 0) {
+        bad.firstIndex = int64_t(i);
+        bad.firstValue = values[i];
+      }
+    }
+    if (bad.count)
+      found.push_back(std::move(bad));
+  }
+  return found;
+}
+
+std::string describeNonFinite(float value) {
+  if (std::isnan(value))
+    return "nan";
+  return std::signbit(value) ? "-inf" : "inf";
+}
+
+bool checkFinite(const ModelSpec &spec, const std::vector<NonFiniteTensor> &found, bool allow,
+                 SourceMgr &sm) {
+  if (found.empty() || allow)
+    return true;
+  int64_t total = 0;
+  for (const NonFiniteTensor &t : found)
+    total += t.count;
+  const NonFiniteTensor &first = found.front();
+  std::string where =
+      spec.weightsFormat == WeightsFormat::Llama2c ? "weights '" + spec.weights.path + "': " : "";
+  return reportError(sm, spec.weights.loc,
+                     where + "tensor '" + first.name + "' has a non-finite value (" +
+                         describeNonFinite(first.firstValue) + ") at index " +
+                         Twine(first.firstIndex) + " (" + Twine(total) + " non-finite value" +
+                         (total == 1 ? "" : "s") + " in " + Twine(found.size()) + " tensor" +
+                         (found.size() == 1 ? "" : "s") +
+                         "); --allow-nonfinite lets them through");
 }
 
 bool checkTokenizer(const ModelSpec &spec, SourceMgr &sm, TokenizerInfo &info) {

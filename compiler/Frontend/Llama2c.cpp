@@ -1,8 +1,8 @@
 //===- Llama2c.cpp - llama2.c checkpoints and tokenizers -----------------===//
 //
 // Reads and writes llama2.c's version 0 checkpoint and checks its tokenizer
-// file. Both files are read through llvm::MemoryBuffer (mmap for anything
-// larger than a page) and must be exactly as long as their contents imply:
+// file. Both files are read through readInputFile (regular files only,
+// mapped when large) and must be exactly as long as their contents imply:
 // a truncated copy or the checkpoint of a different model is caught here,
 // with the tensor and byte range concerned, instead of producing garbage
 // later. Files are little-endian, as on every host llama2.c runs on.
@@ -12,6 +12,7 @@
 
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/Frontend/Import.h"
+#include "compiler/Frontend/InputFile.h"
 #include "compiler/Frontend/TensorList.h"
 #include "runtime/include/attnrt/tokenizer.h"
 #include "llvm/Support/FileSystem.h"
@@ -127,13 +128,11 @@ std::vector<float> ropeTable(const ModelSpec &spec, bool sin) {
 
 bool readLlama2c(const ModelSpec &spec, SourceMgr &sm, ModelWeights &out) {
   const FileRef &file = spec.weights;
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
-      MemoryBuffer::getFile(file.path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  std::unique_ptr<MemoryBuffer> buffer = readInputFile(file.path, "weights", file.loc, sm);
   if (!buffer)
-    return reportError(sm, file.loc,
-                       "cannot open weights '" + file.path + "': " + buffer.getError().message());
+    return false;
   std::string quoted = "'" + file.path + "'";
-  StringRef bytes = (*buffer)->getBuffer();
+  StringRef bytes = buffer->getBuffer();
   if (bytes.size() < kHeaderBytes)
     return reportError(sm, file.loc,
                        quoted + ": file has " + Twine(bytes.size()) +
@@ -170,7 +169,7 @@ bool readLlama2c(const ModelSpec &spec, SourceMgr &sm, ModelWeights &out) {
     const WeightTensor *embeddings = out.lookup("tok_embeddings");
     out.add("output", embeddings->shape, embeddings->data);
   }
-  out.adoptBuffer(std::move(*buffer));
+  out.adoptBuffer(std::move(buffer));
   return true;
 }
 
@@ -222,14 +221,12 @@ bool saveLlama2c(const ModelSpec &spec, const ModelWeights &weights, StringRef p
 
 bool checkLlama2cTokenizer(const ModelSpec &spec, SourceMgr &sm, TokenizerInfo &info) {
   const FileRef &file = spec.tokenizer;
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buffer =
-      MemoryBuffer::getFile(file.path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  std::unique_ptr<MemoryBuffer> buffer = readInputFile(file.path, "tokenizer", file.loc, sm);
   if (!buffer)
-    return reportError(sm, file.loc,
-                       "cannot open tokenizer '" + file.path + "': " + buffer.getError().message());
+    return false;
   // The runtime's parser, so that what the compiler accepts is exactly what
   // the generated executable will load.
-  StringRef bytes = (*buffer)->getBuffer();
+  StringRef bytes = buffer->getBuffer();
   attnrt::Tokenizer tokenizer;
   attnrt::Status status = attnrt::tokenizer_create(
       &tokenizer, reinterpret_cast<const unsigned char *>(bytes.data()), bytes.size(),

@@ -29,9 +29,159 @@ SMLoc flowMappingStart(StringRef buffer, SMLoc loc) {
   return before.ends_with("{") ? SMLoc::getFromPointer(before.end() - 1) : loc;
 }
 
+/// Mappings and sequences nested deeper than this are refused before
+/// anything recurses over them (a description needs 2).
+constexpr size_t kMaxNesting = 32;
+/// Longest run of empty flow entries (`,,,`) or of document end markers
+/// (`...`) let through to LLVM's parser, which recurses once per element of
+/// such a run (SequenceNode/MappingNode::increment, Document::skip); well
+/// within any stack, and far beyond anything a description holds.
+constexpr size_t kMaxRun = 1000;
+
+bool nestingError(SourceMgr &sm, SMLoc loc) {
+  return reportError(sm, loc,
+                     "mappings and sequences are nested more than " + Twine(kMaxNesting) +
+                         " deep here; a description needs 2");
+}
+
+/// Refuses the text runs that LLVM's YAML parser recurses over whatever their
+/// nesting: a run of `,` with only blanks, line breaks and comments between,
+/// and a run of `...` lines. The scan knows nothing of quoting, so it can
+/// only count too much, never too little: every `#` is taken to start a
+/// comment, and a comment never ends a run.
+bool checkRuns(SourceMgr &sm, StringRef text) {
+  size_t commas = 0, ends = 0;
+  bool lineStart = true;
+  for (size_t i = 0, e = text.size(); i < e; ++i) {
+    char c = text[i];
+    if (c == '#') { // to the end of the line, commas counted, nothing else
+      for (; i + 1 < e && text[i + 1] != '\n' && text[i + 1] != '\r'; ++i)
+        if (text[i + 1] == ',' && ++commas > kMaxRun)
+          return reportError(sm, SMLoc::getFromPointer(text.data() + i + 1),
+                             "more than " + Twine(kMaxRun) + " ',' in a row");
+      continue;
+    }
+    if (c == '\n' || c == '\r') {
+      lineStart = true;
+      continue;
+    }
+    if (c == ' ' || c == '\t')
+      continue;
+    if (c == ',') {
+      if (++commas > kMaxRun)
+        return reportError(sm, SMLoc::getFromPointer(text.data() + i),
+                           "more than " + Twine(kMaxRun) + " ',' in a row");
+    } else {
+      commas = 0;
+    }
+    // A line that starts with `...` (then a blank or its end) extends a run of
+    // them; any other line that is not blank or a comment ends it.
+    if (lineStart) {
+      lineStart = false;
+      StringRef rest = text.substr(i);
+      if (i > 0 && text[i - 1] != '\n' && text[i - 1] != '\r') {
+        ends = 0; // indented: not a marker
+      } else if (rest.starts_with("...") &&
+                 (rest.size() == 3 || StringRef(" \t\r\n").contains(rest[3]))) {
+        if (++ends > kMaxRun)
+          return reportError(sm, SMLoc::getFromPointer(rest.data()),
+                             "more than " + Twine(kMaxRun) + " '...' lines in a row");
+        i += 2;
+      } else {
+        ends = 0;
+      }
+    }
+  }
+  return true;
+}
+
+/// Where a flow collection starts for a reader: LLVM starts it at its first
+/// element; this moves `loc` back onto a `{` or `[` that precedes it.
+SMLoc flowCollectionStart(StringRef buffer, SMLoc loc) {
+  StringRef before = buffer.take_front(loc.getPointer() - buffer.begin()).rtrim(" \t");
+  return before.ends_with("{") || before.ends_with("[") ? SMLoc::getFromPointer(before.end() - 1)
+                                                        : loc;
+}
+
+/// Walks every node under `root` (keys included) with an explicit stack, so
+/// that LLVM parses the whole document and reports any syntax error, as
+/// yaml::Stream::validate() would, but without its recursion (Node::skip
+/// recurses once per level): a collection deeper than kMaxNesting is reported
+/// where it starts, and the walk stops there. Collections walked to their end
+/// make LLVM's own skip() a no-op, so nothing recurses afterwards either.
+bool walkBounded(SourceMgr &sm, StringRef buffer, yaml::Node *root) {
+  struct Frame {
+    yaml::MappingNode *mapping = nullptr;
+    yaml::SequenceNode *sequence = nullptr;
+    yaml::MappingNode::iterator entry;   // with mapping
+    yaml::SequenceNode::iterator item;   // with sequence
+    enum { First, Next, Key, Value } step = First;
+  };
+  SmallVector<Frame, kMaxNesting> stack;
+  auto enter = [&](yaml::Node *node) {
+    if (!node || !(isa<yaml::MappingNode>(node) || isa<yaml::SequenceNode>(node)))
+      return true;
+    if (stack.size() == kMaxNesting)
+      return nestingError(sm, flowCollectionStart(buffer, node->getSourceRange().Start));
+    Frame frame;
+    frame.mapping = dyn_cast<yaml::MappingNode>(node);
+    frame.sequence = dyn_cast<yaml::SequenceNode>(node);
+    stack.push_back(frame);
+    return true;
+  };
+  if (!enter(root))
+    return false;
+  while (!stack.empty()) {
+    Frame &top = stack.back();
+    yaml::Node *child = nullptr;
+    if (top.sequence) {
+      if (top.step == Frame::First) {
+        top.item = top.sequence->begin();
+        top.step = Frame::Next;
+      } else {
+        ++top.item;
+      }
+      if (top.item == top.sequence->end()) {
+        stack.pop_back();
+        continue;
+      }
+      child = &*top.item;
+    } else {
+      switch (top.step) {
+      case Frame::First:
+        top.entry = top.mapping->begin();
+        top.step = Frame::Key;
+        break;
+      case Frame::Next:
+        ++top.entry;
+        top.step = Frame::Key;
+        break;
+      case Frame::Key:
+        child = top.entry->getKey(); // walked before getValue() skips it
+        top.step = Frame::Value;
+        break;
+      case Frame::Value:
+        child = top.entry->getValue();
+        top.step = Frame::Next;
+        break;
+      }
+      if (top.step == Frame::Key && top.entry == top.mapping->end()) {
+        stack.pop_back();
+        continue;
+      }
+    }
+    if (!enter(child)) // may reallocate the stack: `top` is not used after
+      return false;
+  }
+  return true;
+}
+
 /// Copies `node` and everything under it into `out`; false after reporting a
 /// mapping key that is not a plain scalar. `buffer` is the whole document.
-bool copyNode(SourceMgr &sm, StringRef buffer, yaml::Node &node, YamlValue &out) {
+/// walkBounded has checked the nesting, so the recursion is at most
+/// kMaxNesting deep; `depth` keeps it so should that ever change.
+bool copyNode(SourceMgr &sm, StringRef buffer, yaml::Node &node, YamlValue &out,
+              size_t depth = 0) {
   out.loc = node.getSourceRange().Start;
   SmallString<64> storage;
   switch (node.getType()) {
@@ -59,6 +209,8 @@ bool copyNode(SourceMgr &sm, StringRef buffer, yaml::Node &node, YamlValue &out)
   }
   out.kind = YamlValue::Kind::Mapping;
   out.loc = flowMappingStart(buffer, out.loc);
+  if (depth == kMaxNesting)
+    return nestingError(sm, out.loc);
   for (yaml::KeyValueNode &kv : cast<yaml::MappingNode>(node)) {
     auto *key = dyn_cast_or_null<yaml::ScalarNode>(kv.getKey());
     if (!key)
@@ -68,7 +220,7 @@ bool copyNode(SourceMgr &sm, StringRef buffer, yaml::Node &node, YamlValue &out)
     entry.keyLoc = key->getSourceRange().Start;
     entry.value = std::make_unique<YamlValue>();
     if (yaml::Node *value = kv.getValue()) {
-      if (!copyNode(sm, buffer, *value, *entry.value))
+      if (!copyNode(sm, buffer, *value, *entry.value, depth + 1))
         return false;
     }
     // `key:` with nothing after it: point at the key, not at whatever follows.
@@ -101,10 +253,16 @@ std::unique_ptr<YamlValue> readYamlDocument(SourceMgr &sm, unsigned bufferId) {
   MemoryBufferRef buffer = sm.getMemoryBuffer(bufferId)->getMemBufferRef();
   // A first pass lets the parser report a syntax error exactly once; walking
   // a broken stream would hand out half-built nodes and cascade into errors
-  // about keys that are not wrong.
+  // about keys that are not wrong. It also bounds what LLVM's parser and
+  // copyNode recurse over, before either does.
+  if (!checkRuns(sm, buffer.getBuffer()))
+    return nullptr;
   {
     yaml::Stream check(buffer, sm);
-    if (!check.validate())
+    for (yaml::document_iterator it = check.begin(); it != check.end(); ++it)
+      if (!walkBounded(sm, buffer.getBuffer(), it->getRoot()))
+        return nullptr;
+    if (check.failed())
       return nullptr;
   }
   yaml::Stream stream(buffer, sm);

@@ -2,7 +2,8 @@
 //
 // Wires options, tokenizer, sampler, run state and the generation loop
 // together. A Session owns everything created along the way so that every
-// exit path releases it through one session_destroy.
+// exit path releases it through one session_destroy. run_main adds what
+// only a real process has: signals and file descriptors 0-2 (POSIX).
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/include/attnrt/cli.h"
@@ -10,10 +11,18 @@
 #include "runtime/include/attnrt/options.h"
 #include "runtime/src/format.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <ctime>
+#include <initializer_list>
+#include <new>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace attnrt {
 
@@ -40,10 +49,83 @@ void session_destroy(Session *s) {
   s->has_tokenizer = false;
 }
 
+// ----------------------------------------------------------------------------
+// the prompt
+
+/// Reads all of `fd` into *text, failing beyond kMaxPromptFileBytes. `what`
+/// names the source in messages ("prompt file x.txt", "standard input").
+Status read_bounded(int fd, const std::string &what, std::string *text) {
+  const std::string bound = strformat("%lld MiB", static_cast<long long>(kMaxPromptFileBytes >> 20));
+  text->clear();
+  char chunk[1 << 16];
+  while (true) {
+    ssize_t got = ::read(fd, chunk, sizeof chunk);
+    if (got < 0 && errno == EINTR)
+      continue;
+    if (got < 0)
+      return Status::error(strformat("cannot read the prompt from %s: %s", what.c_str(),
+                                     std::strerror(errno)));
+    if (got == 0)
+      return Status::success();
+    if (int64_t(text->size()) + got > kMaxPromptFileBytes)
+      return Status::error(strformat("the prompt read from %s is longer than %s, the most -f reads",
+                                     what.c_str(), bound.c_str()));
+    text->append(chunk, size_t(got));
+  }
+}
+
+/// The prompt text of -f: FILE, which must be a regular file (a FIFO would
+/// block, a device need not end), or standard input for "-" (which may be a
+/// pipe), at most kMaxPromptFileBytes either way. One trailing newline is
+/// dropped, as llama.cpp's -f does, so `echo text | model -f -` is `-p text`.
+Status read_prompt_file(const std::string &path, std::string *text) {
+  const bool from_stdin = path == "-";
+  const std::string what = from_stdin ? "standard input" : "prompt file " + path;
+  int fd = 0;
+  if (!from_stdin) {
+    // O_NONBLOCK: opening a FIFO without a writer must not block; it is
+    // refused below anyway. It changes nothing for regular files.
+    fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+      return Status::error(strformat("cannot open prompt file %s: %s", path.c_str(),
+                                     std::strerror(errno)));
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      return Status::error(strformat("prompt file %s is not a regular file (give - to read "
+                                     "standard input)",
+                                     path.c_str()));
+    }
+    if (st.st_size > kMaxPromptFileBytes) {
+      ::close(fd);
+      return Status::error(strformat("prompt file %s has %lld bytes, more than the %lld MiB "
+                                     "-f reads",
+                                     path.c_str(), static_cast<long long>(st.st_size),
+                                     static_cast<long long>(kMaxPromptFileBytes >> 20)));
+    }
+  }
+  Status st = read_bounded(fd, what, text);
+  if (!from_stdin)
+    ::close(fd);
+  if (!st.ok())
+    return st;
+  // The encoder reads C strings (run.c), so a NUL would silently cut the prompt.
+  size_t nul = text->find('\0');
+  if (nul != std::string::npos)
+    return Status::error(strformat("the prompt read from %s has a NUL byte at byte offset "
+                                   "%zu: a prompt is text",
+                                   what.c_str(), nul));
+  if (!text->empty() && text->back() == '\n')
+    text->pop_back();
+  return Status::success();
+}
+
 /// The prompt as ids: --prompt-ids as given (checked against the vocabulary),
-/// else the text encoded with BOS (just BOS when there is no text).
-Status prompt_ids(const Options &opts, const Session &s, int64_t vocab,
+/// else the text (of -p or -f) encoded with BOS (just BOS when there is no
+/// text).
+Status prompt_ids(const Options &opts, const Session &s, const AttnModelInfo &info,
                   std::vector<int32_t> *ids) {
+  const int64_t vocab = info.vocab_size;
   if (opts.has_prompt_ids) {
     for (size_t i = 0; i < opts.prompt_ids.size(); ++i)
       if (opts.prompt_ids[i] >= vocab)
@@ -54,14 +136,36 @@ Status prompt_ids(const Options &opts, const Session &s, int64_t vocab,
     *ids = opts.prompt_ids;
     return Status::success();
   }
-  if (opts.prompt.empty()) {
+  if (!opts.has_prompt_file && opts.prompt.empty()) {
     ids->assign(1, kTokenBos);
     return Status::success();
   }
   if (!s.has_tokenizer)
     return Status::error("this model was compiled without a tokenizer: give the prompt as "
                          "--prompt-ids");
-  return encode(s.tokenizer, opts.prompt, /*bos=*/true, /*eos=*/false, ids);
+  std::string file_text;
+  if (opts.has_prompt_file) {
+    Status st = read_prompt_file(opts.prompt_file, &file_text);
+    if (!st.ok())
+      return st;
+    if (file_text.empty()) {
+      ids->assign(1, kTokenBos);
+      return Status::success();
+    }
+  }
+  const std::string &text = opts.has_prompt_file ? file_text : opts.prompt;
+  // No token stands for more bytes than the longest piece (a byte-fallback
+  // token for one), so the prompt has at least this many: BOS, then the
+  // dummy-prefix space and the text. A prompt that could never fit is
+  // refused here, before encoding spends time and memory on all of it.
+  const int64_t longest = std::max<int64_t>(1, s.tokenizer.longest);
+  const int64_t at_least = 1 + (int64_t(text.size()) + 1 + longest - 1) / longest;
+  if (at_least > info.context_length)
+    return Status::error(strformat("prompt has at least %lld tokens but the model's context "
+                                   "holds %lld",
+                                   static_cast<long long>(at_least),
+                                   static_cast<long long>(info.context_length)));
+  return encode(s.tokenizer, text, /*bos=*/true, /*eos=*/false, ids);
 }
 
 /// Everything between parsing and reporting; fills `result`.
@@ -80,7 +184,7 @@ Status run(const Options &opts, const Model &model, Session *s, FILE *out, FILE 
   }
 
   std::vector<int32_t> prompt;
-  if (!(st = prompt_ids(opts, *s, info.vocab_size, &prompt)).ok())
+  if (!(st = prompt_ids(opts, *s, info, &prompt)).ok())
     return st;
   if (int64_t(prompt.size()) > info.context_length)
     return Status::error(strformat("prompt has %zu tokens but the model's context holds %lld",
@@ -92,7 +196,6 @@ Status run(const Options &opts, const Model &model, Session *s, FILE *out, FILE 
     if (seed == 0)
       seed = 1;
   }
-  std::fprintf(err, "seed: %llu\n", static_cast<unsigned long long>(seed));
   st = sampler_create(&s->sampler, int32_t(info.vocab_size), opts.temperature, opts.top_k,
                       opts.top_p, seed);
   if (!st.ok())
@@ -106,6 +209,9 @@ Status run(const Options &opts, const Model &model, Session *s, FILE *out, FILE 
                                      opts.logits_out.c_str(), std::strerror(errno)));
   }
 
+  // After everything that can fail before generation, so that such an error
+  // is the first line on stderr.
+  std::fprintf(err, "seed: %llu\n", static_cast<unsigned long long>(seed));
   GenerateRequest request;
   request.prompt = prompt.data();
   request.prompt_len = int64_t(prompt.size());
@@ -150,13 +256,25 @@ int run_cli(int argc, const char *const *argv, const Model &model, FILE *out, FI
     return 1;
   }
   if (opts.help) {
-    print_usage(out, argc > 0 ? argv[0] : "model");
+    errno = 0;
+    print_usage(out, argc > 0 && argv && argv[0] ? argv[0] : "model");
+    if (std::ferror(out) || std::fflush(out) != 0) {
+      std::fprintf(err, "error: writing the help text failed: %s\n",
+                   errno ? std::strerror(errno) : "the stream reports an error");
+      return 1;
+    }
     return 0;
   }
 
   Session session;
   GenerateResult result;
-  st = run(opts, model, &session, out, err, &result);
+  // Every size from the model is checked before it is allocated; this is the
+  // last line for what is not (a prompt's vectors under a tight ulimit -v).
+  try {
+    st = run(opts, model, &session, out, err, &result);
+  } catch (const std::bad_alloc &) {
+    st = Status::error("out of memory");
+  }
   session_destroy(&session);
   if (!st.ok()) {
     std::fprintf(err, "error: %s\n", st.message().c_str());
@@ -169,6 +287,58 @@ int run_cli(int argc, const char *const *argv, const Model &model, FILE *out, FI
                  static_cast<long long>(result.generated_tokens),
                  static_cast<long long>(model.info->context_length));
   return 0;
+}
+
+// ----------------------------------------------------------------------------
+// the process
+
+int run_main(int argc, char **argv, const Model &model) {
+  // | head: the reader goes away and the next write raises SIGPIPE. Standard
+  // tools (yes, cat) die of it silently, and so do we: its default action is
+  // restored even when the parent ignored or blocked it (both are inherited
+  // across exec; Python and some CI runners ignore it), so that the write
+  // that finds the pipe closed ends the process at once, with no message and
+  // no tokens generated for nobody. The shell sees 141 (128 + SIGPIPE), which
+  // `set -o pipefail` users know from every other tool. The alternative,
+  // treating EPIPE as a quiet stop with status 0, would make `model | head`
+  // differ from `cat | head` and hide a dead reader from pipefail.
+  std::signal(SIGPIPE, SIG_DFL);
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigprocmask(SIG_UNBLOCK, &pipe_only, nullptr);
+
+  // A closed stdout (>&-) can never take the text: say so before any work.
+  // A closed stdin or stderr is given /dev/null opened the wrong way round
+  // (reads and writes fail, as gnulib's stdopen does), so that a file we
+  // open later (-f, --logits-out) never becomes fd 0 or 2 and receives
+  // error messages or is mistaken for standard input.
+  if (::fcntl(STDOUT_FILENO, F_GETFD) < 0 && errno == EBADF) {
+    std::fprintf(stderr, "error: writing the generated text failed: %s (standard output is "
+                         "closed)\n",
+                 std::strerror(EBADF));
+    return 1;
+  }
+  for (int fd : {STDIN_FILENO, STDERR_FILENO}) {
+    if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    int null = ::open("/dev/null", fd == STDIN_FILENO ? O_WRONLY : O_RDONLY);
+    if (null < 0)
+      return 1; // nowhere to say why; nothing was done
+    if (null != fd) {
+      ::dup2(null, fd);
+      ::close(null);
+    }
+  }
+
+  int code = run_cli(argc, argv, model, stdout, stderr);
+  // Whatever stdio still holds for stdout must reach it too.
+  if (std::fclose(stdout) != 0 && code == 0) {
+    std::fprintf(stderr, "error: writing the generated text failed: %s\n",
+                 std::strerror(errno));
+    return 1;
+  }
+  return code;
 }
 
 } // namespace attnrt

@@ -14,8 +14,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
+#include <string>
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "--logits-out writes host floats as little-endian: port it for big-endian hosts"
@@ -36,16 +40,36 @@ double now_seconds() {
 /// `a * b` into *out, false on overflow.
 bool mul(int64_t a, int64_t b, int64_t *out) { return !__builtin_mul_overflow(a, b, out); }
 
-/// `count` zeroed elements of `elem_bytes` on a 64-byte boundary, or null.
-void *alloc_zeroed(int64_t count, size_t elem_bytes) {
-  int64_t bytes;
-  if (!mul(count, int64_t(elem_bytes), &bytes) || bytes > INT64_MAX - 63)
+/// `bytes` zeroed bytes on a 64-byte boundary, or null; *block receives
+/// what to free. calloc rather than aligned_alloc + memset: glibc serves large
+/// blocks with fresh mmap'd pages it does not touch, so a KV cache costs
+/// memory only as positions are written, and an allocation the system cannot
+/// grant fails here (ulimit -v, overcommit) instead of at the memset.
+float *alloc_zeroed(int64_t bytes, void **block) {
+  // x86-64 and AArch64 give a process at most 2^47 bytes of addresses: a
+  // larger request cannot succeed, so it is not made (sanitizer allocators
+  // abort on such sizes instead of returning null).
+  constexpr int64_t kAddressSpace = int64_t(1) << 47;
+  *block = nullptr;
+  if (bytes < 0 || bytes > kAddressSpace)
     return nullptr;
-  size_t rounded = size_t((bytes + 63) / 64 * 64); // aligned_alloc wants a multiple
-  void *p = std::aligned_alloc(64, rounded == 0 ? 64 : rounded);
-  if (p)
-    std::memset(p, 0, rounded);
-  return p;
+  void *p = std::calloc(size_t(bytes) + 64, 1);
+  if (!p)
+    return nullptr;
+  *block = p;
+  uintptr_t aligned = (reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t(63);
+  return reinterpret_cast<float *>(aligned);
+}
+
+/// `bytes` for a message: "12.0 GiB", "3.5 MiB", or "4.2e+12 GiB" when it is
+/// far beyond any machine (sizes that overflow are computed in double).
+std::string size_text(double bytes) {
+  const double gib = bytes / (1024.0 * 1024.0 * 1024.0);
+  if (gib >= 1e6)
+    return strformat("%.3g GiB", gib);
+  if (gib >= 0.1)
+    return strformat("%.1f GiB", gib);
+  return strformat("%.1f MiB", bytes / (1024.0 * 1024.0));
 }
 
 /// A row-major descriptor of a contiguous buffer (offset 0: the compiled
@@ -73,13 +97,40 @@ Status write_logits(FILE *file, const float *logits, int64_t rows, int64_t vocab
   return Status::success();
 }
 
-/// Writes the text of `next` (following `prev`), or its id without a tokenizer.
-void emit_token(FILE *out, const Tokenizer *tokenizer, int32_t prev, int32_t next, bool first) {
-  if (tokenizer)
-    write_piece(out, decode(*tokenizer, prev, next));
-  else
-    std::fprintf(out, first ? "%d" : " %d", next);
-  std::fflush(out);
+/// The error for a failed write of the generated text, with errno's reason.
+Status text_write_error(int err) {
+  return Status::error(strformat("writing the generated text failed: %s",
+                                 err ? std::strerror(err) : "the stream reports an error"));
+}
+
+/// Writes the text of `next` (following `prev`), or its id without a
+/// tokenizer, and flushes it so it shows as it is generated. Every call is
+/// checked: a full disk or a closed stdout stops generation at the first
+/// token that cannot be written instead of computing the rest for nothing.
+Status emit_token(FILE *out, const Tokenizer *tokenizer, int32_t prev, int32_t next,
+                  bool first) {
+  errno = 0;
+  bool ok = tokenizer ? write_piece(out, decode(*tokenizer, prev, next))
+                      : std::fprintf(out, first ? "%d" : " %d", next) >= 0;
+  if (!ok || std::fflush(out) != 0)
+    return text_write_error(errno);
+  return Status::success();
+}
+
+/// Fails on the first NaN or infinity in the logits of position `pos`: a
+/// sampler given one would silently pick a wrong token (argmax of NaNs is 0,
+/// <unk>), so the run stops with the position and the token id instead.
+Status check_logits(const float *row, int64_t vocab, int64_t pos) {
+  for (int64_t i = 0; i < vocab; ++i) {
+    if (!std::isfinite(row[i])) {
+      const char *what = std::isnan(row[i]) ? "nan" : row[i] > 0 ? "inf" : "-inf";
+      return Status::error(strformat("the model produced a non-finite logit (%s) at position "
+                                     "%lld, token id %lld",
+                                     what, static_cast<long long>(pos),
+                                     static_cast<long long>(i)));
+    }
+  }
+  return Status::success();
 }
 
 } // namespace
@@ -111,8 +162,16 @@ Status check_model(const Model &model) {
       return Status::error(strformat("the model info says %s = %lld, expected >= %lld", f.name,
                                      static_cast<long long>(f.value),
                                      static_cast<long long>(f.min)));
-  if (info.vocab_size > INT32_MAX || info.context_length >= INT32_MAX)
-    return Status::error("the model info has a vocab_size or context_length beyond int32");
+  if (info.vocab_size > ATTN_MAX_VOCAB_SIZE)
+    return Status::error(strformat("the model info says vocab_size = %lld, this runtime "
+                                   "executes at most %lld",
+                                   static_cast<long long>(info.vocab_size),
+                                   static_cast<long long>(ATTN_MAX_VOCAB_SIZE)));
+  if (info.context_length > ATTN_MAX_CONTEXT_LENGTH)
+    return Status::error(strformat("the model info says context_length = %lld, this runtime "
+                                   "executes at most %lld",
+                                   static_cast<long long>(info.context_length),
+                                   static_cast<long long>(ATTN_MAX_CONTEXT_LENGTH)));
   if (info.tokenizer_bytes > 0 && !model.tokenizer)
     return Status::error("the model info announces a tokenizer but none is linked in");
   return Status::success();
@@ -129,30 +188,63 @@ Status run_state_create(RunState *s, const AttnModelInfo &info) {
   s->head_dim = info.head_dim;
   s->vocab_size = info.vocab_size;
   s->prefill_chunk = info.prefill_chunk;
-  int64_t cache = 0, logits = 0;
-  bool fits = mul(info.layers, info.kv_heads, &cache) && mul(cache, info.context_length, &cache) &&
-              mul(cache, info.head_dim, &cache) &&
-              mul(info.prefill_chunk, info.vocab_size, &logits);
-  if (!fits)
-    return Status::error("the KV cache or logits size overflows int64: check the model info");
-  s->key_cache = static_cast<float *>(alloc_zeroed(cache, sizeof(float)));
-  s->value_cache = static_cast<float *>(alloc_zeroed(cache, sizeof(float)));
-  s->logits = static_cast<float *>(alloc_zeroed(logits, sizeof(float)));
-  s->tokens = static_cast<int32_t *>(alloc_zeroed(info.context_length + 1, sizeof(int32_t)));
-  if (!s->key_cache || !s->value_cache || !s->logits || !s->tokens) {
+  // Sizes in bytes, -1 when they do not fit in int64; the messages recompute
+  // them in double so that even those show how large they are.
+  auto bytes_of = [](std::initializer_list<int64_t> factors) {
+    int64_t n = 1;
+    for (int64_t f : factors)
+      if (f < 0 || !mul(n, f, &n))
+        return int64_t(-1);
+    return n;
+  };
+  auto approx = [](std::initializer_list<int64_t> factors) {
+    double n = 1;
+    for (int64_t f : factors)
+      n *= double(f);
+    return n;
+  };
+  const int64_t f = int64_t(sizeof(float));
+  const int64_t cache = bytes_of({info.layers, info.kv_heads, info.context_length,
+                                  info.head_dim, f});
+  const int64_t logits = bytes_of({info.prefill_chunk, info.vocab_size, f});
+  const int64_t ids = info.context_length < INT64_MAX ? info.context_length + 1 : -1;
+  const int64_t tokens = bytes_of({ids, int64_t(sizeof(int32_t))});
+
+  s->key_cache = alloc_zeroed(cache, &s->blocks[0]);
+  s->value_cache = s->key_cache ? alloc_zeroed(cache, &s->blocks[1]) : nullptr;
+  if (!s->key_cache || !s->value_cache) {
     run_state_destroy(s);
-    return Status::error(strformat("cannot allocate the KV caches (2 x %lld floats) and logits "
-                                   "(%lld floats)",
-                                   static_cast<long long>(cache), static_cast<long long>(logits)));
+    return Status::error(strformat(
+        "the KV cache needs %s (keys and values: 2 x %lld layers x %lld KV heads x %lld "
+        "positions x %lld floats x 4 bytes): cannot allocate it",
+        size_text(2 * approx({info.layers, info.kv_heads, info.context_length, info.head_dim,
+                              f}))
+            .c_str(),
+        static_cast<long long>(info.layers), static_cast<long long>(info.kv_heads),
+        static_cast<long long>(info.context_length), static_cast<long long>(info.head_dim)));
+  }
+  s->logits = alloc_zeroed(logits, &s->blocks[2]);
+  if (!s->logits) {
+    run_state_destroy(s);
+    return Status::error(strformat(
+        "the logits buffer needs %s (%lld positions per prefill call x %lld tokens x 4 "
+        "bytes): cannot allocate it",
+        size_text(approx({info.prefill_chunk, info.vocab_size, f})).c_str(),
+        static_cast<long long>(info.prefill_chunk), static_cast<long long>(info.vocab_size)));
+  }
+  s->tokens = reinterpret_cast<int32_t *>(alloc_zeroed(tokens, &s->blocks[3]));
+  if (!s->tokens) {
+    run_state_destroy(s);
+    return Status::error(strformat(
+        "the token buffer needs %s (%lld token ids x 4 bytes): cannot allocate it",
+        size_text(approx({ids, 4})).c_str(), static_cast<long long>(ids)));
   }
   return Status::success();
 }
 
 void run_state_destroy(RunState *s) {
-  std::free(s->key_cache);
-  std::free(s->value_cache);
-  std::free(s->logits);
-  std::free(s->tokens);
+  for (void *block : s->blocks)
+    std::free(block);
   *s = RunState();
 }
 
@@ -213,13 +305,20 @@ Status generate(const Model &model, const Tokenizer *tokenizer, Sampler *sampler
   int64_t count = prompt_len; // tokens in state->tokens
   int32_t prev = state->tokens[prompt_len - 1];
   while (request.n_predict < 0 || result->generated_tokens < request.n_predict) {
+    // next_logits are those of position count - 1.
+    Status st = check_logits(next_logits, vocab, count - 1);
+    if (!st.ok())
+      return st;
     int32_t next = sample(sampler, next_logits);
     if (next == kTokenBos || next == kTokenEos) {
       result->stop = StopReason::EndOfText;
       break;
     }
     state->tokens[count++] = next;
-    emit_token(request.text_out, tokenizer, prev, next, result->generated_tokens == 0);
+    if (!(st = emit_token(request.text_out, tokenizer, prev, next,
+                          result->generated_tokens == 0))
+             .ok())
+      return st;
     ++result->generated_tokens;
     prev = next;
     if (result->generated_tokens == request.n_predict)
@@ -235,15 +334,13 @@ Status generate(const Model &model, const Tokenizer *tokenizer, Sampler *sampler
     model.decode(&tokens, pos, &weights, &k_cache, &v_cache, &logits);
     result->decode_seconds += now_seconds() - t0;
     ++result->decode_calls;
-    if (request.logits_out) {
-      Status st = write_logits(request.logits_out, state->logits, 1, vocab);
-      if (!st.ok())
-        return st;
-    }
+    if (request.logits_out && !(st = write_logits(request.logits_out, state->logits, 1, vocab)).ok())
+      return st;
     next_logits = state->logits;
   }
-  std::fputc('\n', request.text_out);
-  std::fflush(request.text_out);
+  errno = 0;
+  if (std::fputc('\n', request.text_out) == EOF || std::fflush(request.text_out) != 0)
+    return text_write_error(errno);
   return Status::success();
 }
 

@@ -1,7 +1,7 @@
 //===- main.cpp - main() of an executable produced by attnc ----------------===//
 //
 // Linked as libattnrt_main.a after the compiled model object: it hands the
-// symbols that object exports (abi.h) to run_cli, which does the rest.
+// symbols that object exports (abi.h) to run_main, which does the rest.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/include/attnrt/abi.h"
@@ -14,5 +14,5 @@ int main(int argc, char **argv) {
   model.tokenizer = attn_tokenizer;
   model.prefill = _mlir_ciface_attn_prefill;
   model.decode = _mlir_ciface_attn_decode;
-  return attnrt::run_cli(argc, argv, model, stdout, stderr);
+  return attnrt::run_main(argc, argv, model);
 }

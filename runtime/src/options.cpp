@@ -85,7 +85,11 @@ Status parse_ids(const std::string &text, std::vector<int32_t> *ids) {
 
 Status parse_options(int argc, const char *const *argv, Options *opts) {
   *opts = Options();
+  if (argc > 1 && !argv)
+    return Status::error("no argument vector");
   for (int i = 1; i < argc; ++i) {
+    if (!argv[i])
+      return Status::error(strformat("argument %d is a null pointer", i));
     std::string_view arg = argv[i];
     if (arg == "-h" || arg == "--help") {
       opts->help = true;
@@ -101,13 +105,14 @@ Status parse_options(int argc, const char *const *argv, Options *opts) {
     if (arg.substr(0, 2) == "--" && eq != std::string_view::npos) {
       flag = arg.substr(0, eq);
       value = std::string(arg.substr(eq + 1));
-    } else if (i + 1 < argc) {
+    } else if (i + 1 < argc && argv[i + 1]) {
       value = argv[++i];
     } else {
-      bool known = flag == "-p" || flag == "--prompt" || flag == "-n" ||
-                   flag == "--n-predict" || flag == "--temp" || flag == "--top-k" ||
-                   flag == "--top-p" || flag == "--seed" || flag == "-t" ||
-                   flag == "--threads" || flag == "--prompt-ids" || flag == "--logits-out";
+      bool known = flag == "-p" || flag == "--prompt" || flag == "-f" || flag == "--file" ||
+                   flag == "-n" || flag == "--n-predict" || flag == "--temp" ||
+                   flag == "--top-k" || flag == "--top-p" || flag == "--seed" ||
+                   flag == "-t" || flag == "--threads" || flag == "--prompt-ids" ||
+                   flag == "--logits-out";
       if (known)
         return Status::error(strformat("%s needs a value", argv[i]));
       return Status::error(strformat("unknown option '%s' (see --help)", argv[i]));
@@ -118,6 +123,12 @@ Status parse_options(int argc, const char *const *argv, Options *opts) {
     if (flag == "-p" || flag == "--prompt") {
       opts->prompt = value;
       opts->has_prompt = true;
+    } else if (flag == "-f" || flag == "--file") {
+      if (value.empty())
+        st = Status::error(strformat("%.*s needs a file name, or - for standard input",
+                                     int(flag.size()), flag.data()));
+      opts->prompt_file = value;
+      opts->has_prompt_file = true;
     } else if (flag == "--prompt-ids") {
       st = parse_ids(value, &opts->prompt_ids);
       opts->has_prompt_ids = true;
@@ -151,8 +162,8 @@ Status parse_options(int argc, const char *const *argv, Options *opts) {
     if (!st.ok())
       return st;
   }
-  if (opts->has_prompt && opts->has_prompt_ids)
-    return Status::error("give either -p/--prompt or --prompt-ids, not both");
+  if (int(opts->has_prompt) + int(opts->has_prompt_file) + int(opts->has_prompt_ids) > 1)
+    return Status::error("give only one of -p/--prompt, -f/--file and --prompt-ids");
   return Status::success();
 }
 
@@ -166,8 +177,12 @@ void print_usage(FILE *out, const char *program) {
                "\n"
                "  -p, --prompt TEXT      prompt text, encoded with BOS first (default: start\n"
                "                         from BOS alone); the prompt is not echoed\n"
+               "  -f, --file FILE        read the prompt text from FILE, a regular file of at\n"
+               "                         most %d MiB (- = standard input, also bounded); one\n"
+               "                         trailing newline is dropped\n"
                "      --prompt-ids IDS   comma-separated token ids instead of text, used as\n"
-               "                         given (no BOS added), e.g. 1,403,407\n"
+               "                         given (no BOS added), e.g. 1,403,407; -p, -f and\n"
+               "                         --prompt-ids exclude each other\n"
                "  -n, --n-predict N      tokens to generate after the prompt; -1 = until the\n"
                "                         context is full (default: 256)\n"
                "      --temp F           temperature; 0 = greedy argmax (default: 0.8)\n"
@@ -184,8 +199,9 @@ void print_usage(FILE *out, const char *program) {
                "\n"
                "Generation stops after N tokens, at an end-of-text token (BOS or EOS), or\n"
                "when the context is full. Generated text goes to stdout; timings, the seed\n"
-               "and errors go to stderr.\n",
-               program);
+               "and errors go to stderr. A failed write to stdout is an error (exit 1); a\n"
+               "closed pipe (| head) ends the program quietly, as it ends standard tools.\n",
+               program, int(kMaxPromptFileBytes >> 20));
 }
 
 } // namespace attnrt

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <new>
 
 namespace attnrt {
 
@@ -131,8 +132,18 @@ Status sampler_create(Sampler *s, int32_t vocab_size, float temperature, int32_t
   s->top_k = top_k;
   s->top_p = top_p;
   s->rng_state = seed;
-  s->probs.assign(size_t(vocab_size), 0.0f);
-  s->candidates.assign(size_t(vocab_size), ProbIndex{0.0f, 0});
+  // vocab_size comes from the model (up to ATTN_MAX_VOCAB_SIZE, 24 GiB of
+  // buffers): a failed allocation is an error message, not std::terminate.
+  try {
+    s->probs.assign(size_t(vocab_size), 0.0f);
+    s->candidates.assign(size_t(vocab_size), ProbIndex{0.0f, 0});
+  } catch (const std::bad_alloc &) {
+    sampler_destroy(s);
+    return Status::error(strformat(
+        "the sampler needs %.1f GiB (%d tokens x %zu bytes): cannot allocate it",
+        double(vocab_size) * double(sizeof(float) + sizeof(ProbIndex)) / (1 << 30), vocab_size,
+        sizeof(float) + sizeof(ProbIndex)));
+  }
   return Status::success();
 }
 
@@ -165,6 +176,20 @@ int32_t sample(Sampler *s, const float *logits) {
   float *probs = s->probs.data();
   for (int32_t i = 0; i < n; ++i)
     probs[i] = logits[i] / s->temperature;
+  // llama2.c divides first, then subtracts the largest quotient. At tiny
+  // temperatures (1e-40, a denormal) the quotients overflow to +-inf and
+  // inf - inf is NaN, which samples nothing sensible. Only then, divide the
+  // differences from the largest logit instead: the largest becomes 0 and
+  // the rest -inf or very negative, the right limit (argmax, ties shared).
+  // Finite quotients keep llama2.c's order of operations bit for bit.
+  float max_scaled = probs[0];
+  for (int32_t i = 1; i < n; ++i)
+    max_scaled = std::max(max_scaled, probs[i]);
+  if (!std::isfinite(max_scaled)) {
+    const float max_logit = logits[sample_argmax(logits, n)];
+    for (int32_t i = 0; i < n; ++i)
+      probs[i] = (logits[i] - max_logit) / s->temperature;
+  }
   softmax(probs, n);
   float coin = random_f32(&s->rng_state);
 

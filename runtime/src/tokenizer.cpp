@@ -4,8 +4,8 @@
 // runtime's output can be compared with llama2.c byte for byte. Where run.c
 // would read out of bounds or index with -1 (a truncated file, a vocabulary
 // without " " or byte tokens) this file returns an error instead. Encoding
-// caches each adjacent pair's merge candidate, so a merge step rescans floats
-// rather than redoing string lookups; the merges chosen are the same.
+// keeps the candidate merges in a heap, so a long prompt costs O(n log n)
+// rather than run.c's O(n^2); the merges chosen are the same.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/include/attnrt/tokenizer.h"
@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 
 namespace attnrt {
@@ -76,9 +77,13 @@ Status parse(Tokenizer *t, const unsigned char *data, size_t size, int32_t vocab
                                    "expected > 0 (not a llama2.c tokenizer.bin?)",
                                    max_len));
   t->max_token_length = uint32_t(max_len);
-  t->offset.reserve(size_t(vocab_size));
-  t->length.reserve(size_t(vocab_size));
-  t->score.reserve(size_t(vocab_size));
+  // Each token takes at least 8 bytes, so a short file cannot make us reserve
+  // for a vocab_size it cannot hold (the compiler checks tokenizers against
+  // any vocabulary up to ATTN_MAX_VOCAB_SIZE).
+  const size_t fit = std::min(size_t(vocab_size), (size - 4) / 8);
+  t->offset.reserve(fit);
+  t->length.reserve(fit);
+  t->score.reserve(fit);
   t->text.reserve(size);
 
   size_t at = 4;
@@ -92,6 +97,11 @@ Status parse(Tokenizer *t, const unsigned char *data, size_t size, int32_t vocab
           field_at, i, field, size, vocab_size));
     }
     float score = read_f32(data, at);
+    if (!std::isfinite(score))
+      return Status::error(strformat("tokenizer: token %d at byte offset %zu has a non-finite "
+                                     "score (%s), expected a finite merge priority",
+                                     i, at,
+                                     std::isnan(score) ? "nan" : score > 0 ? "inf" : "-inf"));
     int32_t len = read_i32(data, at + 4);
     if (len < 0 || len > max_len)
       return Status::error(strformat("tokenizer: token %d at byte offset %zu has length %d, "
@@ -108,6 +118,7 @@ Status parse(Tokenizer *t, const unsigned char *data, size_t size, int32_t vocab
     t->offset.push_back(t->text.size());
     t->text.insert(t->text.end(), data + at, data + at + len);
     t->text.push_back('\0');
+    t->longest = std::max(t->longest, uint32_t(len));
     at += size_t(len);
   }
   if (at != size)
@@ -166,6 +177,7 @@ Status tokenizer_create_from_file(Tokenizer *t, const char *path, int32_t vocab_
 void tokenizer_destroy(Tokenizer *t) {
   t->vocab_size = 0;
   t->max_token_length = 0;
+  t->longest = 0;
   std::vector<char>().swap(t->text);
   std::vector<size_t>().swap(t->offset);
   std::vector<uint32_t>().swap(t->length);
@@ -242,41 +254,71 @@ Status encode(const Tokenizer &t, std::string_view text, bool bos, bool eos,
   }
 
   // Greedy BPE: merge the pair whose merged piece has the best score, the
-  // leftmost one on ties (run.c's strict '>'), until no pair is in the vocab.
-  // merge_id[i] / merge_score[i] describe the pair (out[i], out[i+1]).
+  // leftmost one on ties (run.c's strict '>' from -1e10, so a score at or
+  // below -1e10 never merges), until no pair is in the vocab. run.c rescans
+  // every pair per merge, quadratic in the prompt; here the tokens form a
+  // linked list over `out` and the candidate pairs a max-heap ordered by
+  // (score, leftmost), so a long prompt costs O(n log n). A heap entry is
+  // checked when popped: it still applies if its left token is alive and it
+  // and its right neighbour hold the tokens it was made for (a node's right
+  // neighbour only changes when the node itself merges). The merges, and so
+  // the ids, are run.c's exactly.
   std::string scratch;
-  scratch.reserve(2 * size_t(t.max_token_length) + 1);
-  auto candidate = [&](size_t i) {
-    scratch.assign(tokenizer_piece(t, out[i]));
-    scratch.append(tokenizer_piece(t, out[i + 1]));
-    return tokenizer_lookup(t, scratch);
-  };
-  size_t pairs = out.empty() ? 0 : out.size() - 1;
-  std::vector<int32_t> merge_id(pairs);
-  for (size_t i = 0; i < pairs; ++i)
-    merge_id[i] = candidate(i);
-  while (true) {
-    float best_score = -1e10f;
-    int32_t best_id = -1;
-    size_t best = 0;
-    for (size_t i = 0; i < merge_id.size(); ++i) {
-      int32_t id = merge_id[i];
-      if (id != -1 && t.score[size_t(id)] > best_score) {
-        best_score = t.score[size_t(id)];
-        best_id = id;
-        best = i;
-      }
+  scratch.reserve(2 * size_t(t.longest) + 1); // not max_token_length: a file may claim 2^31
+  const size_t n = out.size();
+  if (n >= 2) {
+    std::vector<int32_t> next(n), prev(n); // (n) neighbours in the list; -1: none
+    for (size_t i = 0; i < n; ++i) {
+      prev[i] = int32_t(i) - 1;
+      next[i] = i + 1 < n ? int32_t(i + 1) : -1;
     }
-    if (best_id == -1)
-      break;
-    out[best] = best_id;
-    out.erase(out.begin() + std::ptrdiff_t(best) + 1);
-    merge_id.erase(merge_id.begin() + std::ptrdiff_t(best));
-    // Only the pairs touching the merged token change.
-    if (best > 0)
-      merge_id[best - 1] = candidate(best - 1);
-    if (best < merge_id.size())
-      merge_id[best] = candidate(best);
+    struct Pair {
+      float score;
+      int32_t left;               // index in `out` of the pair's left token
+      int32_t left_tok, right_tok; // the tokens it was made for
+      int32_t merged;             // the id of their concatenated pieces
+    };
+    auto lower = [](const Pair &a, const Pair &b) {
+      return a.score != b.score ? a.score < b.score : a.left > b.left;
+    };
+    std::vector<Pair> heap;
+    heap.reserve(n);
+    auto candidate = [&](int32_t left) {
+      const int32_t right = left < 0 ? -1 : next[size_t(left)];
+      if (right < 0)
+        return;
+      scratch.assign(tokenizer_piece(t, out[size_t(left)]));
+      scratch.append(tokenizer_piece(t, out[size_t(right)]));
+      const int32_t id = tokenizer_lookup(t, scratch);
+      if (id >= 0 && t.score[size_t(id)] > -1e10f)
+        heap.push_back({t.score[size_t(id)], left, out[size_t(left)], out[size_t(right)], id});
+    };
+    for (size_t i = 0; i + 1 < n; ++i)
+      candidate(int32_t(i));
+    std::make_heap(heap.begin(), heap.end(), lower);
+    auto push = [&](int32_t left) {
+      const size_t before = heap.size();
+      candidate(left);
+      if (heap.size() != before)
+        std::push_heap(heap.begin(), heap.end(), lower);
+    };
+    while (!heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end(), lower);
+      const Pair p = heap.back();
+      heap.pop_back();
+      const size_t left = size_t(p.left);
+      const int32_t right = next[left];
+      if (out[left] != p.left_tok || right < 0 || out[size_t(right)] != p.right_tok)
+        continue; // stale: one of the two merged since
+      out[left] = p.merged;
+      out[size_t(right)] = -1; // removed
+      next[left] = next[size_t(right)];
+      if (next[left] >= 0)
+        prev[size_t(next[left])] = p.left;
+      push(prev[left]);
+      push(p.left);
+    }
+    out.erase(std::remove(out.begin(), out.end(), -1), out.end());
   }
 
   if (eos)
@@ -310,9 +352,10 @@ bool piece_is_printable(std::string_view piece) {
   return print || space;
 }
 
-void write_piece(FILE *out, std::string_view piece) {
-  if (piece_is_printable(piece))
-    std::fwrite(piece.data(), 1, piece.size(), out);
+bool write_piece(FILE *out, std::string_view piece) {
+  if (!piece_is_printable(piece))
+    return true;
+  return std::fwrite(piece.data(), 1, piece.size(), out) == piece.size();
 }
 
 } // namespace attnrt

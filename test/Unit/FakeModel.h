@@ -4,7 +4,8 @@
 // token t the argmax is successor(t) (t + 1, skipping BOS/EOS and wrapping
 // to 3), except that after `stop_after` it is `stop_token`. Every logit of
 // position p other than the argmax is -(p + 1) / 1000, so a row of
-// --logits-out names its position. Each call is recorded and checked: the
+// --logits-out names its position. A chosen position's logits can be
+// poisoned with one NaN or infinity. Each call is recorded and checked: the
 // descriptors' sizes and strides, the cache alignment, and that the KV cache
 // holds what earlier calls wrote at every earlier position. The recording
 // uses fixed arrays so the fake allocates nothing while generation runs.
@@ -41,6 +42,9 @@ struct State {
   int num_calls;
   int32_t stop_after; // token after which stop_token is the argmax; -1: never
   int32_t stop_token;
+  int64_t poison_pos; // position whose logits get poison_value at poison_id; -1: none
+  int32_t poison_id;
+  float poison_value;
   char failure[256]; // first problem seen in a call; empty when none
 };
 
@@ -76,6 +80,7 @@ inline void reset(bool with_tokenizer = true) {
   s.num_calls = 0;
   s.stop_after = -1;
   s.stop_token = 2;
+  s.poison_pos = -1;
   s.failure[0] = '\0';
 }
 
@@ -130,6 +135,8 @@ inline void run(bool prefill, AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
     for (int64_t j = 0; j < kVocab; ++j)
       row[j] = -float(pos + r + 1) / 1000.0f;
     row[tok == s.stop_after ? s.stop_token : successor(tok)] = kTarget;
+    if (pos + r == s.poison_pos)
+      row[s.poison_id] = s.poison_value;
   }
   ++s.num_calls;
 }

@@ -4,20 +4,28 @@
 // (context 12, prefill chunks of 3, vocabulary 16 where token t is followed
 // by t + 1) and checks the calls it received, the text and ids produced, the
 // --logits-out file, the stop conditions, the one-line errors, and that
-// generating more tokens does not allocate more.
+// generating more tokens does not allocate more; then what hostile input
+// and failing outputs do: write errors, non-finite logits, sizes that cannot
+// be allocated, and prompt files (-f).
 //
 //===----------------------------------------------------------------------===//
 #include "test/Unit/FakeModel.h"
 
 #include "runtime/include/attnrt/cli.h"
+#include "runtime/include/attnrt/options.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <new>
 #include <string>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace attnrt;
 
@@ -303,4 +311,268 @@ TEST_F(Generate, CliHelpAndContextFullNote) {
                                   "is full\n"),
             std::string::npos)
       << full.stderr_text;
+}
+
+// ----------------------------------------------------------------------------
+// write errors on the text (issue 5, class 2)
+
+namespace {
+
+/// A stream whose writes fail with ENOSPC once flushed, like a full disk.
+FILE *full_device() {
+  FILE *f = std::fopen("/dev/full", "w");
+  EXPECT_NE(f, nullptr) << "/dev/full is missing";
+  return f;
+}
+
+/// run_cli() writing its text to /dev/full.
+struct FullCli {
+  explicit FullCli(std::vector<const char *> args) {
+    FILE *out = full_device(), *err = std::tmpfile();
+    args.insert(args.begin(), "fake-model");
+    Model model = fake::model();
+    code = run_cli(int(args.size()), args.data(), model, out, err);
+    stderr_text = contents(err);
+    std::fclose(out);
+    std::fclose(err);
+  }
+  int code;
+  std::string stderr_text;
+};
+
+} // namespace
+
+// The first token that cannot be written stops generation: one prefill call
+// ran, no decode call computed a token for nobody.
+TEST_F(Generate, WriteErrorStopsAtTheFirstToken) {
+  for (bool with_tokenizer : {true, false}) {
+    fake::reset(with_tokenizer);
+    FILE *out = full_device();
+    Model model = fake::model();
+    Tokenizer tok;
+    if (with_tokenizer)
+      ASSERT_TRUE(tokenizer_create(&tok, fake::state().tokenizer.data(),
+                                   fake::state().tokenizer.size(), int32_t(fake::kVocab))
+                      .ok());
+    Sampler sampler;
+    RunState state;
+    ASSERT_TRUE(sampler_create(&sampler, int32_t(fake::kVocab), 0.0f, 0, 1.0f, 1).ok());
+    ASSERT_TRUE(run_state_create(&state, *model.info).ok());
+    std::vector<int32_t> prompt = {1, 3};
+    GenerateRequest req;
+    req.prompt = prompt.data();
+    req.prompt_len = 2;
+    req.n_predict = 8;
+    req.text_out = out;
+    GenerateResult result;
+    Status st = generate(model, with_tokenizer ? &tok : nullptr, &sampler, &state, req, &result);
+    EXPECT_EQ(st.message(), "writing the generated text failed: No space left on device");
+    EXPECT_EQ(fake::state().num_calls, 1) << "tokens were computed after the write failed";
+    EXPECT_EQ(result.decode_calls, 0);
+    std::fclose(out);
+    run_state_destroy(&state);
+    sampler_destroy(&sampler);
+    tokenizer_destroy(&tok);
+  }
+}
+
+TEST_F(Generate, CliReportsWriteErrors) {
+  FullCli text({"-n", "5", "--temp", "0"});
+  EXPECT_EQ(text.code, 1);
+  EXPECT_NE(text.stderr_text.find("\nerror: writing the generated text failed: No space left on "
+                                  "device\n"),
+            std::string::npos)
+      << text.stderr_text;
+  EXPECT_EQ(text.stderr_text.find("prefill:"), std::string::npos) << text.stderr_text;
+  // -n 0 writes only the final newline, which must fail just the same.
+  fake::reset();
+  FullCli newline({"-n", "0"});
+  EXPECT_EQ(newline.code, 1);
+  EXPECT_NE(newline.stderr_text.find("error: writing the generated text failed"),
+            std::string::npos);
+  FullCli help({"--help"});
+  EXPECT_EQ(help.code, 1);
+  EXPECT_EQ(help.stderr_text, "error: writing the help text failed: No space left on device\n");
+}
+
+// ----------------------------------------------------------------------------
+// non-finite logits (class 8)
+
+TEST_F(Generate, NonFiniteLogitsStopGeneration) {
+  struct Case {
+    int64_t pos;
+    int32_t id;
+    float value;
+    float temperature;
+    const char *message;
+    const char *text; // printed before the stop
+  } cases[] = {
+      // Position 5 is a decode position (prompt 1, 3 at 0..1): 4, 5, 6, 7
+      // ("abcd") were sampled from positions 1..4 and printed.
+      {5, 7, NAN, 0.0f, "the model produced a non-finite logit (nan) at position 5, token id 7",
+       "abcd"},
+      {5, 0, INFINITY, 1.0f,
+       "the model produced a non-finite logit (inf) at position 5, token id 0", "abcd"},
+      // The last prompt position: nothing is printed.
+      {1, 15, -INFINITY, 0.0f,
+       "the model produced a non-finite logit (-inf) at position 1, token id 15", ""},
+  };
+  for (const Case &c : cases) {
+    fake::reset();
+    fake::state().poison_pos = c.pos;
+    fake::state().poison_id = c.id;
+    fake::state().poison_value = c.value;
+    std::string temp = std::to_string(c.temperature);
+    Cli cli({"--prompt-ids", "1,3", "-n", "10", "--temp", temp.c_str(), "--top-k", "1"});
+    EXPECT_EQ(cli.code, 1);
+    EXPECT_EQ(cli.stdout_text, c.text);
+    EXPECT_NE(cli.stderr_text.find(std::string("error: ") + c.message + "\n"), std::string::npos)
+        << cli.stderr_text;
+  }
+  // A prompt position that is not sampled from does not matter.
+  fake::reset();
+  fake::state().poison_pos = 0;
+  fake::state().poison_id = 7;
+  fake::state().poison_value = NAN;
+  Cli fine({"--prompt-ids", "1,3", "-n", "2", "--temp", "0"});
+  EXPECT_EQ(fine.code, 0) << fine.stderr_text;
+  EXPECT_EQ(fine.stdout_text, "ab\n");
+}
+
+// ----------------------------------------------------------------------------
+// sizes (class 4)
+
+TEST_F(Generate, RunStateSizesAreChecked) {
+  AttnModelInfo info = fake::state().info;
+  info.layers = int64_t(1) << 20;
+  info.kv_heads = int64_t(1) << 10;
+  info.context_length = int64_t(1) << 20;
+  info.head_dim = int64_t(1) << 10;
+  RunState s;
+  EXPECT_EQ(run_state_create(&s, info).message(),
+            "the KV cache needs 8.59e+09 GiB (keys and values: 2 x 1048576 layers x 1024 KV "
+            "heads x 1048576 positions x 1024 floats x 4 bytes): cannot allocate it");
+  EXPECT_EQ(s.key_cache, nullptr);
+  info.layers = INT64_MAX / 2; // the product overflows int64
+  EXPECT_EQ(run_state_create(&s, info).message(),
+            "the KV cache needs 3.78e+22 GiB (keys and values: 2 x 4611686018427387903 layers x "
+            "1024 KV heads x 1048576 positions x 1024 floats x 4 bytes): cannot allocate it");
+  info = fake::state().info;
+  info.prefill_chunk = int64_t(1) << 40;
+  info.vocab_size = int64_t(1) << 20;
+  EXPECT_EQ(run_state_create(&s, info).message(),
+            "the logits buffer needs 4.29e+09 GiB (1099511627776 positions per prefill call x "
+            "1048576 tokens x 4 bytes): cannot allocate it");
+  EXPECT_EQ(s.logits, nullptr);
+  EXPECT_TRUE(run_state_create(&s, fake::state().info).ok());
+  run_state_destroy(&s);
+}
+
+TEST_F(Generate, ModelLimitsAreTheAbiConstants) {
+  fake::state().info.vocab_size = int64_t(ATTN_MAX_VOCAB_SIZE) + 1;
+  EXPECT_EQ(check_model(fake::model()).message(),
+            "the model info says vocab_size = 2147483648, this runtime executes at most "
+            "2147483647");
+  fake::reset();
+  fake::state().info.context_length = int64_t(ATTN_MAX_CONTEXT_LENGTH) + 1;
+  EXPECT_EQ(check_model(fake::model()).message(),
+            "the model info says context_length = 2147483647, this runtime executes at most "
+            "2147483646");
+  fake::state().info.context_length = ATTN_MAX_CONTEXT_LENGTH;
+  EXPECT_TRUE(check_model(fake::model()).ok());
+}
+
+// ----------------------------------------------------------------------------
+// -f: the prompt from a file or standard input (class 10)
+
+namespace {
+
+/// A fresh directory for files the test makes, removed with everything in it.
+struct TempDir {
+  TempDir() {
+    char tmpl[] = "/tmp/attnrt-generate-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
+  std::string file(const std::string &name, const std::string &text) const {
+    std::string p = path + "/" + name;
+    FILE *f = std::fopen(p.c_str(), "wb");
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+    return p;
+  }
+  std::string path;
+};
+
+/// run_cli() with standard input (fd 0) reading `stdin_path`.
+Cli with_stdin(const std::string &stdin_path, std::vector<const char *> args) {
+  int saved = ::dup(0);
+  int fd = ::open(stdin_path.c_str(), O_RDONLY);
+  ::dup2(fd, 0);
+  ::close(fd);
+  Cli cli(std::move(args));
+  ::dup2(saved, 0);
+  ::close(saved);
+  return cli;
+}
+
+} // namespace
+
+TEST_F(Generate, PromptFromFile) {
+  TempDir dir;
+  // The same as -p ab (CliTextPrompt): one trailing newline is dropped.
+  std::string ab = dir.file("ab.txt", "ab\n");
+  Cli file({"-f", ab.c_str(), "-n", "3", "--temp", "0"});
+  EXPECT_EQ(file.code, 0) << file.stderr_text;
+  EXPECT_EQ(file.stdout_text, "cde\n");
+  Cli in = with_stdin(ab, {"-f", "-", "-n", "3", "--temp", "0"});
+  EXPECT_EQ(in.code, 0) << in.stderr_text;
+  EXPECT_EQ(in.stdout_text, "cde\n");
+  // An empty file is an empty prompt: BOS alone, as without -p.
+  std::string empty = dir.file("empty.txt", "");
+  Cli none({"--file", empty.c_str(), "-n", "4", "--temp", "0"});
+  EXPECT_EQ(none.code, 0) << none.stderr_text;
+  EXPECT_EQ(none.stdout_text, "abc\n");
+}
+
+TEST_F(Generate, PromptFileErrors) {
+  TempDir dir;
+  auto expect_error = [](const Cli &cli, const std::string &message) {
+    EXPECT_EQ(cli.code, 1);
+    EXPECT_EQ(cli.stdout_text, "");
+    EXPECT_EQ(cli.stderr_text, "error: " + message + "\n");
+  };
+  std::string fifo = dir.path + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  expect_error(Cli({"-f", fifo.c_str()}),
+               "prompt file " + fifo + " is not a regular file (give - to read standard input)");
+  expect_error(Cli({"-f", dir.path.c_str()}),
+               "prompt file " + dir.path +
+                   " is not a regular file (give - to read standard input)");
+  expect_error(Cli({"-f", "/dev/zero"}),
+               "prompt file /dev/zero is not a regular file (give - to read standard input)");
+  expect_error(Cli({"-f", "/nonexistent/p.txt"}),
+               "cannot open prompt file /nonexistent/p.txt: No such file or directory");
+  // A sparse file beyond the bound is refused by its size, unread.
+  std::string huge = dir.path + "/huge.txt";
+  ASSERT_EQ(::truncate(dir.file("huge.txt", "").c_str(), kMaxPromptFileBytes + 1), 0);
+  expect_error(Cli({"-f", huge.c_str()}),
+               "prompt file " + huge + " has 67108865 bytes, more than the 64 MiB -f reads");
+  // On standard input the bound is found by reading.
+  expect_error(with_stdin(huge, {"-f", "-"}),
+               "the prompt read from standard input is longer than 64 MiB, the most -f reads");
+  std::string nul = dir.file("nul.txt", std::string("ab\0cd", 5));
+  expect_error(Cli({"-f", nul.c_str()}), "the prompt read from prompt file " + nul +
+                                             " has a NUL byte at byte offset 2: a prompt is text");
+  // Too long for the context: refused before encoding when even the longest
+  // pieces could not make it fit (the fake's longest piece has 6 bytes), else
+  // after encoding with the exact count.
+  std::string many = dir.file("many.txt", std::string(100, 'a'));
+  expect_error(Cli({"-f", many.c_str()}),
+               "prompt has at least 18 tokens but the model's context holds 12");
+  std::string some = dir.file("some.txt", "abcabcabcabc");
+  expect_error(Cli({"-f", some.c_str()}), "prompt has 14 tokens but the model's context holds 12");
+  fake::reset(/*with_tokenizer=*/false);
+  expect_error(Cli({"-f", some.c_str()}),
+               "this model was compiled without a tokenizer: give the prompt as --prompt-ids");
 }

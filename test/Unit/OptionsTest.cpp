@@ -95,7 +95,7 @@ TEST(Options, PromptIds) {
   EXPECT_EQ(error_of({"--prompt-ids", ""}),
             "--prompt-ids: item 0 is '', expected a token id (an integer >= 0)");
   EXPECT_EQ(error_of({"--prompt-ids", "1", "-p", "x"}),
-            "give either -p/--prompt or --prompt-ids, not both");
+            "give only one of -p/--prompt, -f/--file and --prompt-ids");
 }
 
 TEST(Options, Help) {
@@ -125,4 +125,66 @@ TEST(Options, Errors) {
   EXPECT_EQ(error_of({"--threads", " 2"}), "--threads expects an integer, got ' 2'");
   EXPECT_EQ(error_of({"--seed", "0"}), "--seed must be >= 1, or -1 for a seed from the clock");
   EXPECT_EQ(error_of({"--logits-out="}), "--logits-out needs a file name");
+}
+
+TEST(Options, PromptFile) {
+  Options o;
+  ASSERT_TRUE(parse({"-f", "prompt.txt"}, &o).ok());
+  EXPECT_TRUE(o.has_prompt_file);
+  EXPECT_EQ(o.prompt_file, "prompt.txt");
+  EXPECT_FALSE(o.has_prompt);
+  ASSERT_TRUE(parse({"--file=-"}, &o).ok());
+  EXPECT_EQ(o.prompt_file, "-");
+  ASSERT_TRUE(parse({"--file", "-p"}, &o).ok()); // a value, not a flag
+  EXPECT_EQ(o.prompt_file, "-p");
+  EXPECT_EQ(error_of({"-f"}), "-f needs a value");
+  EXPECT_EQ(error_of({"-f", ""}), "-f needs a file name, or - for standard input");
+  EXPECT_EQ(error_of({"--file="}), "--file needs a file name, or - for standard input");
+  EXPECT_EQ(error_of({"-f", "x", "-p", "y"}),
+            "give only one of -p/--prompt, -f/--file and --prompt-ids");
+  EXPECT_EQ(error_of({"--prompt-ids", "1", "-f", "-"}),
+            "give only one of -p/--prompt, -f/--file and --prompt-ids");
+}
+
+// What a fuzzer hands the parser: no arguments at all, a null vector, null
+// entries (as argv[argc] is), values that are empty, huge or odd.
+TEST(Options, HostileArgv) {
+  Options o;
+  EXPECT_TRUE(parse_options(0, nullptr, &o).ok());
+  EXPECT_TRUE(parse_options(1, nullptr, &o).ok());
+  EXPECT_EQ(parse_options(2, nullptr, &o).message(), "no argument vector");
+  const char *null_entry[] = {"model", "-n", "3", nullptr};
+  EXPECT_EQ(parse_options(4, null_entry, &o).message(), "argument 3 is a null pointer");
+  const char *null_value[] = {"model", "--temp", nullptr};
+  EXPECT_EQ(parse_options(3, null_value, &o).message(), "--temp needs a value");
+  EXPECT_EQ(error_of({"-"}), "unexpected argument '-' (see --help)");
+  EXPECT_EQ(error_of({""}), "unexpected argument '' (see --help)");
+  EXPECT_EQ(error_of({"--"}), "unknown option '--' (see --help)");
+  EXPECT_EQ(error_of({"--=3"}), "unknown option '--' (see --help)");
+  EXPECT_EQ(error_of({"-p=x"}), "unknown option '-p=x' (see --help)");
+  EXPECT_EQ(error_of({"--temp="}), "--temp expects a number, got ''");
+  EXPECT_EQ(error_of({"--temp", "1e39"}), "--temp expects a number, got '1e39'");
+  EXPECT_EQ(error_of({"--temp", "0x1p200"}), "--temp expects a number, got '0x1p200'");
+  EXPECT_EQ(error_of({"--top-p", "-0.5"}), "--top-p must be in [0, 1], got -0.5");
+  EXPECT_EQ(error_of({"-n", "+"}), "-n expects an integer, got '+'");
+  EXPECT_EQ(error_of({"-n", "-9223372036854775809"}),
+            "-n must be in [-1, 9223372036854775807], got -9223372036854775809");
+  EXPECT_EQ(error_of({"--top-k", "2147483648"}),
+            "--top-k must be in [0, 2147483647], got 2147483648");
+  EXPECT_EQ(error_of({"--prompt-ids", ","}),
+            "--prompt-ids: item 0 is '', expected a token id (an integer >= 0)");
+  EXPECT_EQ(error_of({"--prompt-ids", "2147483648"}),
+            "--prompt-ids: item 0 is '2147483648', expected a token id (an integer >= 0)");
+  // A denormal temperature is a valid one (the sampler copes with it).
+  ASSERT_TRUE(parse({"--temp", "1e-40"}, &o).ok());
+  EXPECT_GT(o.temperature, 0.0f);
+  // A long value goes into the message whole, a long list is parsed whole.
+  std::string long_value(100000, '7');
+  EXPECT_EQ(error_of({"-n", long_value.c_str()}),
+            "-n must be in [-1, 9223372036854775807], got " + long_value);
+  std::string ids;
+  for (int i = 0; i < 20000; ++i)
+    ids += i ? ",5" : "5";
+  ASSERT_TRUE(parse({"--prompt-ids", ids.c_str()}, &o).ok());
+  EXPECT_EQ(o.prompt_ids.size(), 20000u);
 }

@@ -186,3 +186,50 @@ TEST(Sampler, FlatDistributionWithTinyTopP) {
   EXPECT_EQ(sample(&s, flat.data()), 0);
   sampler_destroy(&s);
 }
+
+// Tiny positive temperatures: logits / 1e-40 overflow to +-inf, and
+// llama2.c's softmax turns inf - inf into NaN, whose cdf never exceeds the
+// coin (sample_mult then returned the last token). The limit of the
+// distribution is the argmax, whatever top-k and top-p are, and for logits
+// of either sign.
+TEST(Sampler, TinyTemperatureIsArgmax) {
+  const std::vector<float> negative = {-5.0f, -4.0f, -3.5f, -3.0f, -9.0f, -3.25f, -7.0f, -8.0f};
+  for (float temperature : {1e-40f, 1e-45f /* the smallest denormal */, 1e-30f, 1e-38f}) {
+    for (auto [top_k, top_p] : {std::pair<int32_t, float>{0, 1.0f}, {0, 0.9f}, {5, 1.0f}}) {
+      Sampler s;
+      ASSERT_TRUE(sampler_create(&s, 8, temperature, top_k, top_p, 17).ok());
+      for (int i = 0; i < 50; ++i) {
+        ASSERT_EQ(sample(&s, kLogits.data()), 4) << temperature << " " << top_k << " " << top_p;
+        ASSERT_EQ(sample(&s, negative.data()), 3) << temperature << " " << top_k;
+      }
+      for (float p : s.probs)
+        ASSERT_FALSE(std::isnan(p));
+      sampler_destroy(&s);
+    }
+  }
+}
+
+// Where the quotients are finite, the probabilities are computed exactly as
+// llama2.c's run.c does (divide, subtract the largest quotient, expf, sum,
+// divide), so the draws for a seed stay llama2.c's bit for bit.
+TEST(Sampler, ModerateTemperaturesKeepLlama2cArithmetic) {
+  for (float temperature : {0.1f, 0.5f, 0.8f, 1.0f, 1.3f, 7.0f}) {
+    std::vector<float> ref(kLogits.size());
+    for (size_t i = 0; i < ref.size(); ++i)
+      ref[i] = kLogits[i] / temperature;
+    float max_val = *std::max_element(ref.begin(), ref.end());
+    float sum = 0.0f;
+    for (float &x : ref) {
+      x = expf(x - max_val);
+      sum += x;
+    }
+    for (float &x : ref)
+      x /= sum;
+    Sampler s;
+    ASSERT_TRUE(sampler_create(&s, 8, temperature, 0, 1.0f, 5).ok());
+    sample(&s, kLogits.data());
+    for (size_t i = 0; i < ref.size(); ++i)
+      EXPECT_EQ(s.probs[i], ref[i]) << "temperature " << temperature << " token " << i;
+    sampler_destroy(&s);
+  }
+}

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -297,4 +299,194 @@ TEST(TokenizerLoad, MissingSpacePieceIsAnError) {
   EXPECT_FALSE(encode(t, "a", true, false, &ids).ok());
   EXPECT_EQ(tokenizer_lookup(t, "b"), 1);
   EXPECT_EQ(tokenizer_lookup(t, "z"), -1);
+}
+
+namespace {
+
+/// A tokenizer.bin image: max_token_length, then (score, piece) records.
+std::vector<unsigned char> image(int32_t max_len,
+                                 const std::vector<std::pair<float, std::string>> &tokens) {
+  std::vector<unsigned char> out(4);
+  std::memcpy(out.data(), &max_len, 4);
+  for (const auto &[score, piece] : tokens) {
+    unsigned char rec[8];
+    int32_t len = int32_t(piece.size());
+    std::memcpy(rec, &score, 4);
+    std::memcpy(rec + 4, &len, 4);
+    out.insert(out.end(), rec, rec + 8);
+    out.insert(out.end(), piece.begin(), piece.end());
+  }
+  return out;
+}
+
+} // namespace
+
+// A NaN score would make every merge comparison false; an infinite one would
+// win every merge. Both are refused with the token and its offset.
+TEST(TokenizerLoad, NonFiniteScoresAreRefused) {
+  const std::vector<std::pair<float, std::string>> ok = {{0.0f, "a"}, {-1.5f, "bc"}, {2.0f, "d"}};
+  std::vector<unsigned char> data = image(2, ok);
+  Tokenizer t;
+  ASSERT_TRUE(tokenizer_create(&t, data.data(), data.size(), 3).ok());
+  EXPECT_EQ(t.longest, 2u);
+  tokenizer_destroy(&t);
+  // Token 1 starts at 4 + (8 + 1) = 13.
+  struct Bad {
+    float score;
+    const char *name;
+  } bad[] = {{NAN, "nan"}, {INFINITY, "inf"}, {-INFINITY, "-inf"}};
+  for (const Bad &b : bad) {
+    auto tokens = ok;
+    tokens[1].first = b.score;
+    std::vector<unsigned char> img = image(2, tokens);
+    EXPECT_EQ(load_error(img, img.size(), 3),
+              std::string("tokenizer: token 1 at byte offset 13 has a non-finite score (") +
+                  b.name + "), expected a finite merge priority");
+  }
+}
+
+// Sizes claimed by the file or the caller never become allocations on their
+// own: a max_token_length of 2^31-1 and a vocab_size of 2^31-1 against a few
+// bytes load (or fail) without reserving gigabytes, and encoding works.
+TEST(TokenizerLoad, ClaimedSizesAreNotAllocated) {
+  std::vector<std::pair<float, std::string>> tokens = {{0, "<unk>"}, {0, "<s>"}, {0, "</s>"}};
+  for (int b = 0; b < 256; ++b) {
+    char piece[8];
+    std::snprintf(piece, sizeof piece, "<0x%02X>", b);
+    tokens.push_back({0.0f, piece});
+  }
+  tokens.push_back({0.0f, " "}); // 259
+  tokens.push_back({0.0f, "a"}); // 260
+  tokens.push_back({1.0f, " a"}); // 261
+  std::vector<unsigned char> data = image(INT32_MAX, tokens);
+  Tokenizer t;
+  ASSERT_TRUE(tokenizer_create(&t, data.data(), data.size(), int32_t(tokens.size())).ok());
+  EXPECT_EQ(t.max_token_length, uint32_t(INT32_MAX));
+  EXPECT_EQ(t.longest, 6u);
+  EXPECT_EQ(encode_ok(t, "a"), (std::vector<int32_t>{1, 261}));
+  tokenizer_destroy(&t);
+  EXPECT_EQ(load_error(data, data.size(), INT32_MAX)
+                .find("tokenizer truncated at byte offset " + std::to_string(data.size()) +
+                      ": token 262 needs its 4-byte score"),
+            0u);
+}
+
+// Every prefix and every single-byte corruption of a small image either
+// loads or fails with an offset; run under ASan/the fuzzer this also shows
+// that nothing is read outside the image (each is copied to its own buffer).
+TEST(TokenizerLoad, EveryCutAndCorruptionFailsCleanly) {
+  std::vector<unsigned char> data = image(3, {{0.5f, "ab"}, {0.0f, ""}, {-1.0f, "xyz"}});
+  for (size_t size = 0; size < data.size(); ++size) {
+    std::vector<unsigned char> cut(data.begin(), data.begin() + std::ptrdiff_t(size));
+    EXPECT_NE(load_error(cut, cut.size(), 3).find("byte offset"), std::string::npos) << size;
+  }
+  for (size_t i = 0; i < data.size(); ++i) {
+    for (unsigned char v : {0x00, 0x7F, 0x80, 0xFF}) {
+      std::vector<unsigned char> bad = data;
+      bad[i] = v;
+      Tokenizer t;
+      Status st = tokenizer_create(&t, bad.data(), bad.size(), 3);
+      if (!st.ok())
+        EXPECT_NE(st.message().find("byte offset"), std::string::npos) << st.message();
+      tokenizer_destroy(&t);
+    }
+  }
+}
+
+// ----------------------------------------------------------------------------
+// the merge loop against run.c's
+
+namespace {
+
+/// run.c's merge loop as written there: rescan every pair, take the best
+/// score above -1e10 (leftmost on ties), merge, repeat. Quadratic; the
+/// reference for encode()'s heap.
+std::vector<int32_t> merge_like_run_c(const Tokenizer &t, std::vector<int32_t> tokens) {
+  std::string buffer;
+  while (true) {
+    float best_score = -1e10f;
+    int32_t best_id = -1;
+    size_t best_idx = 0;
+    for (size_t i = 0; i + 1 < tokens.size(); ++i) {
+      buffer.assign(tokenizer_piece(t, tokens[i]));
+      buffer.append(tokenizer_piece(t, tokens[i + 1]));
+      int32_t id = tokenizer_lookup(t, buffer);
+      if (id != -1 && t.score[size_t(id)] > best_score) {
+        best_score = t.score[size_t(id)];
+        best_id = id;
+        best_idx = i;
+      }
+    }
+    if (best_id == -1)
+      return tokens;
+    tokens[best_idx] = best_id;
+    tokens.erase(tokens.begin() + std::ptrdiff_t(best_idx) + 1);
+  }
+}
+
+/// The tokens before any merge: BOS, " ", then each character's id.
+std::vector<int32_t> unmerged(const Tokenizer &t, const std::string &text) {
+  std::vector<int32_t> ids = {kTokenBos, tokenizer_lookup(t, " ")};
+  for (size_t i = 0; i < text.size();) {
+    size_t len = 1;
+    while (i + len < text.size() && (static_cast<unsigned char>(text[i + len]) & 0xC0) == 0x80 &&
+           len < 4)
+      ++len;
+    int32_t id = tokenizer_lookup(t, text.substr(i, len));
+    if (id >= 0) {
+      ids.push_back(id);
+    } else {
+      for (size_t b = 0; b < len; ++b)
+        ids.push_back(static_cast<unsigned char>(text[i + b]) + kByteTokenBase);
+    }
+    i += len;
+  }
+  return ids;
+}
+
+} // namespace
+
+// Random texts over letters, spaces, punctuation and multi-byte characters
+// (some in the vocabulary, some byte-fallback), with runs that create many
+// equal-score ties: encode()'s heap must choose run.c's merges exactly.
+TEST(TokenizerMerge, HeapMatchesRunCsLoop) {
+  const char *const vocabularies[][2] = {{"tok512.bin", "512"}, {"tokenizer.bin", "32000"}};
+  const std::vector<std::string> alphabet = {"a", "b", "e", "t", "h", "o", "n", " ", " ", ".",
+                                             ",", "\n", "é", "中", "😀", "th", "the ", "aaaa"};
+  for (const auto &vocab : vocabularies) {
+    std::string path = kModels + "/" + vocab[0];
+    if (!exists(path))
+      GTEST_SKIP() << path << " not found";
+    Tokenizer t;
+    ASSERT_TRUE(tokenizer_create_from_file(&t, path.c_str(), std::stoi(vocab[1])).ok());
+    uint64_t state = 12345;
+    for (int round = 0; round < 300; ++round) {
+      std::string text;
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      size_t length = 1 + (state >> 33) % 120;
+      for (size_t i = 0; i < length; ++i) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        text += alphabet[(state >> 33) % alphabet.size()];
+      }
+      EXPECT_EQ(encode_ok(t, text), merge_like_run_c(t, unmerged(t, text)))
+          << vocab[0] << " text: \"" << text << "\"";
+    }
+    tokenizer_destroy(&t);
+  }
+}
+
+// A prompt of a megabyte encodes in well under the test's time-out (run.c's
+// loop would take hours: ~10^6 merges, each rescanning ~10^6 pairs).
+TEST(TokenizerMerge, LongTextIsNotQuadratic) {
+  if (!exists(kModels + "/tok512.bin"))
+    GTEST_SKIP() << "tok512.bin not found";
+  Tokenizer t;
+  ASSERT_TRUE(tokenizer_create_from_file(&t, (kModels + "/tok512.bin").c_str(), 512).ok());
+  std::string text;
+  while (text.size() < (1u << 20))
+    text += "Once upon a time, there was a little girl named Lily. ";
+  std::vector<int32_t> ids = encode_ok(t, text);
+  EXPECT_GT(ids.size(), text.size() / 7);
+  EXPECT_LT(ids.size(), text.size() / 2);
+  tokenizer_destroy(&t);
 }

@@ -41,6 +41,7 @@ struct LoadOptions {
   CLI::Option *weights = nullptr, *tokenizer = nullptr, *seed = nullptr;
   std::string weightsPath, tokenizerPath, saveWeights;
   uint64_t randomSeed = 0;
+  bool allowNonfinite = false;
 };
 
 /// CLI11 2.1 reads `-1` as 2^64 - 1 and saturates what does not fit.
@@ -67,6 +68,8 @@ void addLoadOptions(CLI::App &cmd, LoadOptions &o) {
                                "(\"\": none, the model reads and writes token ids)");
   cmd.add_option("--save-weights", o.saveWeights,
                  "Also write the weights as a llama2.c checkpoint to this file");
+  cmd.add_flag("--allow-nonfinite", o.allowNonfinite,
+               "Accept weights that hold NaN or infinite values (refused otherwise)");
 }
 
 /// Parses the description, applies the command-line overrides, loads the
@@ -133,6 +136,7 @@ uint64_t checksum(const ModelSpec &spec, const ModelWeights &weights) {
 }
 
 void printSummary(const ModelSpec &spec, const ModelWeights &weights,
+                  const std::vector<NonFiniteTensor> &nonfinite,
                   const TokenizerInfo &tokenizer, llvm::StringRef description,
                   llvm::raw_ostream &os) {
   const AttentionSpec &a = spec.attention;
@@ -167,6 +171,16 @@ void printSummary(const ModelSpec &spec, const ModelWeights &weights,
   else
     os << "weights    " << spec.weights.path << " (" << stringify(spec.weightsFormat) << ")\n";
   os << "checksum   " << llvm::format_hex(checksum(spec, weights), 18) << "\n";
+  // One line per tensor holding NaN or infinities, the first few of them.
+  constexpr size_t kShown = 10;
+  for (size_t i = 0; i < nonfinite.size() && i < kShown; ++i) {
+    const NonFiniteTensor &t = nonfinite[i];
+    os << "nonfinite  " << t.name << ": " << t.count << " value" << (t.count == 1 ? "" : "s")
+       << ", the first " << describeNonFinite(t.firstValue) << " at index " << t.firstIndex
+       << "\n";
+  }
+  if (nonfinite.size() > kShown)
+    os << "nonfinite  ... and " << nonfinite.size() - kShown << " more tensors\n";
   if (spec.tokenizer.path.empty())
     os << "tokenizer  none (token ids in, token ids out)\n";
   else
@@ -245,16 +259,23 @@ int main(int argc, char **argv) {
   ModelSpec spec;
   ModelWeights weights;
   TokenizerInfo tokenizer;
+  std::vector<NonFiniteTensor> nonfinite;
   if (*check) {
-    if (!loadModel(checkOptions, sm, spec, weights, tokenizer) ||
-        !saveWeightsIfAsked(checkOptions, spec, weights, sm))
+    if (!loadModel(checkOptions, sm, spec, weights, tokenizer))
       return 1;
-    printSummary(spec, weights, tokenizer, checkOptions.description, llvm::outs());
-    return 0;
+    // Non-finite weights are listed in the summary, and fail the check as
+    // they would fail compile.
+    nonfinite = findNonFinite(spec, weights);
+    bool finite = checkFinite(spec, nonfinite, checkOptions.allowNonfinite, sm);
+    if (finite && !saveWeightsIfAsked(checkOptions, spec, weights, sm))
+      return 1;
+    printSummary(spec, weights, nonfinite, tokenizer, checkOptions.description, llvm::outs());
+    return finite ? 0 : 1;
   }
 
   if (!parseLlvmOptions(argv[0], compile->remaining()) ||
       !loadModel(compileOptions, sm, spec, weights, tokenizer) ||
+      !checkFinite(spec, findNonFinite(spec, weights), compileOptions.allowNonfinite, sm) ||
       !checkOutputs(compileOptions, codegen, spec, sm) ||
       !saveWeightsIfAsked(compileOptions, spec, weights, sm))
     return 1;

@@ -21,6 +21,13 @@ namespace attnrt {
 /// 0 on success (and for --help), 1 on any error.
 int run_cli(int argc, const char *const *argv, const Model &model, FILE *out, FILE *err);
 
+/// main() of a generated executable: prepares the process (SIGPIPE back to
+/// its default action, so `| head` ends it silently as it ends `yes`; a
+/// closed stdout is an error up front; a closed stdin or stderr is filled
+/// with /dev/null so files opened later never take their numbers), runs
+/// run_cli on stdout and stderr, and reports a failure to close stdout.
+int run_main(int argc, char **argv, const Model &model);
+
 } // namespace attnrt
 
 #endif // ATTNRT_CLI_H

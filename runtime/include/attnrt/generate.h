@@ -49,9 +49,13 @@ struct RunState {
   float *value_cache = nullptr; // (layers, kv_heads, context_length, head_dim) zeroed, 64-byte aligned
   float *logits = nullptr;      // (prefill_chunk, vocab_size) 64-byte aligned
   int32_t *tokens = nullptr;    // (context_length + 1) the prompt, then the generated ids
+  void *blocks[4] = {};         // what calloc returned for the four buffers above, to free
 };
 
 /// Allocates the buffers for the shapes in `info` (checked by check_model).
+/// A size that overflows or an allocation that fails is an error that says
+/// how much the buffer needs and from which model facts, e.g.
+/// "the KV cache needs 16.0 GiB (keys and values: 2 x 32 layers x ...)".
 Status run_state_create(RunState *s, const AttnModelInfo &info);
 
 /// Frees the buffers; `s` is empty afterwards.
@@ -85,7 +89,10 @@ struct GenerateResult {
 /// early at a sampled BOS or EOS (not printed) or when the next token would
 /// not fit in the context. The generated ids follow the prompt in
 /// `state->tokens`. `tokenizer` may be null: ids are printed instead of text.
-/// Allocates nothing on the heap per token.
+/// Allocates nothing on the heap per token. Fails, stopping at once, when
+/// the logits about to be sampled hold a NaN or an infinity ("the model
+/// produced a non-finite logit (nan) at position P, token id I") and when
+/// writing to `text_out` fails ("writing the generated text failed: ...").
 Status generate(const Model &model, const Tokenizer *tokenizer, Sampler *sampler,
                 RunState *state, const GenerateRequest &request, GenerateResult *result);
 

@@ -2,7 +2,7 @@
 //
 // The flags a generated executable accepts, spelled as in llama.cpp's
 // `llama-cli` so that the same command lines work on both:
-//   -p/--prompt TEXT, --prompt-ids 1,403,407, -n/--n-predict N, --temp F,
+//   -p/--prompt TEXT, -f/--file FILE, --prompt-ids 1,403,407, -n/--n-predict N, --temp F,
 //   --top-k N, --top-p F, --seed N, -t/--threads N, --logits-out FILE, -h/--help
 // Long options also take `--flag=value`. Parsing checks syntax and ranges
 // that do not depend on the model; ids against the vocabulary and the prompt
@@ -21,10 +21,16 @@
 
 namespace attnrt {
 
+/// The most bytes -f reads (a file or standard input): far beyond any
+/// context's worth of text, and small enough to hold in memory.
+constexpr int64_t kMaxPromptFileBytes = int64_t(64) << 20;
+
 /// Parsed command line, defaulted as llama.cpp does where both have the flag.
 struct Options {
   std::string prompt;              // -p: text, encoded with BOS; empty: BOS alone
   bool has_prompt = false;         // -p was given
+  std::string prompt_file;         // -f: file to read the prompt text from; "-" is stdin
+  bool has_prompt_file = false;    // -f was given
   std::vector<int32_t> prompt_ids; // --prompt-ids: token ids as given, no BOS added
   bool has_prompt_ids = false;     // --prompt-ids was given
   int64_t n_predict = 256;         // -n: tokens to generate; -1: until the context is full
@@ -38,7 +44,9 @@ struct Options {
 };
 
 /// Parses argv[1..argc) into `opts` (defaults first). On a bad flag or value
-/// returns an error whose message names the flag and the value.
+/// returns an error whose message names the flag and the value. Reads no
+/// file (-f is read by run_cli) and is safe on any argv: a null argv or
+/// null entry is an error, not a crash.
 Status parse_options(int argc, const char *const *argv, Options *opts);
 
 /// Writes the usage text for `program` (argv[0]) to `out`.

@@ -34,6 +34,7 @@ constexpr int32_t kByteTokenBase = 3;
 struct Tokenizer {
   int32_t vocab_size = 0;
   uint32_t max_token_length = 0; // as stored in the file; no piece is longer
+  uint32_t longest = 0;          // bytes of the longest piece actually present
   std::vector<char> text;        // (sum of piece lengths + vocab_size) pieces back to back, each NUL-terminated
   std::vector<size_t> offset;    // (vocab_size) where piece i starts in `text`
   std::vector<uint32_t> length;  // (vocab_size) bytes of piece i
@@ -44,7 +45,10 @@ struct Tokenizer {
 
 /// Parses a tokenizer.bin image of `size` bytes that must hold exactly
 /// `vocab_size` tokens. On failure `t` is left empty and the message names
-/// the byte offset and token index where parsing stopped.
+/// the byte offset and token index where parsing stopped. Refused: a
+/// max_token_length <= 0, a piece length < 0, beyond max_token_length or
+/// beyond the data, a non-finite score, and bytes after the last token.
+/// Reads nothing outside [data, data + size) whatever the bytes are.
 Status tokenizer_create(Tokenizer *t, const unsigned char *data, size_t size,
                         int32_t vocab_size);
 
@@ -81,7 +85,8 @@ std::string_view decode(const Tokenizer &t, int32_t prev, int32_t token);
 bool piece_is_printable(std::string_view piece);
 
 /// Writes `piece` to `out` when piece_is_printable(piece); allocates nothing.
-void write_piece(FILE *out, std::string_view piece);
+/// False when the write failed (errno says why).
+bool write_piece(FILE *out, std::string_view piece);
 
 } // namespace attnrt
 
