@@ -68,8 +68,7 @@ while [ $((deadline - SECONDS)) -gt 0 ]; do
   touch "$work/.segment"
   segment=$work/segment.log
   status=0
-  # llama2c writes each input to a private directory under TMPDIR.
-  TMPDIR=$work "$build/bin/attnc-fuzz-$target" \
+  "$build/bin/attnc-fuzz-$target" \
     -max_total_time=$((deadline - SECONDS)) -timeout=10 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="$work/findings/" "${dict[@]}" "$@" \
     "$work/corpus" "$work/seeds" >"$segment" 2>&1 || status=$?
