@@ -56,14 +56,18 @@ except OSError:
 # checks would take for an ordinary error, so they abort instead (a signal,
 # which `not` reports as a failure). Tests that cannot run instrumented (e.g.
 # ones that cap virtual memory, which ASan's shadow reserves by terabytes) can
-# say `UNSUPPORTED: sanitizer`.
+# say `UNSUPPORTED: sanitizer` (or asan, ubsan, address, undefined).
 # Debian's libLLVM/libMLIR are not instrumented; that needs nothing here: their
 # allocations still go through ASan's malloc (so LeakSanitizer sees them) and
 # the whole suite runs clean with leak detection on and no suppression.
 if config.attnc_sanitize:
     config.available_features.add("sanitizer")
+    # Each sanitizer by its -fsanitize= name and its usual short one.
+    short = {"address": "asan", "undefined": "ubsan", "memory": "msan", "thread": "tsan"}
     for name in config.attnc_sanitize.split(","):
         config.available_features.add(name.strip())
+        if name.strip() in short:
+            config.available_features.add(short[name.strip()])
     common = "abort_on_error=1:print_summary=1"
     config.environment["ASAN_OPTIONS"] = common + ":detect_leaks=1"
     config.environment["UBSAN_OPTIONS"] = common + ":print_stacktrace=1"
