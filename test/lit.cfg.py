@@ -34,6 +34,11 @@ else:
     lit_config.note("%s not found: tests that need the reference checkpoints are "
                     "reported UNSUPPORTED" % config.shared_models)
 
+# Device nodes (mknod) for the output tests can only be made as root; CI runs
+# as root.
+if os.geteuid() == 0:
+    config.available_features.add("root")
+
 # Numeric references run on Debian's python3 with python3-torch/numpy.
 if os.path.exists(config.reference_python):
     config.available_features.add("reference-python")

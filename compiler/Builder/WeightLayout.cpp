@@ -100,14 +100,7 @@ WeightLayout attnc::planWeightLayout(const ModelSpec &spec) {
 }
 
 llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeights &weights,
-                                   llvm::StringRef path) {
-  std::string tmp = (path + ".tmp").str();
-  std::error_code ec;
-  llvm::raw_fd_ostream os(tmp, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return llvm::createStringError(ec, "cannot write '%s': %s", tmp.c_str(),
-                                   ec.message().c_str());
-
+                                   llvm::raw_ostream &os) {
   // Zero padding between slots keeps every slot 64-byte aligned.
   static const char zeros[kAlignFloats * sizeof(float)] = {};
   std::vector<float> staging;
@@ -142,13 +135,5 @@ llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeight
     written = slot.offset + slot.numElements();
   }
   os.write(zeros, (layout.totalFloats - written) * sizeof(float));
-  os.close();
-  if (os.has_error()) {
-    llvm::sys::fs::remove(tmp);
-    return llvm::createStringError(os.error(), "error writing '%s'", tmp.c_str());
-  }
-  if (std::error_code rc = llvm::sys::fs::rename(tmp, path))
-    return llvm::createStringError(rc, "cannot rename '%s' to '%s'", tmp.c_str(),
-                                   path.str().c_str());
   return llvm::Error::success();
 }

@@ -20,6 +20,7 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 #include <string>
 #include <vector>
 
@@ -51,11 +52,11 @@ int64_t packBlockFor(int64_t outFeatures);
 /// The layout of every weight of `spec`.
 WeightLayout planWeightLayout(const ModelSpec &spec);
 
-/// Writes the blob for `layout` from `weights` to `path` (through a temporary
-/// file renamed into place). Fails if a tensor is missing or has a shape the
-/// layout does not expect.
+/// Writes the blob for `layout` from `weights` to `os` (the caller owns the
+/// file and its write errors). Fails if a tensor is missing or has a shape
+/// the layout does not expect.
 llvm::Error writeWeightBlob(const WeightLayout &layout, const ModelWeights &weights,
-                            llvm::StringRef path);
+                            llvm::raw_ostream &os);
 
 } // namespace attnc
 

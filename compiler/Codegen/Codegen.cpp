@@ -3,11 +3,14 @@
 // Translation with the builtin and LLVM dialect translations, host target
 // selection, LLVM's default O3 pipeline (new pass manager, the
 // TargetMachine's cost model), and emission through the legacy codegen pass
-// manager, the only path to an object file in LLVM 19.
+// manager, the only path to an object file in LLVM 19. Files are written
+// through compiler/Support/OutputFile.h like every other output of attnc.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Codegen.h"
+
+#include "compiler/Support/OutputFile.h"
 
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -21,7 +24,6 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
@@ -152,31 +154,31 @@ attnc::translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
 }
 
 Error attnc::emitFile(Module &module, TargetMachine &tm, OutputKind kind,
-                      StringRef outputPath) {
-  std::error_code ec;
-  auto out = std::make_unique<ToolOutputFile>(
-      outputPath, ec, kind == OutputKind::Object ? sys::fs::OF_None
-                                                 : sys::fs::OF_Text);
-  if (ec)
-    return createStringError(ec, "cannot open '" + outputPath +
-                                     "': " + ec.message());
+                      raw_pwrite_stream &os) {
   if (kind == OutputKind::LLVMIR) {
-    module.print(out->os(), nullptr);
-  } else {
-    legacy::PassManager pm;
-    CodeGenFileType type = kind == OutputKind::Object ? CodeGenFileType::ObjectFile
-                                                      : CodeGenFileType::AssemblyFile;
-    if (tm.addPassesToEmitFile(pm, out->os(), nullptr, type))
-      return createStringError(inconvertibleErrorCode(),
-                               "the target cannot emit this file type");
-    pm.run(module);
+    module.print(os, nullptr);
+    return Error::success();
   }
-  out->os().flush();
-  if (out->os().has_error())
-    return createStringError(out->os().error(),
-                             "error writing '" + outputPath + "'");
-  out->keep();
+  legacy::PassManager pm;
+  CodeGenFileType type = kind == OutputKind::Object ? CodeGenFileType::ObjectFile
+                                                    : CodeGenFileType::AssemblyFile;
+  if (tm.addPassesToEmitFile(pm, os, nullptr, type))
+    return createStringError(inconvertibleErrorCode(),
+                             "the target cannot emit this file type");
+  pm.run(module);
   return Error::success();
+}
+
+Error attnc::emitFile(Module &module, TargetMachine &tm, OutputKind kind,
+                      StringRef outputPath) {
+  return writeOutput(outputPath, [&](raw_fd_ostream &os) -> Error {
+    if (kind != OutputKind::Object || os.supportsSeeking())
+      return emitFile(module, tm, kind, os);
+    // The ELF writer patches its header with pwrite: a FIFO gets the object
+    // through a buffer, as llc does.
+    buffer_ostream buffered(os);
+    return emitFile(module, tm, kind, buffered);
+  });
 }
 
 Error attnc::compileToFile(mlir::ModuleOp module, const EmbeddedData *data,

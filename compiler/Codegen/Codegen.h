@@ -21,6 +21,7 @@
 
 namespace llvm {
 class LLVMContext;
+class raw_pwrite_stream;
 class Module;
 class TargetMachine;
 } // namespace llvm
@@ -31,7 +32,8 @@ namespace attnc {
 struct EmbeddedData {
   std::string weightsFile;   // raw little-endian floats, exactly weightsFloats of them
   int64_t weightsFloats = 0;
-  std::string tokenizerFile; // empty: no tokenizer (a single zero byte is embedded)
+  std::string tokenizerFile; // empty: no tokenizer (a single zero byte is embedded);
+                             // attnc passes a private copy of the checked bytes
   int64_t tokenizerBytes = 0;
   std::vector<int64_t> modelInfo; // AttnModelInfo fields in order (padded with 0)
 };
@@ -63,7 +65,13 @@ translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &context,
                      llvm::TargetMachine &tm, const EmbeddedData *data,
                      const CodegenOptions &options = {});
 
-/// Writes `module` as LLVM IR text, assembly or an ELF object.
+/// Writes `module` as LLVM IR text, assembly or an ELF object to `os`, which
+/// must support pwrite for an object (a file or a raw_svector_ostream).
+llvm::Error emitFile(llvm::Module &module, llvm::TargetMachine &tm,
+                     OutputKind kind, llvm::raw_pwrite_stream &os);
+
+/// emitFile to `outputPath`, under the rules of compiler/Support/OutputFile.h
+/// (a regular file is replaced only on success; a device is written through).
 llvm::Error emitFile(llvm::Module &module, llvm::TargetMachine &tm,
                      OutputKind kind, llvm::StringRef outputPath);
 
@@ -73,13 +81,14 @@ llvm::Error compileToFile(mlir::ModuleOp module, const EmbeddedData *data,
                           const CodegenOptions &options = {});
 
 /// Links an object produced by compileToFile with libattnrt_main.a and
-/// libattnrt.a into an executable (clang++ -fuse-ld=lld). The executable is
-/// written under a temporary name and renamed, so a failed link never
-/// leaves a partial `exePath`.
+/// libattnrt.a into an executable (clang++ -fuse-ld=lld), installed at
+/// `exePath` by produceOutput (compiler/Support/OutputFile.h): a failed or
+/// interrupted link never leaves a partial or temporary file, and a device
+/// or FIFO gets the bytes instead of being replaced.
 llvm::Error linkExecutable(llvm::StringRef objectPath, llvm::StringRef exePath);
 
 /// Links objects into a shared library (used by benchmarks that dlopen the
-/// compiled code), with the same temp-and-rename guarantee.
+/// compiled code), with the same guarantees.
 llvm::Error linkSharedLibrary(llvm::ArrayRef<std::string> objectPaths,
                               llvm::StringRef libPath);
 

@@ -3,7 +3,10 @@
 // The data a compiled model carries goes into the object as module-level
 // assembly rather than as LLVM constants: `.incbin` lets the assembler copy
 // a weights file of hundreds of MB straight into .rodata without it ever
-// passing through LLVM IR. Symbols and layout are those of abi.h.
+// passing through LLVM IR. The files are private copies the driver made
+// (compiler/Support/OutputFile.h's ScratchFile), never the user's paths, so
+// the bytes assembled in are exactly those that were checked. Symbols and
+// layout are those of abi.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,14 +42,20 @@ Expected<std::string> quotePath(StringRef path) {
   return quoted + "\"";
 }
 
+/// The assembler reads `path` when the object is emitted, after this check:
+/// it must be a regular file (attnc's own private copies, which nobody else
+/// writes), of exactly the size recorded in the model info.
 Error checkSize(StringRef what, StringRef path, uint64_t expected) {
-  uint64_t size = 0;
-  if (std::error_code ec = sys::fs::file_size(path, size))
+  sys::fs::file_status status;
+  if (std::error_code ec = sys::fs::status(path, status))
     return createStringError(ec, "cannot read " + what + " file '" + path +
                                      "': " + ec.message());
-  if (size != expected)
+  if (status.type() != sys::fs::file_type::regular_file)
+    return createStringError(std::make_error_code(std::errc::invalid_argument),
+                             what + " file '" + path + "' is not a regular file");
+  if (status.getSize() != expected)
     return createStringError(inconvertibleErrorCode(),
-                             what + " file '" + path + "' has " + Twine(size) +
+                             what + " file '" + path + "' has " + Twine(status.getSize()) +
                                  " bytes, expected " + Twine(expected));
   return Error::success();
 }

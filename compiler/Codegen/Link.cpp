@@ -1,17 +1,35 @@
 //===- Link.cpp - Link a compiled model with the runtime ------------------===//
 //
 // Runs clang++ (the one the project was configured with) with lld on the
-// object attnc produced and the runtime archives. The output is written to
-// a unique temporary name next to the destination and renamed on success.
+// object attnc produced and the runtime archives. The linker writes a
+// temporary path that produceOutput (compiler/Support/OutputFile.h) gives it
+// and installs on success; lld is told --no-mmap-output-file so that it
+// writes that path itself and makes no temporary of its own. The linker runs
+// in a process group of its own, and while it runs, SIGINT, SIGTERM and
+// SIGHUP to attnc first kill that group and reap it (attnc is the child
+// subreaper, so ld.lld, clang's child, is reaped too), then go on to LLVM's
+// handler, which removes the temporaries and re-raises: no linker outlives
+// an interrupted attnc to create a file after the cleanup.
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Codegen/Codegen.h"
 
 #include "compiler/Codegen/RuntimePaths.h"
+#include "compiler/Support/OutputFile.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
+
+#include <cerrno>
+#include <csignal>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <ctime>
+#include <unistd.h>
+
+extern char **environ;
 
 using namespace llvm;
 
@@ -27,45 +45,159 @@ Expected<std::string> findClang() {
                                Twine(ATTNC_CLANGXX) + ")");
 }
 
-/// Runs `clang++ -fuse-ld=lld <inputs...> <extraArgs...> -o tmp` and renames
-/// tmp to `outputPath`.
+//===----------------------------------------------------------------------===//
+// The linker's process group and the signals that must stop it
+//===----------------------------------------------------------------------===//
+
+const int kInterrupts[] = {SIGHUP, SIGINT, SIGTERM};
+constexpr size_t kNumInterrupts = sizeof(kInterrupts) / sizeof(kInterrupts[0]);
+struct sigaction previousActions[kNumInterrupts];
+bool installed[kNumInterrupts];
+volatile sig_atomic_t linkerGroup = 0;
+// Set while posix_spawn runs: another thread may take the signal then.
+volatile sig_atomic_t spawning = 0;
+
+/// Async-signal-safe: kill, waitpid, nanosleep, sigaction, raise only.
+void stopLinkerAndChain(int sig, siginfo_t *info, void *context) {
+  // The spawning thread blocks these signals, so this is another thread:
+  // wait (boundedly) for the group it is creating.
+  for (int i = 0; i < 2000 && spawning && linkerGroup == 0; ++i) {
+    struct timespec millisecond = {0, 1000000};
+    ::nanosleep(&millisecond, nullptr);
+  }
+  pid_t group = linkerGroup;
+  if (group > 0) {
+    ::kill(-group, SIGKILL);
+    for (;;) {
+      pid_t reaped = ::waitpid(-group, nullptr, 0);
+      if (reaped > 0 || (reaped < 0 && errno == EINTR))
+        continue;
+      break;
+    }
+  }
+  for (size_t i = 0; i < kNumInterrupts; ++i) {
+    if (kInterrupts[i] != sig)
+      continue;
+    const struct sigaction &previous = previousActions[i];
+    ::sigaction(sig, &previous, nullptr);
+    if ((previous.sa_flags & SA_SIGINFO) && previous.sa_sigaction)
+      return previous.sa_sigaction(sig, info, context);
+    if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN)
+      return previous.sa_handler(sig);
+  }
+  // No handler before ours: die by the signal (it is blocked in here).
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  ::raise(sig);
+}
+
+void installStopHandlers() {
+  for (size_t i = 0; i < kNumInterrupts; ++i) {
+    struct sigaction current;
+    installed[i] = false;
+    // An ignored signal (e.g. SIGINT of a background job) stays ignored.
+    if (::sigaction(kInterrupts[i], nullptr, &current) != 0 || current.sa_handler == SIG_IGN)
+      continue;
+    struct sigaction action = {};
+    action.sa_sigaction = stopLinkerAndChain;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    installed[i] = ::sigaction(kInterrupts[i], &action, &previousActions[i]) == 0;
+  }
+}
+
+void restoreHandlers() {
+  for (size_t i = 0; i < kNumInterrupts; ++i)
+    if (installed[i])
+      ::sigaction(kInterrupts[i], &previousActions[i], nullptr);
+}
+
+/// Runs `args` (args[0] = program) in a new process group and waits for it.
+/// Returns the wait status.
+Expected<int> runInOwnGroup(ArrayRef<StringRef> args) {
+  std::vector<std::string> storage(args.begin(), args.end());
+  std::vector<char *> argv;
+  for (std::string &arg : storage)
+    argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  sigset_t none, interrupts, saved;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  sigemptyset(&interrupts);
+  for (int sig : kInterrupts)
+    sigaddset(&interrupts, sig);
+
+  // ld.lld is clang's child: as subreaper, attnc inherits it if clang dies
+  // first, so the handler can reap the whole group.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  // Until the handler knows the group, an interrupt waits.
+  ::pthread_sigmask(SIG_BLOCK, &interrupts, &saved);
+  installStopHandlers();
+  pid_t pid = 0;
+  spawning = 1;
+  int rc = ::posix_spawn(&pid, argv[0], nullptr, &attributes, argv.data(), environ);
+  if (rc == 0)
+    linkerGroup = pid;
+  spawning = 0;
+  posix_spawnattr_destroy(&attributes);
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+
+  int status = 0;
+  if (rc == 0)
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+
+  ::pthread_sigmask(SIG_BLOCK, &interrupts, &saved);
+  linkerGroup = 0;
+  restoreHandlers();
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  if (rc != 0)
+    return createStringError(std::error_code(rc, std::generic_category()),
+                             "cannot run '" + args[0] + "': " +
+                                 std::error_code(rc, std::generic_category()).message());
+  return status;
+}
+
+/// Runs `clang++ -fuse-ld=lld <inputs...> <extraArgs...> -o TEMP` and
+/// installs TEMP at `outputPath`.
 Error runLinker(ArrayRef<std::string> inputs, ArrayRef<std::string> extraArgs,
-                StringRef outputPath) {
+                StringRef outputPath, attnc::OutputMode mode) {
   Expected<std::string> clang = findClang();
   if (!clang)
     return clang.takeError();
 
-  SmallString<256> tmp;
-  if (std::error_code ec =
-          sys::fs::createUniqueFile(outputPath + ".tmp-%%%%%%", tmp))
-    return createStringError(ec, "cannot create a temporary file next to '" +
-                                     outputPath + "': " + ec.message());
+  return attnc::produceOutput(
+      outputPath,
+      [&](StringRef tmp) -> Error {
+        SmallVector<StringRef> args = {*clang, "-fuse-ld=lld", "-Wl,--no-mmap-output-file"};
+        for (const std::string &s : inputs)
+          args.push_back(s);
+        for (const std::string &s : extraArgs)
+          args.push_back(s);
+        args.append({"-o", tmp});
 
-  SmallVector<StringRef> args = {*clang, "-fuse-ld=lld"};
-  for (const std::string &s : inputs)
-    args.push_back(s);
-  for (const std::string &s : extraArgs)
-    args.push_back(s);
-  args.append({"-o", tmp});
-
-  std::string message;
-  int rc = sys::ExecuteAndWait(*clang, args, std::nullopt, {}, 0, 0, &message);
-  if (rc != 0) {
-    sys::fs::remove(tmp);
-    std::string command;
-    for (StringRef a : args)
-      command += (command.empty() ? "" : " ") + a.str();
-    return createStringError(inconvertibleErrorCode(),
-                             "link failed (" +
-                                 (message.empty() ? "exit " + Twine(rc) : Twine(message)) +
-                                 "): " + command);
-  }
-  if (std::error_code ec = sys::fs::rename(tmp, outputPath)) {
-    sys::fs::remove(tmp);
-    return createStringError(ec, "cannot rename the linked output to '" +
-                                     outputPath + "': " + ec.message());
-  }
-  return Error::success();
+        Expected<int> status = runInOwnGroup(args);
+        if (!status)
+          return status.takeError();
+        if (WIFEXITED(*status) && WEXITSTATUS(*status) == 0)
+          return Error::success();
+        std::string command;
+        for (StringRef a : args)
+          command += (command.empty() ? "" : " ") + a.str();
+        std::string why = WIFEXITED(*status)
+                              ? "exit " + std::to_string(WEXITSTATUS(*status))
+                              : "killed by signal " + std::to_string(WTERMSIG(*status));
+        return createStringError(inconvertibleErrorCode(),
+                                 "link failed (" + why + "): " + command);
+      },
+      mode);
 }
 
 } // namespace
@@ -81,10 +213,10 @@ Error attnc::linkExecutable(StringRef objectPath, StringRef exePath) {
   std::vector<std::string> flags = ATTNC_RUNTIME_LINK_FLAGS;
   flags.push_back("-lm");
   return runLinker({objectPath.str(), runtimeMain.str(), runtime.str()}, flags,
-                   exePath);
+                   exePath, OutputMode::Executable);
 }
 
 Error attnc::linkSharedLibrary(ArrayRef<std::string> objectPaths,
                                StringRef libPath) {
-  return runLinker(objectPaths, {"-shared", "-lm"}, libPath);
+  return runLinker(objectPaths, {"-shared", "-lm"}, libPath, OutputMode::Executable);
 }

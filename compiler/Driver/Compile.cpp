@@ -5,7 +5,11 @@
 // tests. Each stage can be printed (`--emit=STAGE`) or written with all the
 // stages before it (`--dump-dir`, as NN-STAGE.ext). Object code embeds the
 // packed weight blob, the tokenizer and the model facts the runtime needs
-// (runtime/include/attnrt/abi.h); `exe` links it with the runtime.
+// (runtime/include/attnrt/abi.h); `exe` links it with the runtime. Every
+// file is written through compiler/Support/OutputFile.h, and every
+// intermediate (the weight blob, the tokenizer's checked bytes, the object
+// before linking) is a ScratchFile: nothing is left behind by an error or a
+// SIGINT/SIGTERM, and no output is replaced before it is complete.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver/Compile.h"
@@ -16,20 +20,20 @@
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/InitAll.h"
 #include "compiler/Pipelines/Pipelines.h"
+#include "compiler/Support/OutputFile.h"
 #include "runtime/include/attnrt/abi.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
-#include "llvm/ADT/ScopeExit.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 #include <functional>
+#include <optional>
 
 using namespace attnc;
 
@@ -43,15 +47,14 @@ bool fail(llvm::SourceMgr &sm, llvm::Error error) {
   return fail(sm, llvm::toString(std::move(error)));
 }
 
-/// Writes `print`'s output to `path` ("-" = stdout), keeping the file only on success.
+/// Writes `print`'s output to `path` ("-" = stdout) with writeOutput.
 bool writeText(llvm::SourceMgr &sm, llvm::StringRef path,
                const std::function<void(llvm::raw_ostream &)> &print) {
-  std::error_code ec;
-  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_Text);
-  if (ec)
-    return fail(sm, "cannot write '" + path + "': " + ec.message());
-  print(out.os());
-  out.keep();
+  if (llvm::Error error = writeOutput(path, [&](llvm::raw_fd_ostream &os) {
+        print(os);
+        return llvm::Error::success();
+      }))
+    return fail(sm, std::move(error));
   return true;
 }
 
@@ -86,9 +89,10 @@ mlir::DialectRegistry registry() {
 
 class CompileJob {
 public:
-  CompileJob(const ModelSpec &spec, const ModelWeights &weights, const CompileOptions &options,
-             llvm::SourceMgr &sm)
-      : spec(spec), weights(weights), options(options), sm(sm), context(registry()) {}
+  CompileJob(const ModelSpec &spec, const ModelWeights &weights, llvm::StringRef tokenizerBytes,
+             const CompileOptions &options, llvm::SourceMgr &sm)
+      : spec(spec), weights(weights), tokenizerBytes(tokenizerBytes), options(options), sm(sm),
+        context(registry()) {}
 
   bool run();
 
@@ -101,6 +105,7 @@ private:
 
   const ModelSpec &spec;
   const ModelWeights &weights;
+  llvm::StringRef tokenizerBytes;
   const CompileOptions &options;
   llvm::SourceMgr &sm;
   unsigned stageNumber = 0;
@@ -129,9 +134,15 @@ bool CompileJob::stageReached(llvm::StringRef name, llvm::StringRef extension,
 }
 
 bool CompileJob::run() {
-  if (!options.dumpDir.empty())
+  if (!options.dumpDir.empty()) {
+    // create_directories accepts an existing file of that name; the stage
+    // files would then fail one by one with ENOTDIR.
     if (std::error_code ec = llvm::sys::fs::create_directories(options.dumpDir))
       return fail(sm, "cannot create --dump-dir '" + options.dumpDir + "': " + ec.message());
+    if (!llvm::sys::fs::is_directory(options.dumpDir))
+      return fail(sm, "cannot create --dump-dir '" + options.dumpDir +
+                          "': it exists and is not a directory");
+  }
 
   layout = planWeightLayout(spec);
   module = buildModelModule(context, spec, layout);
@@ -175,54 +186,60 @@ bool CompileJob::emitMachineCode() {
     auto llvmModule = translateAndOptimize(*module, llvmContext, **tm, nullptr);
     if (!llvmModule)
       return fail(sm, llvmModule.takeError());
-    llvm::SmallString<128> tmp;
-    if (std::error_code ec = llvm::sys::fs::createTemporaryFile("attnc", name, tmp))
-      return fail(sm, "cannot create a temporary file: " + ec.message());
-    auto removeTmp = llvm::make_scope_exit([&] { llvm::sys::fs::remove(tmp); });
-    if (llvm::Error error = emitFile(**llvmModule, **tm, kind, tmp))
+    llvm::SmallString<0> text;
+    llvm::raw_svector_ostream textStream(text);
+    if (llvm::Error error = emitFile(**llvmModule, **tm, kind, textStream))
       return fail(sm, std::move(error));
-    auto text = llvm::MemoryBuffer::getFile(tmp);
-    if (!text)
-      return fail(sm, "cannot read back '" + tmp + "'");
     if (!stageReached(name, name == llvm::StringRef("ll") ? "ll" : "s",
-                      [&](llvm::raw_ostream &os) { os << (*text)->getBuffer(); }))
+                      [&](llvm::raw_ostream &os) { os << text; }))
       return false;
     if (done)
       return true;
   }
 
-  // The packed weight blob, assembled into the object with .incbin.
-  llvm::SmallString<128> blobPath;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("attnc-weights", "bin", blobPath))
-    return fail(sm, "cannot create a temporary file: " + ec.message());
-  auto removeBlob = llvm::make_scope_exit([&] { llvm::sys::fs::remove(blobPath); });
-  if (llvm::Error error = writeWeightBlob(layout, weights, blobPath))
+  // The packed weight blob and the tokenizer's checked bytes, assembled into
+  // the object with .incbin from private files.
+  llvm::Expected<ScratchFile> blob = ScratchFile::create("weights", "bin");
+  if (!blob)
+    return fail(sm, blob.takeError());
+  if (llvm::Error error = blob->write([&](llvm::raw_fd_ostream &os) {
+        return writeWeightBlob(layout, weights, os);
+      }))
     return fail(sm, std::move(error));
 
   EmbeddedData data;
-  data.weightsFile = std::string(blobPath);
+  data.weightsFile = blob->path().str();
   data.weightsFloats = layout.totalFloats;
-  data.tokenizerFile = spec.tokenizer.path;
-  if (!data.tokenizerFile.empty()) {
-    uint64_t size = 0;
-    if (std::error_code ec = llvm::sys::fs::file_size(data.tokenizerFile, size))
-      return fail(sm, "cannot read tokenizer '" + data.tokenizerFile + "': " + ec.message());
-    data.tokenizerBytes = static_cast<int64_t>(size);
+  std::optional<ScratchFile> tokenizer;
+  if (!spec.tokenizer.path.empty()) {
+    llvm::Expected<ScratchFile> copy = ScratchFile::create("tokenizer", "bin");
+    if (!copy)
+      return fail(sm, copy.takeError());
+    if (llvm::Error error = copy->write(tokenizerBytes))
+      return fail(sm, std::move(error));
+    tokenizer.emplace(std::move(*copy));
+    data.tokenizerFile = tokenizer->path().str();
+    data.tokenizerBytes = static_cast<int64_t>(tokenizerBytes.size());
   }
   data.modelInfo = modelInfo(spec, layout, data.tokenizerBytes);
 
+  llvm::LLVMContext llvmContext;
+  auto llvmModule = translateAndOptimize(*module, llvmContext, **tm, &data);
+  if (!llvmModule)
+    return fail(sm, llvmModule.takeError());
   if (options.emit == "obj") {
-    if (llvm::Error error = compileToFile(*module, &data, OutputKind::Object, options.output))
+    if (llvm::Error error = emitFile(**llvmModule, **tm, OutputKind::Object, options.output))
       return fail(sm, std::move(error));
     return true;
   }
-  llvm::SmallString<128> objectPath;
-  if (std::error_code ec = llvm::sys::fs::createTemporaryFile("attnc-model", "o", objectPath))
-    return fail(sm, "cannot create a temporary file: " + ec.message());
-  auto removeObject = llvm::make_scope_exit([&] { llvm::sys::fs::remove(objectPath); });
-  if (llvm::Error error = compileToFile(*module, &data, OutputKind::Object, objectPath))
+  llvm::Expected<ScratchFile> object = ScratchFile::create("model", "o");
+  if (!object)
+    return fail(sm, object.takeError());
+  if (llvm::Error error = object->write([&](llvm::raw_fd_ostream &os) {
+        return emitFile(**llvmModule, **tm, OutputKind::Object, os);
+      }))
     return fail(sm, std::move(error));
-  if (llvm::Error error = linkExecutable(objectPath, options.output))
+  if (llvm::Error error = linkExecutable(object->path(), options.output))
     return fail(sm, std::move(error));
   return true;
 }
@@ -236,10 +253,11 @@ const std::vector<std::string> &attnc::emitStages() {
 }
 
 bool attnc::compileModel(const ModelSpec &spec, const ModelWeights &weights,
-                         const CompileOptions &options, llvm::SourceMgr &sm) {
+                         llvm::StringRef tokenizerBytes, const CompileOptions &options,
+                         llvm::SourceMgr &sm) {
   if (options.emit == "exe" && options.output == "-")
     return fail(sm, "an executable cannot be written to stdout: give -o FILE");
   if (options.emit == "obj" && options.output == "-")
     return fail(sm, "an object file cannot be written to stdout: give -o FILE");
-  return CompileJob(spec, weights, options, sm).run();
+  return CompileJob(spec, weights, tokenizerBytes, options, sm).run();
 }

@@ -27,8 +27,12 @@ struct CompileOptions {
 const std::vector<std::string> &emitStages();
 
 /// Runs the compile job; reports errors through `sm` and returns false.
+/// `tokenizerBytes` are the tokenizer's bytes as they were checked
+/// (TokenizerInfo::bytes; empty without a tokenizer): they, not the file
+/// named in `spec`, are embedded.
 bool compileModel(const ModelSpec &spec, const ModelWeights &weights,
-                  const CompileOptions &options, llvm::SourceMgr &sm);
+                  llvm::StringRef tokenizerBytes, const CompileOptions &options,
+                  llvm::SourceMgr &sm);
 
 } // namespace attnc
 

@@ -14,6 +14,7 @@
 #include "compiler/Frontend/Import.h"
 #include "compiler/Frontend/InputFile.h"
 #include "compiler/Frontend/TensorList.h"
+#include "compiler/Support/OutputFile.h"
 #include "runtime/include/attnrt/tokenizer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -189,11 +190,7 @@ bool saveLlama2c(const ModelSpec &spec, const ModelWeights &weights, StringRef p
   std::array<int32_t, 7> header;
   if (!headerFor(spec, header))
     return fail("a size does not fit the 32-bit fields of llama2.c's header");
-  Expected<sys::fs::TempFile> temp = sys::fs::TempFile::create(path + ".tmp-%%%%%%");
-  if (!temp)
-    return fail(toString(temp.takeError()));
-  {
-    raw_fd_ostream os(temp->FD, /*shouldClose=*/false);
+  Error error = writeOutput(path, [&](raw_fd_ostream &os) {
     os.write(reinterpret_cast<const char *>(header.data()), sizeof(header));
     for (const Segment &s : layOut(spec, tensors)) {
       std::vector<float> table;
@@ -206,16 +203,10 @@ bool saveLlama2c(const ModelSpec &spec, const ModelWeights &weights, StringRef p
       }
       os.write(reinterpret_cast<const char *>(data), s.bytes);
     }
-    os.flush();
-    if (os.has_error()) {
-      std::string reason = os.error().message();
-      os.clear_error(); // or its destructor aborts
-      consumeError(temp->discard());
-      return fail(reason);
-    }
-  }
-  if (Error e = temp->keep(path))
-    return fail(toString(std::move(e)));
+    return Error::success();
+  });
+  if (error)
+    return reportError(sm, SMLoc(), toString(std::move(error)));
   return true;
 }
 
@@ -236,6 +227,7 @@ bool checkLlama2cTokenizer(const ModelSpec &spec, SourceMgr &sm, TokenizerInfo &
   info.maxTokenLength = static_cast<int32_t>(tokenizer.max_token_length);
   attnrt::tokenizer_destroy(&tokenizer);
   info.tokens = spec.vocabSize;
+  info.bytes = std::move(buffer);
   return true;
 }
 

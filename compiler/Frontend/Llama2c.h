@@ -19,7 +19,10 @@
 #include "compiler/Frontend/ModelSpec.h"
 #include "compiler/Frontend/Weights.h"
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
+
+#include <memory>
 
 namespace attnc {
 
@@ -30,8 +33,9 @@ namespace attnc {
 /// `spec.weights.loc`.
 bool readLlama2c(const ModelSpec &spec, llvm::SourceMgr &sm, ModelWeights &out);
 
-/// Writes `weights` as a checkpoint at `path`, through a temporary file that
-/// is renamed into place only when complete. The RoPE tables hold what
+/// Writes `weights` as a checkpoint at `path` with writeOutput
+/// (compiler/Support/OutputFile.h: a regular file is replaced only when the
+/// new one is complete, a device or FIFO is written through). The RoPE tables hold what
 /// llama2.c's export.py writes, cos and sin of pos * theta^(-2i/head_dim),
 /// computed in double and rounded to float (readers skip them). Refuses to
 /// overwrite any input of the model (see checkNotAnInput).
@@ -42,6 +46,9 @@ bool saveLlama2c(const ModelSpec &spec, const ModelWeights &weights, llvm::Strin
 struct TokenizerInfo {
   int64_t tokens = 0;
   int32_t maxTokenLength = 0;
+  /// The bytes that were checked: what a compiled model embeds, so that a
+  /// file changed (or a FIFO read) after the check cannot put other bytes in.
+  std::shared_ptr<llvm::MemoryBuffer> bytes;
 };
 
 /// Checks that `spec.tokenizer.path` is a llama2.c tokenizer with exactly

@@ -14,6 +14,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/YAMLParser.h"
 #include <cmath>
+#include <limits>
 
 using namespace llvm;
 
@@ -388,8 +389,11 @@ bool Fields::getPositiveReal(StringRef key, double &out, Need need) {
   if (!value)
     return true;
   double parsed;
-  if (StringRef(value->text).getAsDouble(parsed) || !std::isfinite(parsed) || parsed <= 0)
-    return badValue(key, "a positive number");
+  // The compiled model holds these as float32: a value that becomes infinite
+  // or denormal (or 0) there would verify here and misbehave there.
+  if (StringRef(value->text).getAsDouble(parsed) || !std::isfinite(float(parsed)) ||
+      float(parsed) < std::numeric_limits<float>::min())
+    return badValue(key, "a positive number within float32's normal range (1.2e-38 to 3.4e38)");
   out = parsed;
   return true;
 }

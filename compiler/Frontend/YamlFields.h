@@ -85,7 +85,7 @@ public:
   bool getPositive(llvm::StringRef key, int64_t &out, Need need);
   /// A decimal integer in [0, 2^64).
   bool getUnsigned(llvm::StringRef key, uint64_t &out, Need need);
-  /// A finite floating-point number > 0.
+  /// A floating-point number > 0 that is finite and normal as a float32.
   bool getPositiveReal(llvm::StringRef key, double &out, Need need);
   /// true/false (and YAML's other spellings: yes/no, on/off).
   bool getBool(llvm::StringRef key, bool &out, Need need);

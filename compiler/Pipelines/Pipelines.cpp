@@ -83,7 +83,9 @@ void mlir::attnc::buildLinalgToVectorPipeline(OpPassManager &pm,
 
   PromoteAllocsToStackPassOptions stack;
   stack.functions = options.stackOnlyFunctions;
-  pm.addNestedPass<func::FuncOp>(createPromoteAllocsToStackPass(stack));
+  stack.maxAllocaBytes = options.maxAllocaBytes;
+  stack.stackBudgetBytes = options.stackBudgetBytes;
+  pm.addPass(createPromoteAllocsToStackPass(stack));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   addCleanup(pm);
@@ -117,6 +119,7 @@ void mlir::attnc::buildVectorToLLVMPipeline(OpPassManager &pm,
 
   CheckStackOnlyPassOptions check;
   check.functions = options.stackOnlyFunctions;
+  check.maxStackBytes = options.stackBudgetBytes;
   pm.addPass(createCheckStackOnlyPass(check));
 }
 

@@ -24,10 +24,16 @@ namespace mlir::attnc {
 enum class CompilePhase { Attn, Linalg, Vector, LLVM };
 
 struct PipelineOptions {
-  /// Functions that must do no heap allocation and no alloca inside a loop:
-  /// their temporaries are promoted to the stack, and the final LLVM dialect
-  /// is checked (attn-check-stack-only).
+  /// Functions that must do no heap allocation, no alloca inside a loop and
+  /// use a bounded stack whatever the context length: their small
+  /// temporaries go on the stack, the others in static storage (so these
+  /// functions must not run concurrently with themselves), and the final
+  /// LLVM dialect is checked (attn-check-stack-only).
   std::vector<std::string> stackOnlyFunctions = {"attn_decode"};
+  /// Largest temporary of those functions put on the stack, and the most
+  /// bytes of stack their temporaries may take in all.
+  int64_t maxAllocaBytes = 64 * 1024;
+  int64_t stackBudgetBytes = 256 * 1024;
   /// Tiling heuristic of attn-tile-and-vectorize.
   int64_t maxWholeDim = 64;
   int64_t maxTile = 16;
@@ -42,8 +48,8 @@ void buildAttnToLinalgPipeline(OpPassManager &pm,
 /// in place in their destination memrefs (logits, KV-cache slots; empty-
 /// tensor elimination first, before any CSE), tile and vectorize every
 /// linalg op, one-shot bufferize (identity layouts at function boundaries),
-/// temporaries of the stack-only functions on the stack, deallocation of
-/// the others'.
+/// temporaries of the stack-only functions on the stack or in static
+/// storage, deallocation of the others'.
 void buildLinalgToVectorPipeline(OpPassManager &pm,
                                  const PipelineOptions &options = {});
 

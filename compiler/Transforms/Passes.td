@@ -74,21 +74,33 @@ def LowerVectorOpsPass : Pass<"attn-lower-vector-ops", "func::FuncOp"> {
   ];
 }
 
-def PromoteAllocsToStackPass : Pass<"attn-promote-allocs-to-stack", "func::FuncOp"> {
-  let summary = "Turn the temporary buffers of the named functions into allocas";
+def PromoteAllocsToStackPass : Pass<"attn-promote-allocs-to-stack", "ModuleOp"> {
+  let summary = "Move the temporary buffers of the named functions off the heap";
   let description = [{
-    In the functions named by `functions`, every `memref.alloc` (static or
-    dynamic size) becomes a `memref.alloca` and its `memref.dealloc`s are
-    erased; static allocations are moved to the entry block so that no
-    alloca executes inside a loop. A dynamic allocation inside a loop is an
-    error. In the other functions, static allocations of at most `max-bytes`
-    bytes outside loops become allocas; the rest are left for the
-    deallocation pipeline.
+    In the functions named by `functions`, every `memref.alloc` is replaced
+    and its `memref.dealloc`s are erased: a static buffer of at most
+    `max-alloca-bytes` becomes a `memref.alloca` at the start of the entry
+    block (no alloca executes inside a loop), smallest buffers first, while
+    the function's allocas total at most `stack-budget-bytes`; every other
+    static buffer becomes a private, mutable, uninitialized, 64-byte-aligned
+    `memref.global` (static storage, zero-filled lazily by the OS) read with
+    `memref.get_global`. The stack use of these functions is thus bounded by
+    the budget whatever the context length. Static storage makes them
+    non-reentrant: they must not run concurrently with themselves (the
+    runtime calls them from one thread). A dynamic-size allocation, or a
+    loop-local buffer yielded out of its loop, is an error. In the other
+    functions, static allocations of at most `max-bytes` bytes outside loops
+    become allocas, smallest first, within `stack-budget-bytes` too; the rest
+    are left for the deallocation pipeline.
   }];
   let dependentDialects = ["memref::MemRefDialect"];
   let options = [
     ListOption<"functions", "functions", "std::string",
                "Functions that must not allocate on the heap">,
+    Option<"maxAllocaBytes", "max-alloca-bytes", "int64_t", /*default=*/"65536",
+           "Largest buffer of those functions put on the stack">,
+    Option<"stackBudgetBytes", "stack-budget-bytes", "int64_t", /*default=*/"262144",
+           "Most bytes of allocas this pass puts in any one function">,
     Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"4096",
            "Largest static allocation promoted in the other functions">,
   ];
@@ -98,13 +110,19 @@ def CheckStackOnlyPass : Pass<"attn-check-stack-only", "ModuleOp"> {
   let summary = "Check that the named LLVM functions never allocate on the heap";
   let description = [{
     On the LLVM dialect: fails if a function named in `functions` (or its
-    `_mlir_ciface_` wrapper) calls `malloc`, `aligned_alloc`, `calloc`,
-    `realloc` or `posix_memalign`, or executes an `llvm.alloca` in a block
-    that is part of a CFG cycle (stack growth per loop iteration).
+    `_mlir_ciface_` wrapper, or a function of the module they call) calls
+    `malloc`, `aligned_alloc`, `calloc`, `realloc` or `posix_memalign`,
+    executes an `llvm.alloca` in a block that is part of a CFG cycle (stack
+    growth per loop iteration) or of a size that is not a constant (stack
+    use that depends on the input), or has allocas of more than
+    `max-stack-bytes` bytes in all (summed over every function reached, an
+    upper bound of what one call puts on the stack besides LLVM's spills).
   }];
   let options = [
     ListOption<"functions", "functions", "std::string",
                "Functions that must not allocate on the heap">,
+    Option<"maxStackBytes", "max-stack-bytes", "int64_t", /*default=*/"262144",
+           "Most bytes of allocas a call of those functions may execute">,
   ];
 }
 

@@ -175,6 +175,49 @@ struct TileAndVectorizePass
       }
     }
 
+    // An elementwise generic that reads the tensor it overwrites (the scale,
+    // mask and softmax steps of attention: ins(%s) outs(%s)) is read through
+    // its output argument only. Tiled, the input slice would be read from
+    // the original tensor while the loop writes the iter_arg, and one-shot
+    // bufferization would copy the whole tensor (per step: a scores-sized
+    // buffer and copy in decode) to keep the reads valid.
+    {
+      SmallVector<Operation *> generics;
+      func.walk([&](linalg::GenericOp op) {
+        if (op.hasPureTensorSemantics())
+          generics.push_back(op);
+      });
+      RewritePatternSet patterns(ctx);
+      linalg::populateEraseUnnecessaryInputsPatterns(patterns);
+      GreedyRewriteConfig config;
+      config.strictMode = GreedyRewriteStrictness::ExistingOps;
+      (void)applyOpPatternsAndFold(generics, std::move(patterns), config);
+    }
+
+    // Likewise CSE merges the per-layer `extract_slice (tensor.empty)` that
+    // the scores of each layer are computed into (a context-sized buffer
+    // sliced to the keys in the cache). Shared, every layer but one would
+    // get a fresh buffer of the slice's dynamic size from bufferization: a
+    // heap allocation in attn_prefill, and in attn_decode a buffer whose
+    // size comes from the input. One empty and slice per use keeps every
+    // layer's scores in a static buffer of its own.
+    SmallVector<tensor::ExtractSliceOp> sharedSlices;
+    func.walk([&](tensor::ExtractSliceOp slice) {
+      if (slice.getSource().getDefiningOp<tensor::EmptyOp>() && !slice->hasOneUse() &&
+          !slice->use_empty())
+        sharedSlices.push_back(slice);
+    });
+    for (tensor::ExtractSliceOp slice : sharedSlices) {
+      Operation *empty = slice.getSource().getDefiningOp();
+      for (OpOperand &use :
+           llvm::make_early_inc_range(llvm::drop_begin(slice->getUses(), 1))) {
+        OpBuilder builder(slice);
+        IRMapping mapping;
+        mapping.map(empty->getResult(0), builder.clone(*empty)->getResult(0));
+        use.set(builder.clone(*slice, mapping)->getResult(0));
+      }
+    }
+
     // Collect first: tiling creates new linalg ops that must not be visited.
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {

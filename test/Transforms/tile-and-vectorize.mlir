@@ -191,3 +191,45 @@ func.func @rms_scale(%x: tensor<1x64xf32>, %ss: tensor<1xf32>, %g: tensor<64xf32
   } -> tensor<1x64xf32>
   return %y : tensor<1x64xf32>
 }
+
+// -----
+
+// Tests that an elementwise generic that reads the tensor it overwrites (the
+// attention scale, mask and softmax steps: ins(%s) outs(%s)) reads it through
+// the loop's iter_arg once tiled, not from the original tensor, so that
+// bufferization can work in place instead of copying the whole tensor.
+
+// CHECK-LABEL: func.func @scale_in_place
+// CHECK-SAME: %[[S:[a-z0-9_]+]]: tensor<4x?xf32>
+// CHECK: scf.for {{.*}} iter_args(%[[T:.*]] = %[[S]])
+// CHECK: scf.for {{.*}} iter_args(%[[U:.*]] = %[[T]])
+// CHECK-NEXT: vector.transfer_read %[[U]]
+// CHECK-NOT: vector.transfer_read %[[S]]
+func.func @scale_in_place(%s: tensor<4x?xf32>) -> tensor<4x?xf32> {
+  %k = arith.constant 0.5 : f32
+  %r = linalg.generic {indexing_maps = [affine_map<(h, j) -> (h, j)>, affine_map<(h, j) -> (h, j)>], iterator_types = ["parallel", "parallel"]}
+      ins(%s : tensor<4x?xf32>) outs(%s : tensor<4x?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %k : f32
+    linalg.yield %m : f32
+  } -> tensor<4x?xf32>
+  return %r : tensor<4x?xf32>
+}
+
+// -----
+
+// Tests that a slice of a context-sized tensor.empty shared by two layers'
+// scores (as CSE leaves it) becomes one empty and slice per use: shared,
+// bufferization would give the second a fresh buffer of the slice's dynamic
+// size.
+
+// CHECK-LABEL: func.func @shared_scores_slice
+// CHECK-COUNT-2: tensor.empty() : tensor<4x512xf32>
+func.func @shared_scores_slice(%n: index) -> (tensor<4x?xf32>, tensor<4x?xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x512xf32>
+  %slice = tensor.extract_slice %e[0, 0] [4, %n] [1, 1] : tensor<4x512xf32> to tensor<4x?xf32>
+  %a = linalg.fill ins(%zero : f32) outs(%slice : tensor<4x?xf32>) -> tensor<4x?xf32>
+  %b = linalg.fill ins(%zero : f32) outs(%slice : tensor<4x?xf32>) -> tensor<4x?xf32>
+  return %a, %b : tensor<4x?xf32>, tensor<4x?xf32>
+}

@@ -15,6 +15,7 @@
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/Frontend/Import.h"
 #include "compiler/Frontend/TensorList.h"
+#include "compiler/Support/OutputFile.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -212,13 +213,20 @@ bool sameFile(llvm::StringRef a, llvm::StringRef b) {
   return absA == absB || (!llvm::sys::fs::equivalent(absA, absB, same) && same);
 }
 
-/// Refuses an -o that would overwrite an input or the saved weights, before
-/// anything is written.
+/// Refuses, before anything is written or compiled, an -o that would
+/// overwrite an input or the saved weights, and an -o or --save-weights that
+/// writeOutput would refuse (a directory, a socket, a missing directory).
 bool checkOutputs(const LoadOptions &o, const CompileOptions &codegen, const ModelSpec &spec,
                   llvm::SourceMgr &sm) {
+  for (const std::string *path : {&codegen.output, &o.saveWeights})
+    if (!path->empty())
+      if (llvm::Error error = checkOutputPath(*path))
+        return reportError(sm, llvm::SMLoc(), llvm::toString(std::move(error)));
   if (codegen.output == "-")
     return true;
-  if (!o.saveWeights.empty() && sameFile(codegen.output, o.saveWeights))
+  // A device or FIFO is written through, so two outputs may share one.
+  if (!o.saveWeights.empty() && sameFile(codegen.output, o.saveWeights) &&
+      !isWriteThroughTarget(codegen.output))
     return reportError(sm, llvm::SMLoc(),
                        "-o and --save-weights name the same file '" + codegen.output + "'");
   return checkNotAnInput(spec, sm, codegen.output, "the output");
@@ -227,7 +235,10 @@ bool checkOutputs(const LoadOptions &o, const CompileOptions &codegen, const Mod
 } // namespace
 
 int main(int argc, char **argv) {
+  // An interrupt ignored by whoever started attnc stays ignored (OutputFile.h).
+  IgnoredInterrupts ignored = IgnoredInterrupts::record();
   llvm::InitLLVM init(argc, argv);
+  ignored.restore();
   CLI::App app{"attnc: an ahead-of-time compiler for Llama-family transformer models"};
   app.set_version_flag("--version", "attnc 0.1 (MLIR/LLVM " LLVM_VERSION_STRING ")");
   app.require_subcommand(1);
@@ -279,5 +290,6 @@ int main(int argc, char **argv) {
       !checkOutputs(compileOptions, codegen, spec, sm) ||
       !saveWeightsIfAsked(compileOptions, spec, weights, sm))
     return 1;
-  return compileModel(spec, weights, codegen, sm) ? 0 : 1;
+  llvm::StringRef tokenizerBytes = tokenizer.bytes ? tokenizer.bytes->getBuffer() : "";
+  return compileModel(spec, weights, tokenizerBytes, codegen, sm) ? 0 : 1;
 }

@@ -28,8 +28,16 @@ def Attn_Dialect : Dialect {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+// Every shaped operand and result of an attn op has an element count and a
+// byte size that fit in int64 (the lowering and the runtime compute both in
+// int64; a wrapped size would pass every later check and corrupt memory).
+// Verified before each op's own verifier, which may then multiply dims freely.
+def Attn_SizesFitInt64 : NativeOpTrait<"SizesFitInt64"> {
+  let cppNamespace = "::mlir::attn";
+}
+
 class Attn_Op<string mnemonic, list<Trait> traits = []>
-    : Op<Attn_Dialect, mnemonic, traits>;
+    : Op<Attn_Dialect, mnemonic, !listconcat([Attn_SizesFitInt64], traits)>;
 
 //===----------------------------------------------------------------------===//
 // Attributes

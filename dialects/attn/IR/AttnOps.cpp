@@ -2,14 +2,18 @@
 //
 // Verifiers reject IR that cannot be a correct transformer: shapes that do not
 // line up, kv_heads that do not divide heads, a softmax axis out of range, a
-// mask kind without (or with a stray) window. Dynamic sizes match anything;
-// each message says what was expected and what was found.
+// mask kind without (or with a stray) window, sizes and offsets that overflow
+// int64, non-finite attributes. Dynamic sizes match anything; each message
+// says what was expected and what was found. Every product or sum of sizes
+// here is either guarded by the SizesFitInt64 trait (verified first) or
+// computed with checked arithmetic, so no input can make a verifier overflow.
 //
 //===----------------------------------------------------------------------===//
 #include "dialects/attn/IR/AttnOps.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 using namespace mlir::attn;
@@ -63,13 +67,56 @@ LogicalResult verifyMaskWindow(Operation *op, MaskKind kind, int64_t window) {
   return success();
 }
 
-LogicalResult verifyScale(Operation *op, APFloat scale) {
-  if (!scale.isFiniteNonZero() || scale.isNegative())
-    return op->emitOpError() << "expects a positive finite scale";
+/// Scale, epsilon and theta: a NaN or an infinity would turn every output
+/// into NaN, and zero or a negative value has no meaning.
+LogicalResult verifyPositiveFinite(Operation *op, APFloat value, StringRef what) {
+  if (!value.isFiniteNonZero() || value.isNegative())
+    return op->emitOpError() << "expects a positive finite " << what;
+  return success();
+}
+
+/// The product of the static dimensions of `type` (dynamic ones are sized at
+/// run time and checked there), or nullopt when it overflows int64.
+std::optional<int64_t> staticElementCount(ShapedType type) {
+  int64_t count = 1;
+  for (int64_t size : type.getShape()) {
+    if (ShapedType::isDynamic(size))
+      continue;
+    std::optional<int64_t> next = llvm::checkedMul(count, size);
+    if (!next)
+      return std::nullopt;
+    count = *next;
+  }
+  return count;
+}
+
+LogicalResult verifyTypeFitsInt64(Operation *op, Type type, StringRef kind, unsigned index) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasRank())
+    return success();
+  std::optional<int64_t> count = staticElementCount(shaped);
+  if (!count)
+    return op->emitOpError() << kind << " #" << index << " of type " << type
+                             << " has an element count that overflows int64";
+  Type element = shaped.getElementType();
+  if (element.isIntOrFloat() &&
+      !llvm::checkedMul(*count, int64_t(llvm::divideCeil(element.getIntOrFloatBitWidth(), 8))))
+    return op->emitOpError() << kind << " #" << index << " of type " << type
+                             << " has a size in bytes that overflows int64";
   return success();
 }
 
 } // namespace
+
+LogicalResult mlir::attn::verifySizesFitInt64(Operation *op) {
+  for (auto [i, type] : llvm::enumerate(op->getOperandTypes()))
+    if (failed(verifyTypeFitsInt64(op, type, "operand", i)))
+      return failure();
+  for (auto [i, type] : llvm::enumerate(op->getResultTypes()))
+    if (failed(verifyTypeFitsInt64(op, type, "result", i)))
+      return failure();
+  return success();
+}
 
 //===----------------------------------------------------------------------===//
 // Weights and activations
@@ -84,9 +131,13 @@ LogicalResult WeightOp::verify() {
   if (offset < 0)
     return emitOpError() << "expects a non-negative offset, got " << offset;
   int64_t blobSize = getBlob().getType().getDimSize(0);
-  int64_t end = offset + type.getNumElements();
-  if (!ShapedType::isDynamic(blobSize) && end > blobSize)
-    return emitOpError() << "reads floats [" << offset << ", " << end << ") of a blob of "
+  // getNumElements cannot overflow: SizesFitInt64 was verified first.
+  std::optional<int64_t> end = llvm::checkedAdd(offset, type.getNumElements());
+  if (!end)
+    return emitOpError() << "reads " << type.getNumElements() << " floats at offset " << offset
+                         << ", past the largest int64 index";
+  if (!ShapedType::isDynamic(blobSize) && *end > blobSize)
+    return emitOpError() << "reads floats [" << offset << ", " << *end << ") of a blob of "
                          << blobSize;
   return success();
 }
@@ -97,6 +148,9 @@ LogicalResult EmbeddingOp::verify() {
   if (table.getRank() != 2 && table.getRank() != 3)
     return emitOpError() << "expects a (vocab, dim) or packed (vocab / B, dim, B) table, got "
                          << table;
+  // Row v of a packed table is table[v / B, :, v % B]: B = 0 divides by zero.
+  if (table.getRank() == 3 && table.getDimSize(2) == 0)
+    return emitOpError() << "expects a positive packing block B (table dimension 2), got 0";
   if (failed(checkDim(*this, "result", result, 1, table.getDimSize(1),
                       "the embedding width")))
     return failure();
@@ -105,8 +159,8 @@ LogicalResult EmbeddingOp::verify() {
 }
 
 LogicalResult RmsNormOp::verify() {
-  if (getEpsilon().isNegative() || getEpsilon().isZero())
-    return emitOpError() << "expects a positive epsilon";
+  if (failed(verifyPositiveFinite(*this, getEpsilon(), "epsilon")))
+    return failure();
   return checkDim(*this, "weight", getWeight().getType(), 0,
                   getInput().getType().getDimSize(1), "the row width");
 }
@@ -118,20 +172,23 @@ LogicalResult LinearOp::verify() {
   if (failed(checkDim(*this, "weight", weight, 1, input.getDimSize(1), "in-features")) ||
       failed(checkDim(*this, "result", result, 0, input.getDimSize(0), "tokens")))
     return failure();
-  int64_t out = ShapedType::isDynamic(weight.getDimSize(0)) ||
-                        ShapedType::isDynamic(weight.getDimSize(2))
-                    ? ShapedType::kDynamic
-                    : weight.getDimSize(0) * weight.getDimSize(2);
-  return checkDim(*this, "result", result, 1, out, "out-features = blocks x block rows");
+  // Checked: with in-features 0 the weight is empty whatever blocks x block
+  // rows is, so SizesFitInt64 does not bound this product.
+  std::optional<int64_t> out = ShapedType::isDynamic(weight.getDimSize(0)) ||
+                                       ShapedType::isDynamic(weight.getDimSize(2))
+                                   ? ShapedType::kDynamic
+                                   : llvm::checkedMul(weight.getDimSize(0), weight.getDimSize(2));
+  if (!out)
+    return emitOpError() << "has out-features (" << weight.getDimSize(0) << " blocks x "
+                         << weight.getDimSize(2) << " block rows) that overflow int64";
+  return checkDim(*this, "result", result, 1, *out, "out-features = blocks x block rows");
 }
 
 LogicalResult RopeOp::verify() {
   int64_t headDim = getInput().getType().getDimSize(2);
   if (!ShapedType::isDynamic(headDim) && headDim % 2 != 0)
     return emitOpError() << "expects an even head_dim to rotate pairs, got " << headDim;
-  if (getTheta().isNegative() || getTheta().isZero())
-    return emitOpError() << "expects a positive theta";
-  return success();
+  return verifyPositiveFinite(*this, getTheta(), "theta");
 }
 
 //===----------------------------------------------------------------------===//
@@ -181,7 +238,7 @@ LogicalResult AttentionOp::verify() {
   auto query = getQuery().getType(), key = getKey().getType(), value = getValue().getType();
   if (failed(verifyHeads(*this, getHeads(), getKvHeads(), query.getDimSize(1),
                          key.getDimSize(0))) ||
-      failed(verifyScale(*this, getScale())) ||
+      failed(verifyPositiveFinite(*this, getScale(), "scale")) ||
       failed(verifyMaskWindow(*this, getMask(), getWindow())))
     return failure();
   for (unsigned d = 0; d < 3; ++d)
@@ -200,7 +257,7 @@ LogicalResult ScoresOp::verify() {
   auto query = getQuery().getType(), key = getKey().getType(), result = getResult().getType();
   if (failed(verifyHeads(*this, getHeads(), getKvHeads(), query.getDimSize(1),
                          key.getDimSize(0))) ||
-      failed(verifyScale(*this, getScale())) ||
+      failed(verifyPositiveFinite(*this, getScale(), "scale")) ||
       failed(checkDim(*this, "key", key, 2, query.getDimSize(2), "head_dim")) ||
       failed(checkDim(*this, "result", result, 0, getHeads(), "heads")) ||
       failed(checkDim(*this, "result", result, 1, query.getDimSize(0), "queries")) ||

@@ -69,7 +69,11 @@ void _mlir_ciface_attn_prefill(AttnMemRef<const int32_t, 1> *tokens, int64_t pos
                                AttnMemRef<float, 4> *k_cache,
                                AttnMemRef<float, 4> *v_cache,
                                AttnMemRef<float, 2> *logits);
-/// The same for exactly one token (T == 1); allocates nothing on the heap.
+/// The same for exactly one token (T == 1); allocates nothing on the heap,
+/// and its stack frame is bounded independently of the context length:
+/// temporaries too large for the stack (the scores over every key) are
+/// private static buffers of the object. So it must not run concurrently
+/// with itself; the runtime calls it from one thread.
 void _mlir_ciface_attn_decode(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
                               AttnMemRef<const float, 1> *weights,
                               AttnMemRef<float, 4> *k_cache,

@@ -35,6 +35,26 @@ func.func @weight_past_end(%blob: tensor<100xf32>) {
 
 // -----
 
+// Tests that weight rejects an offset plus size past the largest int64 index
+// (the end would wrap negative and pass the bounds check).
+func.func @weight_offset_overflow(%blob: tensor<100xf32>) {
+  // expected-error @+1 {{'attn.weight' op reads 64 floats at offset 9223372036854775800, past the largest int64 index}}
+  %0 = attn.weight "w" at 9223372036854775800 in %blob : tensor<100xf32> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that weight rejects a result whose element count overflows int64
+// (the count would wrap to 0 and fit in any blob).
+func.func @weight_count_overflow(%blob: tensor<?xf32>) {
+  // expected-error @+1 {{'attn.weight' op result #0 of type 'tensor<4611686018427387904x4xf32>' has an element count that overflows int64}}
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xf32> -> tensor<4611686018427387904x4xf32>
+  return
+}
+
+// -----
+
 // Tests that weight takes only a 1-D f32 blob (ODS).
 func.func @weight_blob_rank(%blob: tensor<?x4xf32>) {
   // expected-error @+1 {{'attn.weight' op operand #0 must be 1D tensor of 32-bit float values}}
@@ -75,6 +95,16 @@ func.func @embedding_rows(%table: tensor<512x64xf32>, %tokens: tensor<3xi32>) {
 
 // -----
 
+// Tests that embedding rejects a packed table with a zero-sized block B (row
+// v is table[v / B, :, v % B]).
+func.func @embedding_zero_block(%table: tensor<32x64x0xf32>, %tokens: tensor<1xi32>) {
+  // expected-error @+1 {{'attn.embedding' op expects a positive packing block B (table dimension 2), got 0}}
+  %0 = attn.embedding %table[%tokens] : tensor<32x64x0xf32>, tensor<1xi32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
 // Tests that embedding takes i32 token ids (ODS).
 func.func @embedding_token_type(%table: tensor<512x64xf32>, %tokens: tensor<1xi64>) {
   // expected-error @+1 {{'attn.embedding' op operand #1 must be 1D tensor of 32-bit signless integer values}}
@@ -90,8 +120,26 @@ func.func @embedding_token_type(%table: tensor<512x64xf32>, %tokens: tensor<1xi6
 
 // Tests that rms_norm rejects a zero epsilon (1 / sqrt(0) on a zero row).
 func.func @rms_norm_epsilon(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
-  // expected-error @+1 {{'attn.rms_norm' op expects a positive epsilon}}
+  // expected-error @+1 {{'attn.rms_norm' op expects a positive finite epsilon}}
   %0 = attn.rms_norm %x, %w {epsilon = 0.0 : f32} : tensor<1x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that rms_norm rejects a NaN epsilon.
+func.func @rms_norm_epsilon_nan(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'attn.rms_norm' op expects a positive finite epsilon}}
+  %0 = attn.rms_norm %x, %w {epsilon = 0x7FC00000 : f32} : tensor<1x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that rms_norm rejects an infinite epsilon.
+func.func @rms_norm_epsilon_inf(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'attn.rms_norm' op expects a positive finite epsilon}}
+  %0 = attn.rms_norm %x, %w {epsilon = 0x7F800000 : f32} : tensor<1x64xf32>, tensor<64xf32>
   return
 }
 
@@ -142,6 +190,16 @@ func.func @linear_out_features(%x: tensor<1x64xf32>, %w: tensor<4x64x16xf32>) {
 
 // -----
 
+// Tests that linear rejects blocks x block rows that overflow int64 (an empty
+// weight, in-features 0, has no element count to overflow first).
+func.func @linear_out_features_overflow(%x: tensor<1x0xf32>, %w: tensor<4611686018427387904x0x4xf32>) {
+  // expected-error @+1 {{'attn.linear' op has out-features (4611686018427387904 blocks x 4 block rows) that overflow int64}}
+  %0 = attn.linear %x, %w : tensor<1x0xf32>, tensor<4611686018427387904x0x4xf32> -> tensor<1x0xf32>
+  return
+}
+
+// -----
+
 // Tests that linear takes f32 only (ODS): the lowering builds f32 arithmetic.
 func.func @linear_element_type(%x: tensor<1x64xf16>, %w: tensor<4x64x16xf32>) {
   // expected-error @+1 {{'attn.linear' op operand #0 must be 2D tensor of 32-bit float values}}
@@ -162,8 +220,26 @@ func.func @rope_odd(%x: tensor<1x8x7xf32>, %pos: index) {
 
 // Tests that rope rejects a non-positive theta.
 func.func @rope_theta(%x: tensor<1x8x8xf32>, %pos: index) {
-  // expected-error @+1 {{'attn.rope' op expects a positive theta}}
+  // expected-error @+1 {{'attn.rope' op expects a positive finite theta}}
   %0 = attn.rope %x, %pos {theta = -1.0 : f32} : tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that rope rejects a NaN theta.
+func.func @rope_theta_nan(%x: tensor<1x8x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.rope' op expects a positive finite theta}}
+  %0 = attn.rope %x, %pos {theta = 0x7FC00000 : f32} : tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that rope rejects an infinite theta.
+func.func @rope_theta_inf(%x: tensor<1x8x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.rope' op expects a positive finite theta}}
+  %0 = attn.rope %x, %pos {theta = 0x7F800000 : f32} : tensor<1x8x8xf32>
   return
 }
 
@@ -191,6 +267,17 @@ func.func @swiglu_types(%g: tensor<1x192xf32>, %u: tensor<1x96xf32>) {
 func.func @add_types(%a: tensor<1x64xf32>, %b: tensor<2x64xf32>) {
   // expected-error @+1 {{'attn.add' op failed to verify that all of {lhs, rhs, result} have same type}}
   %0 = "attn.add"(%a, %b) : (tensor<1x64xf32>, tensor<2x64xf32>) -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that an operand whose size in bytes overflows int64 is rejected
+// (2^62 f32 elements: the count fits, 4 bytes each do not), by the check
+// every attn op shares.
+func.func @add_bytes_overflow(%a: tensor<2305843009213693952x2xf32>) {
+  // expected-error @+1 {{'attn.add' op operand #0 of type 'tensor<2305843009213693952x2xf32>' has a size in bytes that overflows int64}}
+  %0 = attn.add %a, %a : tensor<2305843009213693952x2xf32>
   return
 }
 
@@ -272,6 +359,16 @@ func.func @cache_read_too_long(%cache: memref<5x4x512x8xf32>, %len: index) {
 
 // -----
 
+// Tests that a cache whose element count overflows int64 is rejected (the
+// runtime and the lowering size it in int64).
+func.func @cache_count_overflow(%cache: memref<1x4x4611686018427387904x8xf32>, %len: index) {
+  // expected-error @+1 {{'attn.cache_read' op operand #0 of type 'memref<1x4x4611686018427387904x8xf32>' has an element count that overflows int64}}
+  %0 = attn.cache_read %cache[0] len %len : memref<1x4x4611686018427387904x8xf32> -> tensor<4x?x8xf32>
+  return
+}
+
+// -----
+
 // Tests that the cache is a rank-4 f32 memref (ODS).
 func.func @cache_rank(%v: tensor<1x4x8xf32>, %cache: memref<4x512x8xf32>, %pos: index) {
   // expected-error @+1 {{'attn.cache_write' op operand #1 must be 4D memref of 32-bit float values}}
@@ -329,6 +426,16 @@ func.func @attention_key_heads(%q: tensor<1x8x8xf32>, %k: tensor<2x?x8xf32>, %v:
 func.func @attention_scale(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>, %v: tensor<4x?x8xf32>, %pos: index) {
   // expected-error @+1 {{'attn.attention' op expects a positive finite scale}}
   %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<causal>, scale = 0.0 : f32}
+      : tensor<1x8x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that attention rejects a NaN scale.
+func.func @attention_scale_nan(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>, %v: tensor<4x?x8xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.attention' op expects a positive finite scale}}
+  %0 = attn.attention %q, %k, %v, %pos {heads = 8 : i64, kv_heads = 4 : i64, mask = #attn.mask<causal>, scale = 0x7FC00000 : f32}
       : tensor<1x8x8xf32>, tensor<4x?x8xf32>, tensor<4x?x8xf32> -> tensor<1x8x8xf32>
   return
 }
@@ -402,6 +509,15 @@ func.func @scores_kv_heads(%q: tensor<1x8x8xf32>, %k: tensor<3x?x8xf32>) {
 func.func @scores_scale(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>) {
   // expected-error @+1 {{'attn.scores' op expects a positive finite scale}}
   %0 = attn.scores %q, %k {heads = 8 : i64, kv_heads = 4 : i64, scale = -0.35 : f32} : tensor<1x8x8xf32>, tensor<4x?x8xf32> -> tensor<8x1x?xf32>
+  return
+}
+
+// -----
+
+// Tests that scores rejects an infinite scale.
+func.func @scores_scale_inf(%q: tensor<1x8x8xf32>, %k: tensor<4x?x8xf32>) {
+  // expected-error @+1 {{'attn.scores' op expects a positive finite scale}}
+  %0 = attn.scores %q, %k {heads = 8 : i64, kv_heads = 4 : i64, scale = 0x7F800000 : f32} : tensor<1x8x8xf32>, tensor<4x?x8xf32> -> tensor<8x1x?xf32>
   return
 }
 
