@@ -53,3 +53,26 @@ try:
             config.available_features.add("avx512")
 except OSError:
     pass
+
+# Sanitizer builds (-DATTNC_SANITIZE=..., tools/dev.sh test --sanitize): attnc,
+# the tools, the unit tests and every executable attnc links are instrumented.
+# A sanitizer report must fail the test that triggered it, also under `not`:
+# by default ASan, LSan and UBSan exit with status 1, which `not` and exit-code
+# checks would take for an ordinary error, so they abort instead (a signal,
+# which `not` reports as a failure). Tests that cannot run instrumented (e.g.
+# ones that cap virtual memory, which ASan's shadow reserves by terabytes) can
+# say `UNSUPPORTED: sanitizer` (or asan, ubsan, address, undefined).
+# Debian's libLLVM/libMLIR are not instrumented; that needs nothing here: their
+# allocations still go through ASan's malloc (so LeakSanitizer sees them) and
+# the whole suite runs clean with leak detection on and no suppression.
+if config.attnc_sanitize:
+    config.available_features.add("sanitizer")
+    # Each sanitizer by its -fsanitize= name and its usual short one.
+    short = {"address": "asan", "undefined": "ubsan", "memory": "msan", "thread": "tsan"}
+    for name in config.attnc_sanitize.split(","):
+        config.available_features.add(name.strip())
+        if name.strip() in short:
+            config.available_features.add(short[name.strip()])
+    common = "abort_on_error=1:print_summary=1"
+    config.environment["ASAN_OPTIONS"] = common + ":detect_leaks=1"
+    config.environment["UBSAN_OPTIONS"] = common + ":print_stacktrace=1"

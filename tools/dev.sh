@@ -4,14 +4,28 @@
 #                       example model and generate text with it
 #   tools/dev.sh test   install what is needed, build, run every test
 # Both are safe to re-run; the install step is skipped when nothing is missing.
+#   tools/dev.sh test --sanitize   the same suite with the compiler, the runtime
+#                       and every executable attnc links built with
+#                       AddressSanitizer + UndefinedBehaviorSanitizer, in its
+#                       own build directory (build-sanitize/)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=${ATTNC_BUILD_DIR:-$root/build}
 models=${ATTNC_SHARED_MODELS:-$root/../shared/models}
+cmd=${1:-}
+sanitize=()
+if [ "${2:-}" = --sanitize ]; then
+  sanitize=(-DATTNC_SANITIZE=address,undefined)
+  build=${ATTNC_BUILD_DIR:-$root/build-sanitize}
+elif [ $# -gt 1 ]; then
+  echo "usage: tools/dev.sh demo|test|build [--sanitize]" >&2; exit 2
+else
+  build=${ATTNC_BUILD_DIR:-$root/build}
+fi
 
+# libclang-rt-19-dev: the sanitizer and libFuzzer runtimes (test --sanitize, test/Fuzz).
 packages=(cmake ninja-build llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
-          clang-19 lld-19 libcli11-dev libfmt-dev libgtest-dev
+          clang-19 libclang-rt-19-dev lld-19 libcli11-dev libfmt-dev libgtest-dev
           python3 python3-torch python3-numpy python3-sentencepiece)
 
 install_deps() {
@@ -34,7 +48,7 @@ build_all() {
       -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
       -DLLVM_USE_LINKER=lld \
       -DMLIR_DIR=/usr/lib/llvm-19/lib/cmake/mlir \
-      -DATTNC_SHARED_MODELS="$models" >&2
+      -DATTNC_SHARED_MODELS="$models" "${sanitize[@]}" >&2
   fi
   # Build chatter goes to stderr: stdout carries only the generated text.
   cmake --build "$build" >&2
@@ -56,9 +70,9 @@ demo() {
   "$exe" "${run[@]}"
 }
 
-case "${1:-}" in
+case "$cmd" in
   demo) install_deps; build_all; demo ;;
   test) install_deps; build_all; cd "$build" && ctest --output-on-failure ;;
   build) install_deps; build_all ;;
-  *) echo "usage: tools/dev.sh demo|test|build" >&2; exit 2 ;;
+  *) echo "usage: tools/dev.sh demo|test|build [--sanitize]" >&2; exit 2 ;;
 esac

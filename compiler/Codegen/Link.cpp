@@ -209,7 +209,10 @@ Error attnc::linkExecutable(StringRef objectPath, StringRef exePath) {
                              "attnc was built without the runtime library "
                              "(no attnrt/attnrt_main target): cannot link '" +
                                  exePath + "'");
-  return runLinker({objectPath.str(), runtimeMain.str(), runtime.str()}, {"-lm"},
+  // ATTNC_RUNTIME_LINK_FLAGS: the runtime's -fsanitize= flags, if any.
+  std::vector<std::string> flags = ATTNC_RUNTIME_LINK_FLAGS;
+  flags.push_back("-lm");
+  return runLinker({objectPath.str(), runtimeMain.str(), runtime.str()}, flags,
                    exePath, OutputMode::Executable);
 }
 
