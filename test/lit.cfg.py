@@ -76,3 +76,5 @@ if config.attnc_sanitize:
     common = "abort_on_error=1:print_summary=1"
     config.environment["ASAN_OPTIONS"] = common + ":detect_leaks=1"
     config.environment["UBSAN_OPTIONS"] = common + ":print_stacktrace=1"
+    # The hostile corpus skips its cases that say requires=["no-sanitizer"].
+    config.environment["ATTNC_SANITIZE"] = config.attnc_sanitize

@@ -212,6 +212,11 @@ private:
                        "vocab_size (" + Twine(spec.vocabSize) + ") is more than " +
                            Twine(ATTN_MAX_VOCAB_SIZE) +
                            ", the most the runtime executes (token ids are int32)");
+    if (spec.vocabSize < ATTN_MIN_VOCAB_SIZE)
+      return top.error(top.loc("vocab_size"),
+                       "vocab_size (" + Twine(spec.vocabSize) + ") is less than " +
+                           Twine(ATTN_MIN_VOCAB_SIZE) +
+                           ": the runtime uses token ids 0 (unknown), 1 (BOS) and 2 (EOS)");
     if (spec.contextLength > ATTN_MAX_CONTEXT_LENGTH)
       return top.error(top.loc("context_length"),
                        "context_length (" + Twine(spec.contextLength) + ") is more than " +

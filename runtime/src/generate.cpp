@@ -149,7 +149,7 @@ Status check_model(const Model &model) {
   struct Field {
     const char *name;
     int64_t value, min;
-  } fields[] = {{"vocab_size", info.vocab_size, kTokenEos + 1},
+  } fields[] = {{"vocab_size", info.vocab_size, ATTN_MIN_VOCAB_SIZE},
                 {"context_length", info.context_length, 1},
                 {"layers", info.layers, 1},
                 {"kv_heads", info.kv_heads, 1},

@@ -36,7 +36,18 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 @dataclasses.dataclass
 class Case:
-    """One hostile input; see COMMON fields in the module docstring."""
+    """One hostile input.
+
+    argv may use {attnc} {exe} {exe_tok} {examples} {models} {dir} {root};
+    setup(d) prepares the case's directory d (also the process's cwd);
+    first_line is a regex searched in stderr's first line (None: unchecked);
+    stdin is bytes, or None for /dev/null; unchanged lists paths relative to
+    d ("*": all that setup made) whose kind, mode, size, device and bytes
+    must stay; no_new_files forbids anything new in d (tmp/ included, which
+    is TMPDIR); env adds (substituted) variables; check(d, result) returns a
+    reason to fail or None; requires names "root", "models" or
+    "no-sanitizer", and the case is skipped where one is unmet.
+    """
 
     name: str
     argv: List[str]
@@ -120,6 +131,10 @@ def unmet(case: Case, env: Env) -> Optional[str]:
             return "needs root"
         if need == "models" and not env.models:
             return "needs ../shared/models"
+        # Sanitizer builds (lit sets ATTNC_SANITIZE there) reserve terabytes of
+        # shadow memory: cases that cap virtual memory cannot run in them.
+        if need == "no-sanitizer" and os.environ.get("ATTNC_SANITIZE"):
+            return "not under sanitizers"
     if env.exe_tok is None and any("{exe_tok}" in a for a in case.argv):
         return "needs ../shared/models (the tokenizer model)"
     return None

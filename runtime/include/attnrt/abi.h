@@ -16,11 +16,13 @@
 
 #define ATTN_ABI_VERSION 1
 
-/// The largest sizes the runtime executes, and so the largest the compiler
+/// The sizes the runtime executes, and so the sizes the compiler
 /// accepts (both check against these, so the bound is one number). Token ids
 /// are int32 (0 .. vocab_size - 1), and the runtime keeps
 /// context_length + 1 token ids, counted in int32.
 #define ATTN_MAX_VOCAB_SIZE INT32_MAX
+/// The fewest tokens: ids 0 (unknown), 1 (BOS) and 2 (EOS) are always used.
+#define ATTN_MIN_VOCAB_SIZE 3
 #define ATTN_MAX_CONTEXT_LENGTH (INT32_MAX - 1)
 
 /// A ranked memref descriptor as MLIR's C interface lays it out.

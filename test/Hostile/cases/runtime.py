@@ -128,7 +128,7 @@ def cases(env):
         name="runtime/kv-cache-beyond-ulimit",
         argv=["sh", "-c", "{attnc} compile big.yaml --random-weights 3 -o big >/dev/null 2>&1 "
                           "|| exit 99; ulimit -v 400000; exec ./big --prompt-ids 1,5 -n 1"],
-        setup=big_model, exit_code=1, timeout=600, no_new_files=False,
+        setup=big_model, exit_code=1, timeout=600, no_new_files=False, requires=["no-sanitizer"],
         first_line=r"^error: the KV cache needs 0\.6 GiB \(keys and values: 2 x 3 layers x 2 KV "
                    r"heads x 1048576 positions x 12 floats x 4 bytes\): cannot allocate it$")
 
