@@ -150,19 +150,27 @@ Error streamError(raw_fd_ostream &os, StringRef path) {
   return cannotWrite(path, ec);
 }
 
-/// A regular or new target: a temporary beside it, renamed over it.
-Error writeReplacing(StringRef path, const Target &target,
-                     function_ref<Error(raw_fd_ostream &)> write, OutputMode mode) {
+/// A hidden temporary beside `real` (the resolved target of `path`), removed
+/// on SIGINT/SIGTERM until it is kept or discarded.
+Expected<sys::fs::TempFile> createTempBeside(StringRef path, StringRef real) {
   // Hidden and short enough for NAME_MAX whatever the output's name.
-  SmallString<256> model(sys::path::parent_path(target.path));
-  sys::path::append(model, "." + sys::path::filename(target.path).take_front(100) +
-                               ".attnc-%%%%%%%%");
+  SmallString<256> model(sys::path::parent_path(real));
+  sys::path::append(model, "." + sys::path::filename(real).take_front(100) + ".attnc-%%%%%%%%");
   Expected<sys::fs::TempFile> temp =
       sys::fs::TempFile::create(model, sys::fs::owner_read | sys::fs::owner_write);
   if (!temp) {
     std::error_code ec = errorToErrorCode(temp.takeError());
     return cannotWrite(path, "cannot create a temporary file beside it: " + ec.message(), ec);
   }
+  return temp;
+}
+
+/// A regular or new target: a temporary beside it, renamed over it.
+Error writeReplacing(StringRef path, const Target &target,
+                     function_ref<Error(raw_fd_ostream &)> write, OutputMode mode) {
+  Expected<sys::fs::TempFile> temp = createTempBeside(path, target.path);
+  if (!temp)
+    return temp.takeError();
   auto discard = [&](Error error) {
     consumeError(temp->discard());
     return error;
@@ -301,15 +309,9 @@ Error attnc::produceOutput(StringRef path, function_ref<Error(StringRef tempPath
     return target.takeError();
 
   if (target->kind == Target::Missing || target->kind == Target::Regular) {
-    SmallString<256> model(sys::path::parent_path(target->path));
-    sys::path::append(model, "." + sys::path::filename(target->path).take_front(100) +
-                                 ".attnc-%%%%%%%%");
-    Expected<sys::fs::TempFile> temp =
-        sys::fs::TempFile::create(model, sys::fs::owner_read | sys::fs::owner_write);
-    if (!temp) {
-      std::error_code ec = errorToErrorCode(temp.takeError());
-      return cannotWrite(path, "cannot create a temporary file beside it: " + ec.message(), ec);
-    }
+    Expected<sys::fs::TempFile> temp = createTempBeside(path, target->path);
+    if (!temp)
+      return temp.takeError();
     if (Error error = produce(temp->TmpName)) {
       consumeError(temp->discard());
       return error;

@@ -63,6 +63,27 @@ class Case:
     requires: List[str] = dataclasses.field(default_factory=list)
 
 
+# A small valid description (random weights) for cases that need one.
+TINY_DESCRIPTION = """name: t
+vocab_size: 32
+context_length: 16
+dim: 16
+layers: 1
+attention: {heads: 2, kv_heads: 1}
+mlp: {hidden: 32}
+weights: {format: random, seed: 1}
+"""
+
+
+def write(name: str, data) -> Callable[[str], None]:
+    """A setup function that writes `data` (bytes or str) to `name` in the case's directory."""
+    def setup(d: str) -> None:
+        mode = "wb" if isinstance(data, bytes) else "w"
+        with open(os.path.join(d, name), mode) as f:
+            f.write(data)
+    return setup
+
+
 @dataclasses.dataclass
 class Env:
     attnc: str

@@ -5,27 +5,7 @@
 # errors print its message first), and leave nothing behind.
 import os
 
-from hostile import Case
-
-
-def write(name, data):
-    """A setup function that writes `data` (bytes or str) to `name`."""
-    def setup(d):
-        mode = "wb" if isinstance(data, bytes) else "w"
-        with open(os.path.join(d, name), mode) as f:
-            f.write(data)
-    return setup
-
-
-TINY = """name: t
-vocab_size: 32
-context_length: 16
-dim: 16
-layers: 1
-attention: {heads: 2, kv_heads: 1}
-mlp: {hidden: 32}
-weights: {format: random, seed: 1}
-"""
+from hostile import Case, write, TINY_DESCRIPTION as TINY
 
 
 def cases(env):

@@ -10,16 +10,7 @@ import math
 import os
 import struct
 
-from hostile import Case
-
-
-def write(name, data):
-    """A setup function that writes `data` (bytes or str) to `name`."""
-    def setup(d):
-        mode = "wb" if isinstance(data, bytes) else "w"
-        with open(os.path.join(d, name), mode) as f:
-            f.write(data)
-    return setup
+from hostile import Case, write
 
 
 def fifo(name, then=None):

@@ -10,18 +10,7 @@ import os
 import socket
 import stat
 
-from hostile import Case
-
-TINY = """name: t
-vocab_size: 32
-context_length: 16
-dim: 16
-layers: 1
-attention: {heads: 2, kv_heads: 1}
-mlp: {hidden: 32}
-weights: {format: random, seed: 1}
-"""
-
+from hostile import Case, TINY_DESCRIPTION as TINY
 
 def setup(*steps):
     """A setup function running each (kind, name, ...) step in the case dir."""
