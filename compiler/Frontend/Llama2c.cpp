@@ -46,6 +46,7 @@ struct Segment {
 /// Where every tensor of `spec` is in its checkpoint, from the header on.
 std::vector<Segment> layOut(const ModelSpec &spec, const std::vector<TensorInfo> &tensors) {
   std::vector<Segment> segments;
+  segments.reserve(tensors.size() + 2);
   uint64_t offset = kHeaderBytes;
   auto add = [&](std::string name, const TensorInfo *tensor, uint64_t floats, bool sin) {
     segments.push_back({std::move(name), tensor, offset, floats * sizeof(float), sin});

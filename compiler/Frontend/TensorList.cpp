@@ -12,6 +12,8 @@ std::vector<TensorInfo> listTensors(const ModelSpec &spec) {
   const int64_t d = spec.dim, h = spec.mlp.hidden, v = spec.vocabSize;
   const int64_t qDim = spec.attention.heads * spec.headDim(), kvDim = spec.kvDim();
   std::vector<TensorInfo> tensors;
+  // Up to 9 * 65536 entries: no copying on the way.
+  tensors.reserve(size_t(9 * spec.layers + 3));
   tensors.push_back({"tok_embeddings", {v, d}, TensorRole::Embedding});
   // llama2.c stacks each kind of tensor over the layers.
   struct PerLayer {
