@@ -150,9 +150,16 @@ Expected<int> runInOwnGroup(ArrayRef<StringRef> args) {
   ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
 
   int status = 0;
-  if (rc == 0)
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  bool reaped = false;
+  if (rc == 0) {
+    pid_t waited;
+    while ((waited = ::waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
     }
+    // An interrupt taken by another thread has the handler kill and reap the
+    // group, and this waitpid then fails (ECHILD) with no status: the link
+    // did not finish, and its output must not be installed.
+    reaped = waited == pid;
+  }
 
   ::pthread_sigmask(SIG_BLOCK, &interrupts, &saved);
   linkerGroup = 0;
@@ -162,6 +169,9 @@ Expected<int> runInOwnGroup(ArrayRef<StringRef> args) {
     return createStringError(std::error_code(rc, std::generic_category()),
                              "cannot run '" + args[0] + "': " +
                                  std::error_code(rc, std::generic_category()).message());
+  if (!reaped)
+    return createStringError(inconvertibleErrorCode(),
+                             "the linker '" + args[0] + "' was stopped by an interrupt");
   return status;
 }
 
