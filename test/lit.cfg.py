@@ -34,6 +34,16 @@ else:
     lit_config.note("%s not found: tests that need the reference checkpoints are "
                     "reported UNSUPPORTED" % config.shared_models)
 
+# llama.cpp's gguf-py, the reference GGUF reader/writer and dequantizers. It is
+# not a Debian package: tools/peers.sh gguf-py fetches it into the build folder
+# (../shared/PEERS.md), and tests that need it are UNSUPPORTED where it is not.
+config.substitutions.append(("%gguf_py", config.gguf_py))
+if os.path.isfile(os.path.join(config.gguf_py, "gguf", "quants.py")):
+    config.available_features.add("gguf-py")
+else:
+    lit_config.note("%s not found (tools/peers.sh gguf-py fetches it): tests against "
+                    "llama.cpp's gguf-py are reported UNSUPPORTED" % config.gguf_py)
+
 # Device nodes (mknod) for the output tests can only be made as root; CI runs
 # as root.
 if os.geteuid() == 0:

@@ -17,12 +17,22 @@
 namespace attnc {
 
 enum class MaskKind { Causal, None, SlidingWindow };
-enum class PositionKind { Rope };
-enum class NormKind { Rms };
-enum class NormPlacement { Pre };
-enum class Activation { SwiGLU };
-enum class WeightsFormat { Llama2c, Random };
-enum class TokenizerFormat { Llama2c };
+/// How positions enter the model: rotations of q and k (RoPE), or a vector
+/// added to the token embedding (a learned table, or the original
+/// Transformer's sinusoids), or not at all.
+enum class PositionKind { Rope, Learned, Sinusoidal, None };
+/// Which elements of a head RoPE rotates together: (2i, 2i+1) as Meta,
+/// llama2.c and GGUF store q and k, or (i, i + head_dim/2) as Hugging Face
+/// and GPT-NeoX do (their `rotate_half`).
+enum class RopePairs { Adjacent, Halves };
+enum class NormKind { Rms, Layer };
+/// Pre: x + f(norm(x)), and a final norm before the classifier. Post (the
+/// original Transformer, BERT): norm(x + f(x)).
+enum class NormPlacement { Pre, Post };
+/// SwiGLU is gated: w2(silu(w1 x) * w3 x). The others are not: w2(act(w1 x)).
+enum class Activation { SwiGLU, Gelu, GeluTanh, Relu };
+enum class WeightsFormat { Llama2c, Gguf, HuggingFace, Random };
+enum class TokenizerFormat { Llama2c, Gguf, HuggingFace };
 
 struct AttentionSpec {
   int64_t heads = 0;
@@ -31,17 +41,31 @@ struct AttentionSpec {
   int64_t window = 0; // keys visible to a query with mask == SlidingWindow
   PositionKind position = PositionKind::Rope;
   double ropeTheta = 10000.0;
+  RopePairs ropePairs = RopePairs::Adjacent;
+  bool qkvBias = false; // biases on the q, k and v projections
+  bool outBias = false; // a bias on the output projection (wo)
 };
 
 struct NormSpec {
   NormKind kind = NormKind::Rms;
   double eps = 1e-5;
   NormPlacement placement = NormPlacement::Pre;
+  bool final = true; // a norm between the last layer and the classifier
 };
 
 struct MlpSpec {
   int64_t hidden = 0;
   Activation activation = Activation::SwiGLU;
+  bool bias = false; // biases on w1, w2 (and w3)
+
+  bool gated() const { return activation == Activation::SwiGLU; }
+};
+
+/// The special token ids the runtime needs (-1: the model has none).
+struct SpecialTokens {
+  int64_t bos = 1;
+  int64_t eos = 2;
+  bool addBos = true; // a prompt starts with BOS
 };
 
 /// Where a file named in the description lives, and where it was named (for
@@ -61,6 +85,7 @@ struct ModelSpec {
   NormSpec norm;
   MlpSpec mlp;
   bool tieEmbeddings = true;
+  SpecialTokens tokens;
 
   FileRef weights;
   WeightsFormat weightsFormat = WeightsFormat::Llama2c;
