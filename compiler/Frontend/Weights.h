@@ -58,8 +58,11 @@ public:
   void add(llvm::StringRef name, llvm::ArrayRef<int64_t> shape, const float *data) {
     tensors[name] = WeightTensor{llvm::SmallVector<int64_t, 2>(shape), data};
   }
-  /// Keeps `buffer` alive as long as these weights.
-  void adoptBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer) { mapped = std::move(buffer); }
+  /// Keeps `buffer` alive as long as these weights (a checkpoint may have
+  /// several files, e.g. sharded safetensors).
+  void adoptBuffer(std::unique_ptr<llvm::MemoryBuffer> buffer) {
+    mapped.push_back(std::move(buffer));
+  }
   /// Keeps `storage` alive as long as these weights; returns its data.
   float *adoptStorage(std::vector<float> storage) {
     owned.push_back(std::move(storage));
@@ -68,7 +71,7 @@ public:
 
 private:
   llvm::StringMap<WeightTensor> tensors;
-  std::unique_ptr<llvm::MemoryBuffer> mapped;
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> mapped;
   std::vector<std::vector<float>> owned;
 };
 
