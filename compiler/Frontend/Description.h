@@ -14,6 +14,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/SourceMgr.h"
 #include <optional>
+#include <string>
 
 namespace attnc {
 
@@ -29,7 +30,21 @@ std::optional<ModelSpec> parseDescriptionFile(llvm::StringRef path, llvm::Source
 
 /// The spelling of an enum value as written in description files, for
 /// summaries and messages.
+/// A combination of sizes and options no model can have: the description key
+/// most likely to be wrong ("attention.kv_heads", "dim") and the message.
+struct SpecProblem {
+  std::string key;
+  std::string message;
+};
+
+/// The checks that relate several fields of a spec, whoever made it (the
+/// description reader, or an importer from a checkpoint's own metadata):
+/// limits of the runtime (abi.h), heads dividing widths, pairs for RoPE, the
+/// parameter bound, special token ids within the vocabulary.
+std::optional<SpecProblem> checkSpec(const ModelSpec &spec);
+
 llvm::StringRef stringify(MaskKind kind);
+llvm::StringRef stringify(RopePairs pairs);
 llvm::StringRef stringify(PositionKind kind);
 llvm::StringRef stringify(NormKind kind);
 llvm::StringRef stringify(NormPlacement placement);

@@ -10,7 +10,7 @@
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/Frontend/MemoryBudget.h"
 #include "compiler/Frontend/RandomWeights.h"
-#include "compiler/Frontend/TensorList.h"
+#include "compiler/Frontend/ArchPlan.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"

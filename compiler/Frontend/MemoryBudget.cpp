@@ -9,7 +9,7 @@
 #include "compiler/Frontend/MemoryBudget.h"
 
 #include "compiler/Frontend/Diagnostics.h"
-#include "compiler/Frontend/TensorList.h"
+#include "compiler/Frontend/ArchPlan.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cstdio>

@@ -9,7 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/RandomWeights.h"
 
-#include "compiler/Frontend/TensorList.h"
+#include "compiler/Frontend/ArchPlan.h"
 #include <cmath>
 
 namespace attnc {

@@ -373,6 +373,19 @@ bool Fields::getPositive(StringRef key, int64_t &out, Need need) {
   return true;
 }
 
+bool Fields::getTokenId(StringRef key, int64_t &out, Need need) {
+  const YamlValue *value;
+  if (!getScalar(key, "a token id or -1", need, value))
+    return false;
+  if (!value)
+    return true;
+  int64_t parsed;
+  if (StringRef(value->text).getAsInteger(10, parsed) || parsed < -1)
+    return badValue(key, "a token id (an integer >= 0) or -1 (none)");
+  out = parsed;
+  return true;
+}
+
 bool Fields::getUnsigned(StringRef key, uint64_t &out, Need need) {
   const YamlValue *value;
   if (!getScalar(key, "an unsigned 64-bit integer", need, value))

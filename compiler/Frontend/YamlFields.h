@@ -83,6 +83,8 @@ public:
   const YamlValue *getNode(llvm::StringRef key, Need need);
   /// A decimal integer >= 1.
   bool getPositive(llvm::StringRef key, int64_t &out, Need need);
+  /// A decimal integer >= -1 (-1: none).
+  bool getTokenId(llvm::StringRef key, int64_t &out, Need need);
   /// A decimal integer in [0, 2^64).
   bool getUnsigned(llvm::StringRef key, uint64_t &out, Need need);
   /// A floating-point number > 0 that is finite and normal as a float32.

@@ -13,7 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/Description.h"
 #include "compiler/Frontend/Llama2c.h"
-#include "compiler/Frontend/TensorList.h"
+#include "compiler/Frontend/ArchPlan.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"

@@ -14,7 +14,7 @@
 #include "compiler/Frontend/Description.h"
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/Frontend/Import.h"
-#include "compiler/Frontend/TensorList.h"
+#include "compiler/Frontend/ArchPlan.h"
 #include "compiler/Support/OutputFile.h"
 
 #include "mlir/IR/AsmState.h"
