@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Builder/WeightLayout.h"
 
+#include "compiler/Frontend/ArchPlan.h"
+
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
@@ -56,12 +58,18 @@ int64_t WeightSlot::numElements() const {
   return n;
 }
 
-const WeightSlot &WeightLayout::get(llvm::StringRef name) const {
+const WeightSlot *WeightLayout::find(llvm::StringRef name) const {
   for (const WeightSlot &slot : slots)
     if (slot.name == name)
-      return slot;
+      return &slot;
   if (name == "output")
-    return get("tok_embeddings");
+    return find("tok_embeddings");
+  return nullptr;
+}
+
+const WeightSlot &WeightLayout::get(llvm::StringRef name) const {
+  if (const WeightSlot *slot = find(name))
+    return *slot;
   llvm::report_fatal_error(llvm::Twine("weight layout has no slot '") + name + "'");
 }
 
@@ -73,29 +81,17 @@ int64_t attnc::packBlockFor(int64_t outFeatures) {
 }
 
 WeightLayout attnc::planWeightLayout(const ModelSpec &spec) {
-  LayoutPlanner plan;
-  int64_t dim = spec.dim, hidden = spec.mlp.hidden, kvDim = spec.kvDim();
-  int64_t qDim = spec.attention.heads * spec.headDim();
+  // The plan's tensors in its order: linear layers packed, the rest as is.
   // Tied: one packed copy serves the classifier and (row by row) the lookup.
-  if (spec.tieEmbeddings)
-    plan.packed("tok_embeddings", spec.vocabSize, dim);
-  else
-    plan.plain("tok_embeddings", {spec.vocabSize, dim});
-  for (int64_t l = 0; l < spec.layers; ++l) {
-    std::string p = "layers." + std::to_string(l) + ".";
-    plan.plain(p + "attention_norm", {dim});
-    plan.packed(p + "wq", qDim, dim);
-    plan.packed(p + "wk", kvDim, dim);
-    plan.packed(p + "wv", kvDim, dim);
-    plan.packed(p + "wo", dim, qDim);
-    plan.plain(p + "ffn_norm", {dim});
-    plan.packed(p + "w1", hidden, dim);
-    plan.packed(p + "w2", dim, hidden);
-    plan.packed(p + "w3", hidden, dim);
+  LayoutPlanner plan;
+  for (const TensorInfo &t : listTensors(spec)) {
+    bool packed = t.role == TensorRole::Linear ||
+                  (t.role == TensorRole::Embedding && spec.tieEmbeddings);
+    if (packed)
+      plan.packed(t.name, t.shape[0], t.shape[1]);
+    else
+      plan.plain(t.name, t.shape);
   }
-  plan.plain("norm", {dim});
-  if (!spec.tieEmbeddings)
-    plan.packed("output", spec.vocabSize, dim);
   return std::move(plan.layout);
 }
 

@@ -39,8 +39,11 @@ struct WeightLayout {
   std::vector<WeightSlot> slots; // in blob order
   int64_t totalFloats = 0;
 
-  /// The slot holding `name`; `output` resolves to `tok_embeddings` when the
-  /// classifier is tied. Aborts on an unknown name (a builder bug).
+  /// The slot holding `name` (`output` resolves to `tok_embeddings` when the
+  /// classifier is tied), or null when the model has no such tensor.
+  const WeightSlot *find(llvm::StringRef name) const;
+  /// The same for a tensor the model must have; aborts on an unknown name
+  /// (a builder bug).
   const WeightSlot &get(llvm::StringRef name) const;
 };
 

@@ -63,8 +63,15 @@ void generateRandomWeights(const ModelSpec &spec, uint64_t seed, ModelWeights &o
     case TensorRole::Embedding:
       fill(storage, t.numElements(), key, 0.5, 0.0);
       break;
+    case TensorRole::Positions:
+      fill(storage, t.numElements(), key, 0.1, 0.0);
+      break;
     case TensorRole::Norm:
       fill(storage, t.numElements(), key, 0.1, 1.0);
+      break;
+    case TensorRole::NormBias:
+    case TensorRole::Bias:
+      fill(storage, t.numElements(), key, 0.05, 0.0);
       break;
     }
     out.add(t.name, t.shape, storage);

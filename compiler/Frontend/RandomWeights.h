@@ -25,7 +25,9 @@ namespace attnc {
 ///   linear layers (out, in)   x / sqrt(in)   (the usual fan-in init, so
 ///                                             activations keep their size)
 ///   tok_embeddings            x * 0.5
+///   pos_embeddings            x * 0.1
 ///   norm weights              1 + x * 0.1
+///   biases (also norms')      x * 0.05
 void generateRandomWeights(const ModelSpec &spec, uint64_t seed, ModelWeights &out);
 
 } // namespace attnc

@@ -100,40 +100,51 @@ bool saveWeightsIfAsked(const LoadOptions &o, const ModelSpec &spec, const Model
   return o.saveWeights.empty() || saveLlama2c(spec, weights, o.saveWeights, sm);
 }
 
-/// "name [rows, cols]" for tensor `name`, shown as `label`.
-std::string shapeOf(const ModelWeights &weights, const std::string &name, llvm::StringRef label) {
-  const WeightTensor *t = weights.lookup(name);
+/// "label [rows, cols]".
+std::string shapeOf(const TensorInfo &t, llvm::StringRef label) {
   std::string text = label.str() + " [";
-  for (size_t i = 0; i < t->shape.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(t->shape[i]);
+  for (size_t i = 0; i < t.shape.size(); ++i)
+    text += (i ? ", " : "") + std::to_string(t.shape[i]);
   return text + "]";
 }
 
 /// A 64-bit FNV-1a-style hash (per 32-bit word) of every tensor's float bits,
-/// walking the tensors by name in layer-major order: tok_embeddings, then for
-/// each layer attention_norm wq wk wv wo ffn_norm w1 w2 w3, then norm and the
-/// untied output. That is deliberately not the file's order: an importer
-/// binding a name to the wrong bytes changes the hash, which tests compare
-/// with the same hash computed by an independent reader
+/// walking the architecture plan's tensors in its canonical, layer-major
+/// order (ArchPlan.h; for a Llama model: tok_embeddings, then for each layer
+/// attention_norm wq wk wv wo ffn_norm w1 w2 w3, then norm and the untied
+/// output). That is deliberately not a file's order: an importer binding a
+/// name to the wrong bytes changes the hash, which tests compare with the
+/// same hash computed by an independent reader
 /// (test/Frontend/Inputs/checksum.py), and pin for random weights.
 uint64_t checksum(const ModelSpec &spec, const ModelWeights &weights) {
-  std::vector<std::string> names = {"tok_embeddings"};
-  for (int64_t l = 0; l < spec.layers; ++l)
-    for (const char *kind :
-         {"attention_norm", "wq", "wk", "wv", "wo", "ffn_norm", "w1", "w2", "w3"})
-      names.push_back("layers." + std::to_string(l) + "." + kind);
-  names.push_back("norm");
-  if (!spec.tieEmbeddings)
-    names.push_back("output");
   uint64_t hash = 0xcbf29ce484222325ull;
-  for (const std::string &name : names) {
-    for (float value : weights.lookup(name)->values()) {
+  for (const TensorInfo &t : listTensors(spec)) {
+    for (float value : weights.lookup(t.name)->values()) {
       uint32_t bits;
       std::memcpy(&bits, &value, sizeof(bits));
       hash = (hash ^ bits) * 0x100000001b3ull;
     }
   }
   return hash;
+}
+
+/// Prints `tensors` as "name [shape]" items after `label`, wrapping lines.
+void printTensorLines(llvm::StringRef label, const std::vector<std::string> &items,
+                      llvm::raw_ostream &os) {
+  std::string line = label.str();
+  line.resize(11, ' ');
+  size_t width = line.size(), indent = line.size();
+  for (size_t i = 0; i < items.size(); ++i) {
+    std::string item = items[i] + (i + 1 < items.size() ? "," : "");
+    if (width > indent && width + 1 + item.size() > 100) {
+      os << line << "\n";
+      line = std::string(indent, ' ');
+      width = indent;
+    }
+    line += (width > indent ? " " : "") + item;
+    width = line.size();
+  }
+  os << line << "\n";
 }
 
 void printSummary(const ModelSpec &spec, const ModelWeights &weights,
@@ -150,23 +161,33 @@ void printSummary(const ModelSpec &spec, const ModelWeights &weights,
      << spec.headDim() << ", mask " << stringify(a.mask);
   if (a.mask == MaskKind::SlidingWindow)
     os << " (window " << a.window << ")";
-  os << ", " << stringify(a.position) << " theta " << llvm::format("%g", a.ropeTheta) << "\n";
+  os << ", " << stringify(a.position);
+  if (a.position == PositionKind::Rope)
+    os << " theta " << llvm::format("%g", a.ropeTheta) << " " << stringify(a.ropePairs)
+       << " pairs";
+  if (a.qkvBias || a.outBias)
+    os << ", bias on" << (a.qkvBias ? " qkv" : "") << (a.outBias ? " out" : "");
+  os << "\n";
   os << "norm       " << stringify(spec.norm.kind) << " eps " << llvm::format("%g", spec.norm.eps)
-     << " " << stringify(spec.norm.placement) << "; mlp " << stringify(spec.mlp.activation)
+     << " " << stringify(spec.norm.placement) << (spec.norm.final ? " + final" : "")
+     << "; mlp " << stringify(spec.mlp.activation) << (spec.mlp.bias ? " with bias" : "")
      << "; tie_embeddings " << (spec.tieEmbeddings ? "true" : "false") << "\n";
-  auto global = [&](const char *name) { return shapeOf(weights, name, name); };
-  os << "tensors    " << global("tok_embeddings") << ", " << global("norm") << ", "
-     << (spec.tieEmbeddings ? "output = tok_embeddings" : global("output")) << "\n";
-  // Every layer has the same shapes; layer 0 stands for all of them.
-  auto layer = [&](const char *kind) {
-    return shapeOf(weights, std::string("layers.0.") + kind, kind);
-  };
-  os << "per layer  " << layer("attention_norm") << ", " << layer("wq") << ", " << layer("wk")
-     << ", " << layer("wv") << ", " << layer("wo") << "\n";
-  os << "           " << layer("ffn_norm") << ", " << layer("w1") << ", " << layer("w2") << ", "
-     << layer("w3") << "\n";
+  // The plan's tensors: the global ones, then layer 0 standing for all.
+  std::vector<std::string> global, perLayer;
+  for (const TensorInfo &t : listTensors(spec))
+    if (!llvm::StringRef(t.name).starts_with("layers."))
+      global.push_back(shapeOf(t, t.name));
+  if (spec.tieEmbeddings)
+    global.push_back("output = tok_embeddings");
+  for (const TensorInfo &t : layerTensors(spec, 0))
+    perLayer.push_back(shapeOf(t, llvm::StringRef(t.name).substr(strlen("layers.0."))));
+  printTensorLines("tensors", global, os);
+  printTensorLines("per layer", perLayer, os);
   os << "parameters " << parameters << " (" << parameters * int64_t(sizeof(float))
      << " bytes of float32)\n";
+  auto token = [](int64_t id) { return id < 0 ? std::string("none") : std::to_string(id); };
+  os << "special    bos " << token(spec.tokens.bos) << ", eos " << token(spec.tokens.eos)
+     << ", add_bos " << (spec.tokens.addBos ? "true" : "false") << "\n";
   if (spec.weightsFormat == WeightsFormat::Random)
     os << "weights    random, seed " << spec.randomSeed << "\n";
   else
