@@ -7,10 +7,19 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/Import.h"
 
+#include "compiler/Frontend/Checkpoint.h"
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/Frontend/MemoryBudget.h"
 #include "compiler/Frontend/RandomWeights.h"
 #include "compiler/Frontend/ArchPlan.h"
+#if __has_include("compiler/Frontend/GgufImport.h")
+#include "compiler/Frontend/GgufImport.h"
+#define ATTNC_HAVE_GGUF 1
+#endif
+#if __has_include("compiler/Frontend/HuggingFace.h")
+#include "compiler/Frontend/HuggingFace.h"
+#define ATTNC_HAVE_HF 1
+#endif
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -24,14 +33,39 @@ bool loadWeights(const ModelSpec &spec, SourceMgr &sm, ModelWeights &out) {
   // Before anything sized by the description is allocated.
   if (!checkMemory(spec, sm))
     return false;
+  ModelSpec inFile;
   switch (spec.weightsFormat) {
   case WeightsFormat::Llama2c:
     return readLlama2c(spec, sm, out);
   case WeightsFormat::Random:
     generateRandomWeights(spec, spec.randomSeed, out);
     return true;
+  case WeightsFormat::Gguf:
+#ifdef ATTNC_HAVE_GGUF
+    // The architecture first, so that a mismatch is found before the
+    // tensors are read (and converted) for nothing.
+    if (!importGguf(spec.weights.path, spec.weights.loc, sm, inFile, nullptr) ||
+        !checkSpecsAgree(spec, inFile, sm) ||
+        !importGguf(spec.weights.path, spec.weights.loc, sm, inFile, &out))
+      return false;
+    break;
+#else
+    return reportError(sm, spec.weights.loc, "GGUF files are not supported yet");
+#endif
+  case WeightsFormat::HuggingFace:
+#ifdef ATTNC_HAVE_HF
+    if (!importHuggingFace(spec.weights.path, spec.weights.loc, sm, inFile, nullptr) ||
+        !checkSpecsAgree(spec, inFile, sm) ||
+        !importHuggingFace(spec.weights.path, spec.weights.loc, sm, inFile, &out))
+      return false;
+    break;
+#else
+    return reportError(sm, spec.weights.loc, "Hugging Face checkpoints are not supported yet");
+#endif
   }
-  return reportError(sm, SMLoc(), "unknown weights format");
+  // A shorter context than the checkpoint's (checkSpecsAgree allows it only
+  // without learned positions) needs nothing of the weights.
+  return true;
 }
 
 std::vector<NonFiniteTensor> findNonFinite(const ModelSpec &spec, const ModelWeights &weights) {

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver/Compile.h"
+#include "compiler/Frontend/Checkpoint.h"
 #include "compiler/Frontend/Description.h"
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/Frontend/Import.h"
@@ -56,43 +57,60 @@ const CLI::Validator kUnsigned64(
     "");
 
 void addLoadOptions(CLI::App &cmd, LoadOptions &o) {
-  cmd.add_option("model", o.description, "The model description (e.g. examples/stories260K.yaml)")
+  cmd.add_option("model", o.description,
+                 "The model: a description (e.g. examples/stories260K.yaml), or a checkpoint "
+                 "(a .gguf file, a Hugging Face directory, a llama2.c .bin)")
       ->required();
   o.weights = cmd.add_option("--weights", o.weightsPath,
-                             "A llama2.c checkpoint to use instead of the description's weights");
+                             "A checkpoint (.gguf, Hugging Face directory, llama2.c .bin) to use "
+                             "instead of the description's weights");
   o.seed = cmd.add_option("--random-weights", o.randomSeed,
                           "Generate deterministic random weights from this seed instead")
                ->check(kUnsigned64)
                ->excludes(o.weights);
   o.tokenizer = cmd.add_option("--tokenizer", o.tokenizerPath,
-                               "A llama2.c tokenizer to use instead of the description's "
-                               "(\"\": none, the model reads and writes token ids)");
+                               "A tokenizer (llama2.c tokenizer.bin, .gguf, tokenizer.json) to use "
+                               "instead of the model's (\"\": none, the model reads and writes "
+                               "token ids)");
   cmd.add_option("--save-weights", o.saveWeights,
                  "Also write the weights as a llama2.c checkpoint to this file");
   cmd.add_flag("--allow-nonfinite", o.allowNonfinite,
                "Accept weights that hold NaN or infinite values (refused otherwise)");
 }
 
-/// Parses the description, applies the command-line overrides, loads the
-/// weights and checks the tokenizer.
-bool loadModel(const LoadOptions &o, llvm::SourceMgr &sm, ModelSpec &spec, ModelWeights &weights,
-               TokenizerInfo &tokenizer) {
-  std::optional<ModelSpec> parsed = parseDescriptionFile(o.description, sm);
-  if (!parsed)
+/// Reads the model `o.description` names (a description, or a checkpoint's
+/// own metadata) and applies the command-line overrides.
+bool readSpec(const LoadOptions &o, llvm::SourceMgr &sm, ModelSpec &spec) {
+  ModelSource source = detectModelSource(o.description);
+  if (source == ModelSource::Description) {
+    std::optional<ModelSpec> parsed = parseDescriptionFile(o.description, sm);
+    if (!parsed)
+      return false;
+    spec = std::move(*parsed);
+  } else if (!describeCheckpoint(source, o.description, sm, spec)) {
     return false;
-  spec = std::move(*parsed);
+  }
   if (o.weights->count()) {
     spec.weights = {o.weightsPath, llvm::SMLoc()};
-    spec.weightsFormat = WeightsFormat::Llama2c; // the one checkpoint format
+    spec.weightsFormat = detectWeightsFormat(o.weightsPath);
   }
   if (o.seed->count()) {
     spec.weights = {};
     spec.weightsFormat = WeightsFormat::Random;
     spec.randomSeed = o.randomSeed;
   }
-  if (o.tokenizer->count())
+  if (o.tokenizer->count()) {
     spec.tokenizer = {o.tokenizerPath, llvm::SMLoc()};
-  return loadWeights(spec, sm, weights) && checkTokenizer(spec, sm, tokenizer);
+    spec.tokenizerFormat = detectTokenizerFormat(o.tokenizerPath);
+  }
+  return true;
+}
+
+/// Reads the model, loads the weights and checks the tokenizer.
+bool loadModel(const LoadOptions &o, llvm::SourceMgr &sm, ModelSpec &spec, ModelWeights &weights,
+               TokenizerInfo &tokenizer) {
+  return readSpec(o, sm, spec) && loadWeights(spec, sm, weights) &&
+         checkTokenizer(spec, sm, tokenizer);
 }
 
 bool saveWeightsIfAsked(const LoadOptions &o, const ModelSpec &spec, const ModelWeights &weights,
@@ -269,6 +287,12 @@ int main(int argc, char **argv) {
       "check", "Parse a description, load its weights and tokenizer, print a summary");
   addLoadOptions(*check, checkOptions);
 
+  LoadOptions describeOptions;
+  CLI::App *describe = app.add_subcommand(
+      "describe", "Print the description of a model (e.g. a checkpoint's), which compiles to "
+                  "the same model");
+  addLoadOptions(*describe, describeOptions);
+
   LoadOptions compileOptions;
   CompileOptions codegen;
   CLI::App *compile = app.add_subcommand("compile", "Compile a model (unknown flags go to MLIR, "
@@ -292,6 +316,12 @@ int main(int argc, char **argv) {
   ModelWeights weights;
   TokenizerInfo tokenizer;
   std::vector<NonFiniteTensor> nonfinite;
+  if (*describe) {
+    if (!readSpec(describeOptions, sm, spec))
+      return 1;
+    printDescription(spec, llvm::outs());
+    return 0;
+  }
   if (*check) {
     if (!loadModel(checkOptions, sm, spec, weights, tokenizer))
       return 1;
