@@ -184,6 +184,8 @@ def cases(env):
                r"type", raw_file([ARCH], [info("x", [64], 99)], data))
     yield case("partial-block", r"tensor 'x' \(info at byte \d+\): rows of 48 elements are not "
                r"whole Q8_0 blocks of 32", raw_file([ARCH], [info("x", [48, 2], 8)], data))
+    yield case("scalar-q8_0", r"tensor 'x' \(info at byte \d+\): rows of 1 elements are not "
+               r"whole Q8_0 blocks of 32", raw_file([ARCH], [info("x", [], 8)], data))
     yield case("misaligned", r"tensor 'y' \(info at byte \d+\): data offset 4 is not a multiple "
                r"of the alignment 32",
                raw_file([ARCH], [info("x", [8]), info("y", [8], 0, 4)], data))
