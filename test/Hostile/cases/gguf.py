@@ -7,7 +7,8 @@
 # are no GGUF at all. Each must end in one `error:` line naming the file (and
 # the key or tensor and byte offset where there is one) and exit status 1,
 # without a crash, a hang or an allocation the file cannot back. Every file is
-# generated in setup with gguf_writer.py (test/reference) or byte by byte.
+# generated in setup with gguf_writer.py (test/reference) or byte by byte,
+# without NumPy (the corpus runs on any python3).
 #
 # Until `attnc check` reads GGUF files, the cases run attnc-gguf-dump --import
 # (the same importGguf); set VIA_DRIVER once the driver is wired. Run alone
@@ -19,8 +20,6 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "reference"))
-
-import numpy as np  # noqa: E402
 
 import gguf_writer as gw  # noqa: E402
 from hostile import Case, write  # noqa: E402
@@ -66,7 +65,10 @@ def llama_tensors(replace=None, extra=()):
         shape = replace.get(name, shape)
         if shape is None:
             continue
-        out.append((name, np.full(shape, 0.25, dtype=np.float32), "F32"))
+        count = 1
+        for n in shape:
+            count *= n
+        out.append((name, shape, "F32", struct.pack("<f", 0.25) * count))
     return out
 
 
