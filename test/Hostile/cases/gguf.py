@@ -206,6 +206,10 @@ def cases(env):
                r"unsigned integer", model(meta=llama_meta(**{"llama.block_count": ("str", "1")})))
     yield case("block-count-0", r"metadata key 'llama\.block_count' \(at byte \d+\) is 0, "
                r"expected 1 to 65536", model(meta=llama_meta(**{"llama.block_count": ("u32", 0)})))
+    # A small file claiming the most layers: refused at once (the fuzzer found
+    # this taking 14 s when the list of expected tensors was built first).
+    yield case("block-count-65536", r"tensor 'blk\.1\.attn_norm\.weight' is missing \(llama, "
+               r"65536 layers\)", model(meta=llama_meta(**{"llama.block_count": ("u32", 65536)})))
     yield case("missing-key", r"metadata key 'llama\.embedding_length' is missing",
                model(meta=llama_meta(**{"llama.embedding_length": None})))
     yield case("shape-mismatch", r"tensor 'blk\.0\.attn_q\.weight' \(info at byte \d+\) has shape "
