@@ -210,7 +210,7 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
     bool halves = op.getPairs() == RopePairs::halves;
     Value half;
     if (halves)
-      half = rewriter.create<arith::DivUIOp>(
+      half = rewriter.createOrFold<arith::DivUIOp>(
           loc, getValueOrCreateConstantIndexOp(rewriter, loc, sizes[2]), c2);
 
     Value init = createEmpty(rewriter, loc, sizes, rewriter.getF32Type());
