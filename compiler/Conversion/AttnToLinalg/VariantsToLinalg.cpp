@@ -143,8 +143,10 @@ struct GeluLowering : OpConversionPattern<GeluOp> {
     Value half = f32Constant(rewriter, loc, 0.5f);
     Value one = f32Constant(rewriter, loc, 1.0f);
     bool useTanh = op.getApproximation() == GeluApproximation::tanh;
+    // sqrt(2 / pi) and 1 / sqrt(2), rounded once to float (M_PI is not C++17).
+    const double pi = std::acos(-1.0);
     Value scale = f32Constant(rewriter, loc,
-                              useTanh ? static_cast<float>(std::sqrt(2.0 / M_PI))
+                              useTanh ? static_cast<float>(std::sqrt(2.0 / pi))
                                       : static_cast<float>(1.0 / std::sqrt(2.0)));
     Value cubic = useTanh ? f32Constant(rewriter, loc, 0.044715f) : Value();
     Value result = unaryElementwise(
