@@ -25,6 +25,7 @@ using namespace mlir::attn;
 
 void mlir::attn::populateAttnToLinalgPatterns(RewritePatternSet &patterns) {
   detail::populateLayersToLinalgPatterns(patterns);
+  detail::populateVariantsToLinalgPatterns(patterns);
   detail::populateAttentionToLinalgPatterns(patterns);
 }
 

@@ -187,10 +187,12 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
   }
 };
 
-/// rope as llama2.c: for the pair (v0, v1) at even d of a head,
-/// `freq = 1 / powf(theta, d / (float)hd)`, `val = (float)(pos + t) * freq`,
-/// `(v0 cos - v1 sin, v0 sin + v1 cos)`. One generic over (t, h, d): each
-/// element reads its partner with `tensor.extract` and computes its own half.
+/// rope as llama2.c: for pair i of a head, whose first lane is at 2i
+/// (adjacent) or i (halves) and whose second lane is at 2i + 1 or i + hd / 2,
+/// `freq = 1 / powf(theta, 2i / (float)hd)`, `val = (float)(pos + t) * freq`,
+/// `(v0, v1) -> (v0 cos - v1 sin, v0 sin + v1 cos)`. One generic over
+/// (t, h, d): each element reads its partner with `tensor.extract` and
+/// computes its own half of the pair.
 struct RopeLowering : OpConversionPattern<RopeOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -205,6 +207,11 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
     Value c0 = rewriter.create<arith::ConstantIndexOp>(loc, 0);
     Value c1 = rewriter.create<arith::ConstantIndexOp>(loc, 1);
     Value c2 = rewriter.create<arith::ConstantIndexOp>(loc, 2);
+    bool halves = op.getPairs() == RopePairs::halves;
+    Value half;
+    if (halves)
+      half = rewriter.createOrFold<arith::DivUIOp>(
+          loc, getValueOrCreateConstantIndexOp(rewriter, loc, sizes[2]), c2);
 
     Value init = createEmpty(rewriter, loc, sizes, rewriter.getF32Type());
     auto rotated = rewriter.create<linalg::GenericOp>(
@@ -214,15 +221,26 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
           Value t = b.create<linalg::IndexOp>(loc, 0);
           Value h = b.create<linalg::IndexOp>(loc, 1);
           Value d = b.create<linalg::IndexOp>(loc, 2);
-          Value odd = b.create<arith::RemUIOp>(loc, d, c2);
-          Value even = b.create<arith::SubIOp>(loc, d, odd);
-          Value isEven = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, odd, c0);
-          Value partnerIndex =
-              b.create<arith::SelectOp>(loc, isEven, b.create<arith::AddIOp>(loc, d, c1),
-                                        b.create<arith::SubIOp>(loc, d, c1));
+          // isFirst: d is the first lane of its pair; twoI: 2i for pair i.
+          Value isFirst, partnerIndex, twoI;
+          if (halves) {
+            isFirst = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, d, half);
+            partnerIndex =
+                b.create<arith::SelectOp>(loc, isFirst, b.create<arith::AddIOp>(loc, d, half),
+                                          b.create<arith::SubIOp>(loc, d, half));
+            Value i = b.create<arith::SelectOp>(loc, isFirst, d, partnerIndex);
+            twoI = b.create<arith::MulIOp>(loc, i, c2);
+          } else {
+            Value odd = b.create<arith::RemUIOp>(loc, d, c2);
+            twoI = b.create<arith::SubIOp>(loc, d, odd);
+            isFirst = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, odd, c0);
+            partnerIndex =
+                b.create<arith::SelectOp>(loc, isFirst, b.create<arith::AddIOp>(loc, d, c1),
+                                          b.create<arith::SubIOp>(loc, d, c1));
+          }
           Value partner = b.create<tensor::ExtractOp>(loc, x, ValueRange{t, h, partnerIndex});
 
-          Value exponent = b.create<arith::DivFOp>(loc, indexToF32(b, loc, even), headDim);
+          Value exponent = b.create<arith::DivFOp>(loc, indexToF32(b, loc, twoI), headDim);
           Value freq =
               b.create<arith::DivFOp>(loc, one, b.create<math::PowFOp>(loc, theta, exponent));
           Value position = indexToF32(b, loc, b.create<arith::AddIOp>(loc, pos, t));
@@ -230,13 +248,13 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
           Value fcr = b.create<math::CosOp>(loc, val);
           Value fci = b.create<math::SinOp>(loc, val);
 
-          // Even d holds v0 (partner v1); odd d holds v1 (partner v0).
+          // The first lane holds v0 (partner v1); the second holds v1 (partner v0).
           Value selfCos = b.create<arith::MulFOp>(loc, args[0], fcr);
           Value partnerSin = b.create<arith::MulFOp>(loc, partner, fci);
-          Value evenOut = b.create<arith::SubFOp>(loc, selfCos, partnerSin);
-          Value oddOut = b.create<arith::AddFOp>(loc, partnerSin, selfCos);
+          Value firstOut = b.create<arith::SubFOp>(loc, selfCos, partnerSin);
+          Value secondOut = b.create<arith::AddFOp>(loc, partnerSin, selfCos);
           b.create<linalg::YieldOp>(
-              loc, ValueRange{b.create<arith::SelectOp>(loc, isEven, evenOut, oddOut)});
+              loc, ValueRange{b.create<arith::SelectOp>(loc, isFirst, firstOut, secondOut)});
         });
     rewriter.replaceOp(op, rotated.getResult(0));
     return success();

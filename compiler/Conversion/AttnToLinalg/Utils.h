@@ -1,7 +1,7 @@
 //===- Utils.h - Helpers shared by the attn-to-linalg patterns --*- C++ -*-===//
 //
-// Internal to compiler/Conversion/AttnToLinalg: the two halves of the
-// conversion (LayersToLinalg.cpp, AttentionToLinalg.cpp) and the small
+// Internal to compiler/Conversion/AttnToLinalg: the parts of the conversion
+// (LayersToLinalg.cpp, VariantsToLinalg.cpp, AttentionToLinalg.cpp) and the small
 // builders they share: constants, index-to-float casts, destination tensors
 // that stay statically sized when a dynamic size has a static bound (the KV
 // cache context), and casts back to the type an attn op declared.
@@ -21,6 +21,10 @@ namespace mlir::attn::detail {
 /// Patterns for weight, embedding, rms_norm, linear, rope, swiglu, add,
 /// cache_write and cache_read (LayersToLinalg.cpp).
 void populateLayersToLinalgPatterns(RewritePatternSet &patterns);
+
+/// Patterns for layer_norm, gelu, relu, bias_add, learned_positions and
+/// sinusoidal_positions (VariantsToLinalg.cpp).
+void populateVariantsToLinalgPatterns(RewritePatternSet &patterns);
 
 /// Patterns for scores, mask, softmax and weighted_sum (AttentionToLinalg.cpp).
 void populateAttentionToLinalgPatterns(RewritePatternSet &patterns);

@@ -59,4 +59,30 @@ def Attn_MaskKindAttr : EnumAttr<Attn_Dialect, Attn_MaskKind, "mask"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Attn_GeluApproximation : I32EnumAttr<"GeluApproximation",
+    "how attn.gelu computes the Gaussian CDF", [
+    I32EnumAttrCase<"none", 0>,  // 0.5 x (1 + erf(x / sqrt 2)), exact
+    I32EnumAttrCase<"tanh", 1>   // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  ]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_GeluApproximationAttr
+    : EnumAttr<Attn_Dialect, Attn_GeluApproximation, "gelu"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Attn_RopePairs : I32EnumAttr<"RopePairs", "which lanes of a head attn.rope rotates together", [
+    I32EnumAttrCase<"adjacent", 0>,  // (x[2i], x[2i+1]): Meta, llama2.c, GGUF
+    I32EnumAttrCase<"halves", 1>     // (x[i], x[i + HD/2]): Hugging Face, GPT-NeoX
+  ]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_RopePairsAttr : EnumAttr<Attn_Dialect, Attn_RopePairs, "rope_pairs"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // ATTN_DIALECT_TD

@@ -184,6 +184,43 @@ LogicalResult LinearOp::verify() {
   return checkDim(*this, "result", result, 1, *out, "out-features = blocks x block rows");
 }
 
+LogicalResult LayerNormOp::verify() {
+  if (failed(verifyPositiveFinite(*this, getEpsilon(), "epsilon")))
+    return failure();
+  // The bias has the weight's type (AllTypesMatch).
+  return checkDim(*this, "weight", getWeight().getType(), 0,
+                  getInput().getType().getDimSize(1), "the row width");
+}
+
+LogicalResult BiasAddOp::verify() {
+  return checkDim(*this, "bias", getBias().getType(), 0, getInput().getType().getDimSize(1),
+                  "the row width");
+}
+
+LogicalResult LearnedPositionsOp::verify() {
+  auto input = getInput().getType(), table = getTable().getType();
+  if (failed(checkDim(*this, "table", table, 1, input.getDimSize(1), "the row width")))
+    return failure();
+  int64_t tokens = input.getDimSize(0), rows = table.getDimSize(0);
+  if (!ShapedType::isDynamic(tokens) && !ShapedType::isDynamic(rows) && tokens > rows)
+    return emitOpError() << "adds positions to " << tokens << " tokens from a table of "
+                         << rows << " positions";
+  return success();
+}
+
+LogicalResult SinusoidalPositionsOp::verify() {
+  int64_t width = getInput().getType().getDimSize(1);
+  if (!ShapedType::isDynamic(width) && width % 2 != 0)
+    return emitOpError() << "expects an even row width (sin and cos lanes), got " << width;
+  // base^(-2i / D) must fall with i: a base of 1 or less gives every lane the
+  // same (or a growing) frequency.
+  APFloat base = getBase();
+  if (!base.isFinite() || base.compare(APFloat(base.getSemantics(), 1)) != APFloat::cmpGreaterThan)
+    return emitOpError() << "expects a finite base greater than 1, got "
+                         << base.convertToDouble();
+  return success();
+}
+
 LogicalResult RopeOp::verify() {
   int64_t headDim = getInput().getType().getDimSize(2);
   if (!ShapedType::isDynamic(headDim) && headDim % 2 != 0)

@@ -1,6 +1,8 @@
 //===- AttnOps.td - attn dialect operations --------------------------------===//
 //
-// The operations a Llama-family description is built from, and the four ops
+// The operations a transformer description is built from (the Llama family's
+// and the GPT-2 / original Transformer variants: LayerNorm, GELU, ReLU, biases,
+// learned and sinusoidal positions, both RoPE pair layouts), and the four ops
 // `attn.attention` is decomposed into (scores, mask, softmax, weighted_sum) so
 // that each step of attention is visible, verified and tested on its own.
 // Shapes: T tokens, D model width, H heads, KVH kv heads, HD head width, N keys
@@ -80,13 +82,28 @@ def Attn_LinearOp : Attn_Op<"linear", [Pure]> {
 def Attn_RopeOp : Attn_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
   let summary = "rotary position embedding of (T, heads, head_dim)";
   let description = [{
-    Rotates each pair `(x[2i], x[2i+1])` of every head of token t by the angle
-    `(position + t) * theta^(-2i / head_dim)`: `position` is the absolute
-    position of the first token (the KV-cache offset).
+    Rotates pair i (0 <= i < head_dim / 2) of every head of token t by the
+    angle `(position + t) * theta^(-2i / head_dim)`: `position` is the
+    absolute position of the first token (the KV-cache offset). `pairs` says
+    which two lanes form pair i: `adjacent` (the default) `(x[2i], x[2i+1])`
+    as Meta's checkpoints, llama2.c and GGUF lay heads out; `halves`
+    `(x[i], x[i + head_dim / 2])` as Hugging Face and GPT-NeoX do
+    ("rotate half"). The first lane of a pair becomes `a cos - b sin`, the
+    second `a sin + b cos`.
   }];
-  let arguments = (ins F32Tensor3D:$input, Index:$position, F32Attr:$theta);
+  let arguments = (ins F32Tensor3D:$input, Index:$position, F32Attr:$theta,
+                       DefaultValuedAttr<Attn_RopePairsAttr,
+                                         "::mlir::attn::RopePairs::adjacent">:$pairs);
   let results = (outs F32Tensor3D:$result);
   let assemblyFormat = "$input `,` $position attr-dict `:` type($input)";
+  let builders = [
+    // The adjacent layout, as before `pairs` existed (the attribute-typed
+    // builder ODS generates has no default for it).
+    OpBuilder<(ins "Type":$result, "Value":$input, "Value":$position, "FloatAttr":$theta), [{
+      build($_builder, $_state, result, input, position, theta,
+            RopePairsAttr::get($_builder.getContext(), RopePairs::adjacent));
+    }]>
+  ];
   let hasVerifier = 1;
 }
 
@@ -102,6 +119,85 @@ def Attn_AddOp : Attn_Op<"add", [Pure, AllTypesMatch<["lhs", "rhs", "result"]>]>
   let arguments = (ins F32Tensor2D:$lhs, F32Tensor2D:$rhs);
   let results = (outs F32Tensor2D:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
+}
+
+def Attn_LayerNormOp : Attn_Op<"layer_norm", [Pure, AllTypesMatch<["input", "result"]>,
+                                                AllTypesMatch<["weight", "bias"]>]> {
+  let summary = "layer normalisation of each row, with weight and bias";
+  let description = [{
+    `result[t, :] = (input[t, :] - mean) / sqrt(var + epsilon) * weight + bias`,
+    with the mean and the biased variance (divided by the row width) of row t,
+    in f32.
+  }];
+  let arguments = (ins F32Tensor2D:$input, F32Tensor1D:$weight, F32Tensor1D:$bias,
+                       F32Attr:$epsilon);
+  let results = (outs F32Tensor2D:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias attr-dict `:` type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_GeluOp : Attn_Op<"gelu", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "GELU activation, exact or with the tanh approximation";
+  let description = [{
+    `none`: `0.5 x (1 + erf(x / sqrt(2)))`; `tanh`:
+    `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))` (GPT-2's `gelu_new`).
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input,
+                       Attn_GeluApproximationAttr:$approximation);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Attn_ReluOp : Attn_Op<"relu", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "max(x, 0) elementwise";
+  let arguments = (ins RankedTensorOf<[F32]>:$input);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Attn_BiasAddOp : Attn_Op<"bias_add", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "a bias vector added to every row";
+  let description = [{
+    `result[t, d] = input[t, d] + bias[d]`: the bias of a linear layer.
+  }];
+  let arguments = (ins F32Tensor2D:$input, F32Tensor1D:$bias);
+  let results = (outs F32Tensor2D:$result);
+  let assemblyFormat = "$input `,` $bias attr-dict `:` type($input) `,` type($bias)";
+  let hasVerifier = 1;
+}
+
+def Attn_LearnedPositionsOp
+    : Attn_Op<"learned_positions", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "add rows of a learned position-embedding table";
+  let description = [{
+    `result[t, :] = input[t, :] + table[position + t, :]`: `position` is the
+    absolute position of the first token (the KV-cache offset) and the table
+    is `(context, D)`. The caller keeps `position + T` within the table (the
+    runtime bounds positions by the context length).
+  }];
+  let arguments = (ins F32Tensor2D:$input, F32Tensor2D:$table, Index:$position);
+  let results = (outs F32Tensor2D:$result);
+  let assemblyFormat = [{
+    $input `,` $table `,` $position attr-dict `:` type($input) `,` type($table)
+  }];
+  let hasVerifier = 1;
+}
+
+def Attn_SinusoidalPositionsOp
+    : Attn_Op<"sinusoidal_positions", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "add the fixed sinusoidal position encoding";
+  let description = [{
+    `result[t, :] = input[t, :] + PE(position + t)` with, for the row width D,
+    `PE[p, 2i] = sin(p * base^(-2i / D))` and `PE[p, 2i + 1] = cos(p * base^(-2i / D))`
+    (the original Transformer's encoding with `base` = 10000, no sqrt(D)
+    scaling of the input).
+  }];
+  let arguments = (ins F32Tensor2D:$input, Index:$position, F32Attr:$base);
+  let results = (outs F32Tensor2D:$result);
+  let assemblyFormat = "$input `,` $position attr-dict `:` type($input)";
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

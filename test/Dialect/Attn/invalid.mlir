@@ -284,6 +284,156 @@ func.func @add_bytes_overflow(%a: tensor<2305843009213693952x2xf32>) {
 // -----
 
 //===----------------------------------------------------------------------===//
+// rope pairs, layer_norm, gelu, relu, bias_add, learned and sinusoidal positions
+//===----------------------------------------------------------------------===//
+
+// Tests that rope's pair layout is one of the RopePairs cases.
+func.func @rope_pairs_unknown(%x: tensor<1x8x8xf32>, %pos: index) {
+  // expected-error @+2 {{expected ::mlir::attn::RopePairs to be one of: adjacent, halves}}
+  // expected-error @+1 {{failed to parse Attn_RopePairsAttr parameter 'value'}}
+  %0 = attn.rope %x, %pos {pairs = #attn.rope_pairs<quarters>, theta = 10000.0 : f32} : tensor<1x8x8xf32>
+  return
+}
+
+// -----
+
+// Tests that layer_norm rejects a weight that is not the row width.
+func.func @layer_norm_weight(%x: tensor<1x64xf32>, %w: tensor<32xf32>) {
+  // expected-error @+1 {{'attn.layer_norm' op expects weight dimension 0 (the row width) to be 64, got 32}}
+  %0 = attn.layer_norm %x, %w, %w {epsilon = 1.0e-05 : f32} : tensor<1x64xf32>, tensor<32xf32>
+  return
+}
+
+// -----
+
+// Tests that layer_norm's bias has the weight's type (ODS AllTypesMatch).
+func.func @layer_norm_bias(%x: tensor<1x64xf32>, %w: tensor<64xf32>, %b: tensor<32xf32>) {
+  // expected-error @+1 {{'attn.layer_norm' op failed to verify that all of {weight, bias} have same type}}
+  %0 = "attn.layer_norm"(%x, %w, %b) {epsilon = 1.0e-05 : f32} : (tensor<1x64xf32>, tensor<64xf32>, tensor<32xf32>) -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that layer_norm rejects a zero epsilon (1 / sqrt(0) on a constant row).
+func.func @layer_norm_eps_zero(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'attn.layer_norm' op expects a positive finite epsilon}}
+  %0 = attn.layer_norm %x, %w, %w {epsilon = 0.0 : f32} : tensor<1x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that layer_norm rejects a NaN epsilon.
+func.func @layer_norm_eps_nan(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'attn.layer_norm' op expects a positive finite epsilon}}
+  %0 = attn.layer_norm %x, %w, %w {epsilon = 0x7FC00000 : f32} : tensor<1x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that layer_norm normalises rows of a 2-D input only (ODS).
+func.func @layer_norm_rank(%x: tensor<1x4x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'attn.layer_norm' op operand #0 must be 2D tensor of 32-bit float values}}
+  %0 = attn.layer_norm %x, %w, %w {epsilon = 1.0e-05 : f32} : tensor<1x4x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that gelu requires its approximation attribute (no silent default).
+func.func @gelu_no_approximation(%x: tensor<1x64xf32>) {
+  // expected-error @+1 {{'attn.gelu' op requires attribute 'approximation'}}
+  %0 = attn.gelu %x : tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that gelu's approximation is one of the GeluApproximation cases.
+func.func @gelu_unknown(%x: tensor<1x64xf32>) {
+  // expected-error @+2 {{expected ::mlir::attn::GeluApproximation to be one of: none, tanh}}
+  // expected-error @+1 {{failed to parse Attn_GeluApproximationAttr parameter 'value'}}
+  %0 = attn.gelu %x {approximation = #attn.gelu<sigmoid>} : tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that relu keeps its operand's type (ODS AllTypesMatch).
+func.func @relu_types(%x: tensor<1x64xf32>) {
+  // expected-error @+1 {{'attn.relu' op failed to verify that all of {input, result} have same type}}
+  %0 = "attn.relu"(%x) : (tensor<1x64xf32>) -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+// Tests that bias_add rejects a bias that is not the row width.
+func.func @bias_add_width(%x: tensor<?x64xf32>, %b: tensor<65xf32>) {
+  // expected-error @+1 {{'attn.bias_add' op expects bias dimension 0 (the row width) to be 64, got 65}}
+  %0 = attn.bias_add %x, %b : tensor<?x64xf32>, tensor<65xf32>
+  return
+}
+
+// -----
+
+// Tests that learned_positions rejects a table of another width.
+func.func @learned_positions_width(%x: tensor<?x64xf32>, %t: tensor<512x32xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.learned_positions' op expects table dimension 1 (the row width) to be 64, got 32}}
+  %0 = attn.learned_positions %x, %t, %pos : tensor<?x64xf32>, tensor<512x32xf32>
+  return
+}
+
+// -----
+
+// Tests that learned_positions rejects more tokens than the table has positions.
+func.func @learned_positions_rows(%x: tensor<9x64xf32>, %t: tensor<8x64xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.learned_positions' op adds positions to 9 tokens from a table of 8 positions}}
+  %0 = attn.learned_positions %x, %t, %pos : tensor<9x64xf32>, tensor<8x64xf32>
+  return
+}
+
+// -----
+
+// Tests that sinusoidal_positions rejects an odd row width (sin/cos lane pairs).
+func.func @sinusoidal_odd(%x: tensor<?x63xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.sinusoidal_positions' op expects an even row width (sin and cos lanes), got 63}}
+  %0 = attn.sinusoidal_positions %x, %pos {base = 10000.0 : f32} : tensor<?x63xf32>
+  return
+}
+
+// -----
+
+// Tests that sinusoidal_positions rejects a base of 1 (every lane one frequency).
+func.func @sinusoidal_base_one(%x: tensor<?x64xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.sinusoidal_positions' op expects a finite base greater than 1, got 1}}
+  %0 = attn.sinusoidal_positions %x, %pos {base = 1.0 : f32} : tensor<?x64xf32>
+  return
+}
+
+// -----
+
+// Tests that sinusoidal_positions rejects an infinite base.
+func.func @sinusoidal_base_inf(%x: tensor<?x64xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.sinusoidal_positions' op expects a finite base greater than 1, got INF}}
+  %0 = attn.sinusoidal_positions %x, %pos {base = 0x7F800000 : f32} : tensor<?x64xf32>
+  return
+}
+
+// -----
+
+// Tests that sinusoidal_positions rejects a NaN base.
+func.func @sinusoidal_base_nan(%x: tensor<?x64xf32>, %pos: index) {
+  // expected-error @+1 {{'attn.sinusoidal_positions' op expects a finite base greater than 1, got nan}}
+  %0 = attn.sinusoidal_positions %x, %pos {base = 0x7FC00000 : f32} : tensor<?x64xf32>
+  return
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
 // cache_write, cache_read
 //===----------------------------------------------------------------------===//
 

@@ -62,6 +62,72 @@ func.func @rope(%x: tensor<?x8x8xf32>, %pos: index) -> tensor<?x8x8xf32> {
 
 // -----
 
+// Tests that rope's default pair layout (adjacent) is not printed and parses
+// back as the same op, and that halves is kept.
+// CHECK-LABEL: func.func @rope_pairs
+// CHECK-SAME: (%[[X:.*]]: tensor<1x8x8xf32>, %[[POS:.*]]: index)
+func.func @rope_pairs(%x: tensor<1x8x8xf32>, %pos: index) -> (tensor<1x8x8xf32>, tensor<1x8x8xf32>) {
+  // CHECK: attn.rope %[[X]], %[[POS]] {theta = 1.000000e+04 : f32} : tensor<1x8x8xf32>
+  %0 = attn.rope %x, %pos {pairs = #attn.rope_pairs<adjacent>, theta = 10000.0 : f32} : tensor<1x8x8xf32>
+  // CHECK: attn.rope %[[X]], %[[POS]] {pairs = #attn.rope_pairs<halves>, theta = 5.000000e+05 : f32} : tensor<1x8x8xf32>
+  %1 = attn.rope %x, %pos {pairs = #attn.rope_pairs<halves>, theta = 500000.0 : f32} : tensor<1x8x8xf32>
+  return %0, %1 : tensor<1x8x8xf32>, tensor<1x8x8xf32>
+}
+
+// -----
+
+// Tests that layer_norm keeps input, weight and bias in order and epsilon.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W:.*]]: tensor<64xf32>, %[[B:.*]]: tensor<64xf32>)
+func.func @layer_norm(%x: tensor<?x64xf32>, %w: tensor<64xf32>, %b: tensor<64xf32>) -> tensor<?x64xf32> {
+  // CHECK: attn.layer_norm %[[X]], %[[W]], %[[B]] {epsilon = 9.99999974E-6 : f32} : tensor<?x64xf32>, tensor<64xf32>
+  %0 = attn.layer_norm %x, %w, %b {epsilon = 1.0e-05 : f32} : tensor<?x64xf32>, tensor<64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// Tests that gelu keeps its approximation (both kinds) and relu its operand.
+// CHECK-LABEL: func.func @activations
+// CHECK-SAME: (%[[X:.*]]: tensor<?x256xf32>)
+func.func @activations(%x: tensor<?x256xf32>) -> (tensor<?x256xf32>, tensor<?x256xf32>, tensor<?x256xf32>) {
+  // CHECK: attn.gelu %[[X]] {approximation = #attn.gelu<none>} : tensor<?x256xf32>
+  %0 = attn.gelu %x {approximation = #attn.gelu<none>} : tensor<?x256xf32>
+  // CHECK: attn.gelu %[[X]] {approximation = #attn.gelu<tanh>} : tensor<?x256xf32>
+  %1 = attn.gelu %x {approximation = #attn.gelu<tanh>} : tensor<?x256xf32>
+  // CHECK: attn.relu %[[X]] : tensor<?x256xf32>
+  %2 = attn.relu %x : tensor<?x256xf32>
+  return %0, %1, %2 : tensor<?x256xf32>, tensor<?x256xf32>, tensor<?x256xf32>
+}
+
+// -----
+
+// Tests that bias_add keeps input and bias in order.
+// CHECK-LABEL: func.func @bias_add
+// CHECK-SAME: (%[[X:.*]]: tensor<?x192xf32>, %[[B:.*]]: tensor<192xf32>)
+func.func @bias_add(%x: tensor<?x192xf32>, %b: tensor<192xf32>) -> tensor<?x192xf32> {
+  // CHECK: attn.bias_add %[[X]], %[[B]] : tensor<?x192xf32>, tensor<192xf32>
+  %0 = attn.bias_add %x, %b : tensor<?x192xf32>, tensor<192xf32>
+  return %0 : tensor<?x192xf32>
+}
+
+// -----
+
+// Tests that learned_positions keeps input, table and position, and
+// sinusoidal_positions its position and base.
+// CHECK-LABEL: func.func @positions
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[T:.*]]: tensor<512x64xf32>, %[[POS:.*]]: index)
+func.func @positions(%x: tensor<?x64xf32>, %table: tensor<512x64xf32>, %pos: index)
+    -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  // CHECK: attn.learned_positions %[[X]], %[[T]], %[[POS]] : tensor<?x64xf32>, tensor<512x64xf32>
+  %0 = attn.learned_positions %x, %table, %pos : tensor<?x64xf32>, tensor<512x64xf32>
+  // CHECK: attn.sinusoidal_positions %[[X]], %[[POS]] {base = 1.000000e+04 : f32} : tensor<?x64xf32>
+  %1 = attn.sinusoidal_positions %x, %pos {base = 1.000000e+04 : f32} : tensor<?x64xf32>
+  return %0, %1 : tensor<?x64xf32>, tensor<?x64xf32>
+}
+
+// -----
+
 // Tests that swiglu keeps gate and up in order, and add its operands.
 // CHECK-LABEL: func.func @swiglu_add
 // CHECK-SAME: (%[[G:.*]]: tensor<1x192xf32>, %[[U:.*]]: tensor<1x192xf32>)
