@@ -78,7 +78,8 @@ def round_q8_0(x):
     with np.errstate(divide="ignore", invalid="ignore"):
         idv = np.where(d == 0, np.float32(0), np.float32(1) / d).astype(np.float32)
     v = b * idv
-    q = np.sign(v) * np.floor(np.abs(v) + np.float32(0.5))
+    # + 0: a negative value rounding to 0 gives q = +0, as an int8 does.
+    q = np.sign(v) * np.floor(np.abs(v) + np.float32(0.5)) + np.float32(0)
     return (q.astype(np.float32) * round_f16(d)).reshape(x.shape)
 
 
@@ -536,6 +537,8 @@ def selftest():
     ok = True
     for name, fn in ROUND.items():
         once = fn(x)
+        # Numerically (ggml's Q4_0 of a zero block gives -0, whose second
+        # rounding gives +0; random weights have no zero block).
         same = np.array_equal(fn(once), once)
         print(f"{name}: idempotent {same}")
         ok &= same
@@ -543,7 +546,7 @@ def selftest():
     from gguf.constants import GGMLQuantizationType as T
     for name, qt in (("Q8_0", T.Q8_0), ("Q4_0", T.Q4_0), ("BF16", T.BF16), ("F16", T.F16)):
         theirs = q.dequantize(q.quantize(x, qt), qt).astype(np.float32)
-        equal = np.array_equal(theirs, ROUND[name](x))
+        equal = np.array_equal(theirs.view(np.uint32), ROUND[name](x).view(np.uint32))
         print(f"{name}: equals gguf-py's quantize + dequantize {equal}")
         ok &= equal
     print("selftest passed" if ok else "FAIL")
