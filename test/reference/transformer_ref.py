@@ -507,6 +507,62 @@ def selftest(models_dir):
     # Layer 2 sees layer 1's window: position i depends on tokens > i - 2 * (W - 1).
     _check(np.max(np.abs(a[5:] - b[5:])) < 1e-6 and np.max(np.abs(a[:3] - b[:3])) > 1e-3,
            "sliding window 3: token 0 reaches positions < 5 only (2 layers)")
+    # 9. Whole models against torch's own nn.TransformerEncoderLayer (another
+    #    implementation of the same blocks): the original Transformer (post-
+    #    norm, ReLU, sinusoidal, bidirectional) and GPT-2 (pre-norm, tanh GELU,
+    #    learned positions, causal, final LayerNorm, tied), all biases.
+    gpt2_act = lambda a: torch.nn.functional.gelu(a, approximate="tanh")  # noqa: E731
+    for kw, act, first in (
+            (dict(attention={"position": "sinusoidal", "mask": "none", "qkv_bias": True,
+                             "out_bias": True},
+                  norm={"kind": "layer", "placement": "post"},
+                  mlp={"activation": "relu", "bias": True}, tie_embeddings=False), "relu", False),
+            (dict(attention={"position": "learned", "qkv_bias": True, "out_bias": True},
+                  norm={"kind": "layer", "placement": "pre"},
+                  mlp={"activation": "gelu_tanh", "bias": True}), gpt2_act, True)):
+        cfg = variant(**kw)
+        w = _random_tensors(cfg, 10)
+        tw = {k: torch.from_numpy(v) for k, v in w.items()}
+        t = len(tokens)
+        with torch.no_grad():
+            x = tw["tok_embeddings"][torch.tensor(tokens)]
+            if cfg["attention"]["position"] == "learned":
+                x = x + tw["pos_embeddings"][:t]
+            else:
+                x = x + torch.from_numpy(sinusoidal_table(list(range(t)), 32))
+            mask = None
+            if cfg["attention"]["mask"] == "causal":
+                mask = torch.triu(torch.full((t, t), float("-inf")), diagonal=1)
+            for l in range(cfg["layers"]):
+                p = f"layers.{l}."
+                layer = torch.nn.TransformerEncoderLayer(
+                    32, 4, dim_feedforward=48, dropout=0.0, activation=act, layer_norm_eps=1e-5,
+                    batch_first=True, norm_first=first)
+                layer.self_attn.in_proj_weight.copy_(
+                    torch.cat([tw[p + "wq"], tw[p + "wk"], tw[p + "wv"]]))
+                layer.self_attn.in_proj_bias.copy_(
+                    torch.cat([tw[p + "bq"], tw[p + "bk"], tw[p + "bv"]]))
+                layer.self_attn.out_proj.weight.copy_(tw[p + "wo"])
+                layer.self_attn.out_proj.bias.copy_(tw[p + "bo"])
+                layer.linear1.weight.copy_(tw[p + "w1"])
+                layer.linear1.bias.copy_(tw[p + "b1"])
+                layer.linear2.weight.copy_(tw[p + "w2"])
+                layer.linear2.bias.copy_(tw[p + "b2"])
+                layer.norm1.weight.copy_(tw[p + "attention_norm"])
+                layer.norm1.bias.copy_(tw[p + "attention_norm_bias"])
+                layer.norm2.weight.copy_(tw[p + "ffn_norm"])
+                layer.norm2.bias.copy_(tw[p + "ffn_norm_bias"])
+                layer.eval()
+                x = layer(x[None], src_mask=mask)[0]
+            if cfg["norm"]["final"]:
+                x = torch.nn.functional.layer_norm(x, (32,), tw["norm"], tw["norm_bias"], 1e-5)
+            out = tw["tok_embeddings"] if cfg["tie_embeddings"] else tw["output"]
+            theirs = (x @ out.T).numpy()
+        # Causal: the prompt, then one token at a time through the cache.
+        ours = run(cfg, w, tokens, 4 if first else 12)
+        err = float(np.max(np.abs(ours - theirs)))
+        _check(err < 1e-4, f"{'GPT-2' if first else 'original Transformer'} block = torch's "
+                           f"nn.TransformerEncoderLayer: {err:.1e}")
     print("selftest passed")
     return 0
 
