@@ -16,13 +16,18 @@ within 1e-4 absolute. Runs on Debian's /usr/bin/python3 (torch, numpy).
 
 `run` prints every command it runs. attnc is taken from PATH (lit puts the
 build's tools first). The compile target is the checkpoint itself (an HF
-directory, a .gguf, a llama2.c .bin) or, for architectures no checkpoint
-format expresses (post-norm, sinusoidal, ReLU, GELU, no positions, biases
-on a Llama, no final norm), a description YAML whose `weights:` names a GGUF
-file holding the canonical tensors under llama.cpp's names (token_embd,
-position_embd, output_norm, output, blk.N.attn_norm, attn_q / attn_k / attn_v
-/ attn_output, ffn_norm, ffn_gate = w1 and ffn_up = w3 for SwiGLU, ffn_up = w1
-otherwise, ffn_down = w2; biases and LayerNorm shifts as `.bias`).
+directory, a .gguf, a llama2.c .bin). Architectures no checkpoint format
+expresses (post-norm, sinusoidal or no positions, ReLU, exact GELU, an output
+bias alone, no final norm) are descriptions with `weights: {format: random,
+seed: N}`: a description naming a checkpoint must agree with the checkpoint's
+own architecture, so random weights are the only ones such a model has. The
+reference gets them from attnc_random.py, a port of attnc's documented
+generator, checked against `attnc check`'s checksum before the logits are
+compared. (Format yaml-gguf, unused by the tests, writes such a model as a
+description over a GGUF file with llama.cpp's names for every canonical
+tensor: token_embd, position_embd, output_norm, output, blk.N.attn_norm,
+attn_q / attn_k / attn_v / attn_output, ffn_norm, ffn_gate = w1 and ffn_up =
+w3 for SwiGLU, ffn_up = w1 otherwise, ffn_down = w2, biases as `.bias`.)
 
 The weights the reference uses are the written ones after rounding to the
 stored type (f16, bf16, ggml's Q8_0 / Q4_0, llama2.c's int8 groups), computed
@@ -48,6 +53,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "reference"))
 import transformer_ref  # noqa: E402
 import llama2c_writer  # noqa: E402
+import attnc_random  # noqa: E402
 
 TOL = 1e-4
 N_PREDICT = 10
@@ -119,7 +125,8 @@ GPT2 = arch({"heads": 4, "kv_heads": 4, "position": "learned", "qkv_bias": True,
             {"kind": "layer", "eps": 1e-5, "placement": "pre"},
             {"hidden": 128, "activation": "gelu_tanh", "bias": True}, tied=True)
 
-# format: hf-llama | hf-gpt2 | gguf-llama | gguf-gpt2 | yaml-gguf | llama2c-vN[-yaml]
+# format: hf-llama | hf-mistral | hf-gpt2 | gguf-llama | gguf-gpt2 | yaml-random |
+#         yaml-gguf | llama2c-vN[-yaml]
 # types: stored type per canonical tensor kind (matrix, embedding, vector, output)
 CASES = {
     "gpt2-hf": dict(format="hf-gpt2", config=GPT2, dtype="F32", seed=11),
@@ -145,21 +152,21 @@ CASES = {
                     {"kind": "rms", "eps": 1e-6}, tied=False)),
     # The original Transformer's block, decoder made bidirectional.
     "postnorm-sinusoidal-relu": dict(
-        format="yaml-gguf", seed=17,
+        format="yaml-random", seed=4,
         config=arch({"heads": 4, "kv_heads": 4, "position": "sinusoidal", "mask": "none",
                      "qkv_bias": True, "out_bias": True},
                     {"kind": "layer", "eps": 1e-5, "placement": "post"},
                     {"hidden": 128, "activation": "relu", "bias": True}, tied=False)),
     # Exact GELU, no position information at all, an output bias alone.
     "gelu-nopos-outbias": dict(
-        format="yaml-gguf", seed=18,
+        format="yaml-random", seed=4,
         config=arch({"heads": 4, "kv_heads": 2, "position": "none", "out_bias": True},
                     {"kind": "layer", "eps": 1e-5, "placement": "pre"},
                     {"hidden": 128, "activation": "gelu", "bias": False}, tied=True)),
     # Qwen-like: QKV biases only, biased SwiGLU, no final norm, rotate-half,
     # a sliding window, a large theta.
     "final-off-qkvbias": dict(
-        format="yaml-gguf", seed=19,
+        format="yaml-random", seed=4,
         config=arch({"heads": 4, "kv_heads": 2, "rope_theta": 1000000.0, "rope_pairs": "halves",
                      "qkv_bias": True, "mask": "sliding_window", "window": 5},
                     {"kind": "rms", "eps": 1e-6, "placement": "pre", "final": False},
@@ -227,6 +234,9 @@ def make_tensors(case):
 
 def rounded_tensors(case):
     """The canonical tensors as a reader of the written file gets them back."""
+    if case["format"] == "yaml-random":
+        return attnc_random.random_tensors(transformer_ref.tensor_shapes(case["config"]),
+                                           case["seed"], case["config"]["tie_embeddings"])
     tensors = make_tensors(case)
     if case["format"] == "llama2c-v2":
         gs = case["group_size"]
@@ -380,7 +390,7 @@ def write_gguf_file(case, tensors, path):
                                         for n, w, t in out])
 
 
-def yaml_of(config, weights_format, weights_path):
+def yaml_of(config, weights_format, weights_path, seed=None):
     """The description (YAML flow mappings) of a config."""
     att, norm, mlp = config["attention"], config["norm"], config["mlp"]
 
@@ -411,7 +421,8 @@ def yaml_of(config, weights_format, weights_path):
              f"norm: {flow({k: norm[k] for k in ('kind', 'eps', 'placement', 'final')})}",
              f"mlp: {flow({k: mlp[k] for k in ('hidden', 'activation', 'bias')})}",
              f"tie_embeddings: {'true' if config['tie_embeddings'] else 'false'}",
-             f"weights: {{format: {weights_format}, path: {weights_path}}}"]
+             f"weights: {{format: {weights_format}, "
+             + (f"seed: {seed}}}" if seed is not None else f"path: {weights_path}}}")]
     return "\n".join(lines) + "\n"
 
 
@@ -429,6 +440,10 @@ def write_case(name, directory):
     elif fmt.startswith("gguf-"):
         target = os.path.join(directory, "model.gguf")
         write_gguf_file(case, tensors, target)
+    elif fmt == "yaml-random":
+        target = os.path.join(directory, "model.yaml")
+        with open(target, "w") as f:
+            f.write(yaml_of(case["config"], "random", None, seed=case["seed"]))
     elif fmt == "yaml-gguf":
         write_gguf_file(case, tensors, os.path.join(directory, "weights.gguf"))
         target = os.path.join(directory, "model.yaml")
@@ -514,12 +529,38 @@ def run_cmd(cmd):
     return True
 
 
+def case_format(name):
+    return CASES[name]["format"]
+
+
+def check_random_weights(name, attnc, target):
+    """attnc check's checksum of the described random weights must be the
+    port's (attnc_random.py): otherwise the port drifted from attnc's
+    generator, and a logits difference would say nothing about the model."""
+    cmd = [attnc, "check", target]
+    print("$ " + " ".join(cmd), flush=True)
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          errors="replace")
+    case = CASES[name]
+    ours = "0x%016x" % attnc_random.checksum(case["config"], rounded_tensors(case))
+    line = [l for l in done.stdout.splitlines() if l.startswith("checksum")]
+    if done.returncode != 0 or not line or line[0].split()[-1] != ours:
+        print(done.stdout, end="")
+        print(f"FAIL: attnc's random weights are not attnc_random.py's (checksum {ours}): "
+              f"update the port")
+        return False
+    print(f"random weights: checksum {ours} as attnc's")
+    return True
+
+
 def run_case(name, directory):
     if not reference_path_ok(name):
         return 1
     target = write_case(name, directory)
     attnc = shutil.which("attnc") or "attnc"
     exe, logits = os.path.join(directory, "model.exe"), os.path.join(directory, "logits.f32")
+    if case_format(name) == "yaml-random" and not check_random_weights(name, attnc, target):
+        return 1
     if not run_cmd([attnc, "compile", target, "-o", exe]):
         return 1
     if not run_cmd([exe] + prompt_args(name) + ["--logits-out", logits]):
