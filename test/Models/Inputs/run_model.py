@@ -130,6 +130,19 @@ GPT2 = arch({"heads": 4, "kv_heads": 4, "position": "learned", "qkv_bias": True,
 # types: stored type per canonical tensor kind (matrix, embedding, vector, output)
 CASES = {
     "gpt2-hf": dict(format="hf-gpt2", config=GPT2, dtype="F32", seed=11),
+    # GPT2LMHeadModel's other activation_function values, and a separate lm_head.
+    "gpt2-hf-gelu-bf16": dict(
+        format="hf-gpt2", dtype="BF16", seed=25,
+        config=dict(GPT2, mlp=dict(GPT2["mlp"], activation="gelu"))),
+    "gpt2-hf-relu-untied": dict(
+        format="hf-gpt2", dtype="F16", seed=28,
+        config=dict(GPT2, mlp=dict(GPT2["mlp"], activation="relu"), tie_embeddings=False)),
+    # LlamaForCausalLM with attention_bias (q, k, v, o) and mlp_bias.
+    "llama-hf-biases": dict(
+        format="hf-llama", dtype="F32", seed=27,
+        config=arch({"heads": 4, "kv_heads": 2, "rope_theta": 10000.0, "rope_pairs": "halves",
+                     "qkv_bias": True, "out_bias": True},
+                    mlp={"hidden": 96, "activation": "swiglu", "bias": True}, tied=True)),
     "gpt2-gguf": dict(format="gguf-gpt2", config=GPT2, seed=12,
                       types={"tok_embeddings": "F16", "pos_embeddings": "F32", "wq": "BF16",
                              "wk": "BF16", "wv": "BF16", "wo": "F16", "w1": "F16",
@@ -268,8 +281,10 @@ def write_hf(case, tensors, path):
                "vocab_size": c["vocab_size"], "n_positions": c["context_length"],
                "n_ctx": c["context_length"], "n_embd": c["dim"], "n_layer": c["layers"],
                "n_head": att["heads"], "n_inner": mlp["hidden"],
-               "activation_function": "gelu_new", "layer_norm_epsilon": norm["eps"],
-               "tie_word_embeddings": True, "bos_token_id": 1, "eos_token_id": 2,
+               "activation_function": {"gelu_tanh": "gelu_new", "gelu": "gelu",
+                                       "relu": "relu"}[mlp["activation"]],
+               "layer_norm_epsilon": norm["eps"],
+               "tie_word_embeddings": c["tie_embeddings"], "bos_token_id": 1, "eos_token_id": 2,
                "scale_attn_weights": True, "torch_dtype": "float32"}
         out["transformer.wte.weight"] = tensors["tok_embeddings"]
         out["transformer.wpe.weight"] = tensors["pos_embeddings"]
@@ -292,6 +307,8 @@ def write_hf(case, tensors, path):
             out[h + "mlp.c_proj.bias"] = tensors[p + "b2"]
         out["transformer.ln_f.weight"] = tensors["norm"]
         out["transformer.ln_f.bias"] = tensors["norm_bias"]
+        if not c["tie_embeddings"]:
+            out["lm_head.weight"] = tensors["output"]
     else:
         mistral = case["format"] == "hf-mistral"
         cfg = {"architectures": ["MistralForCausalLM" if mistral else "LlamaForCausalLM"],
@@ -302,7 +319,7 @@ def write_hf(case, tensors, path):
                "num_key_value_heads": att["kv_heads"], "hidden_act": "silu",
                "rms_norm_eps": norm["eps"], "rope_theta": att["rope_theta"],
                "tie_word_embeddings": c["tie_embeddings"], "bos_token_id": 1,
-               "eos_token_id": 2, "attention_bias": False, "mlp_bias": False,
+               "eos_token_id": 2, "attention_bias": att["qkv_bias"], "mlp_bias": mlp["bias"],
                "torch_dtype": {"F32": "float32", "F16": "float16",
                                "BF16": "bfloat16"}[case["dtype"]]}
         if mistral:
@@ -313,9 +330,16 @@ def write_hf(case, tensors, path):
                  "wo": "self_attn.o_proj.weight", "ffn_norm": "post_attention_layernorm.weight",
                  "w1": "mlp.gate_proj.weight", "w3": "mlp.up_proj.weight",
                  "w2": "mlp.down_proj.weight"}
+        # attention_bias: q, k, v and o; mlp_bias: gate, up and down.
+        names.update({"bq": "self_attn.q_proj.bias", "bk": "self_attn.k_proj.bias",
+                      "bv": "self_attn.v_proj.bias", "bo": "self_attn.o_proj.bias",
+                      "b1": "mlp.gate_proj.bias", "b3": "mlp.up_proj.bias",
+                      "b2": "mlp.down_proj.bias"})
+        assert att["qkv_bias"] == att["out_bias"], "HF Llama has one attention_bias"
         for l in per_layer(c):
             for ours, theirs in names.items():
-                out[f"model.layers.{l}.{theirs}"] = tensors[f"layers.{l}.{ours}"]
+                if f"layers.{l}.{ours}" in tensors:
+                    out[f"model.layers.{l}.{theirs}"] = tensors[f"layers.{l}.{ours}"]
         out["model.norm.weight"] = tensors["norm"]
         if not c["tie_embeddings"]:
             out["lm_head.weight"] = tensors["output"]
