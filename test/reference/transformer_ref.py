@@ -29,11 +29,17 @@ uses the same recipe with theta = 10000 and D in place of HD: PE[p, 2i] =
 sin(p * freq_i), PE[p, 2i + 1] = cos(p * freq_i), freq_i = 1 / 10000^(2i / D).
 
 Command line:
-    transformer_ref.py --selftest
-        stories260K.bin (llama2.c v0, read here) greedy from BOS must give
-        ../shared/models/expected/stories260K_greedy_ids_n200.txt; a random
-        tiny-gqa-shaped model must agree with llama_ref.py within 1e-5; and
-        property checks of the other options (see selftest()).
+    transformer_ref.py --selftest [--models DIR]
+        stories260K.bin (llama2.c v0, read by llama2c_writer.py) greedy from
+        BOS must give expected/stories260K_greedy_ids_n200.txt, and
+        stories260K-q8.bin must read back within half a quantization step of
+        it; a random tiny-gqa-shaped model must agree with llama_ref.py within
+        1e-5 (tied and untied); the original Transformer and GPT-2 blocks must
+        agree with torch's nn.TransformerEncoderLayer; and property checks:
+        the KV cache (prompt then one token at a time = one call), halves RoPE
+        = adjacent RoPE on permuted rows, GQA/MQA = MHA with repeated KV
+        heads, the sinusoidal table, layer norm and the activations against
+        torch's, and what each mask lets a position see.
     transformer_ref.py --llama2c CKPT --greedy N [--prompt-ids 1]
         prints the prompt and N greedy ids of a llama2.c v0/v1/v2 checkpoint.
 """
@@ -392,6 +398,24 @@ def selftest(models_dir):
         expected = [int(t) for t in open(expected_path).read().split()]
         tokens, _ = generate(cfg, tensors, [1], 200)
         _check(tokens == expected, "stories260K greedy from BOS = llama2.c's 200 ids")
+        # llama2.c's own int8 export of the same weights, read back (v2 reader,
+        # dequantized): every weight within half a step (scale / 2) of the
+        # float32 one, norms exact.
+        q8 = os.path.join(models_dir, "stories260K-q8.bin")
+        if os.path.isfile(q8):
+            cfg8, t8 = llama2c_writer.read(q8)
+            worst = 0.0
+            for name, w in tensors.items():
+                if name.endswith("norm"):
+                    assert np.array_equal(w, t8[name]), name
+                    continue
+                groups = w.reshape(-1, 8)
+                step = np.max(np.abs(groups), axis=1, keepdims=True) / 127
+                err = np.abs(t8[name].reshape(-1, 8) - groups)
+                assert np.all(err <= step / 2 * (1 + 1e-5) + 1e-12), name
+                worst = max(worst, float(err.max()))
+            _check(cfg8 == cfg, f"stories260K-q8.bin reads as stories260K.bin within half a "
+                                f"quantization step (max |diff| {worst:.2e})")
     else:
         print(f"skipped: {ckpt} not found")
 
