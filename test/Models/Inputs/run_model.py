@@ -32,8 +32,9 @@ w3 for SwiGLU, ffn_up = w1 otherwise, ffn_down = w2, biases as `.bias`.)
 The weights the reference uses are the written ones after rounding to the
 stored type (f16, bf16, ggml's Q8_0 / Q4_0, llama2.c's int8 groups), computed
 here in NumPy; every rounding used is idempotent, so the writers store exactly
-those values. Each case's prompt is 10 ids; the program generates 10 tokens,
-i.e. 9 decode steps after the prefill call, 19 rows of logits. The decode
+those values. Each case's prompt is 10 ids (one case: 70, two prefill calls);
+the program generates 10 tokens, i.e. 9 decode steps after the prefill, and
+writes prompt + 9 rows of logits. The decode
 tokens the reference is fed are the argmaxes of attnc's rows (teacher
 forcing), so a near-tie cannot make the runs diverge; the weights are chosen
 (fixed seeds) so that the reference's own greedy path never emits token 1 or 2
@@ -159,6 +160,13 @@ CASES = {
         format="hf-mistral", dtype="F32", seed=15,
         config=arch({"heads": 4, "kv_heads": 2, "rope_theta": 10000.0, "rope_pairs": "halves",
                      "mask": "sliding_window", "window": 6}, tied=False)),
+    # A 70-id prompt, which the program runs as two prefill calls (64 + 6):
+    # the window must hold across the chunk boundary and into the cache.
+    "mistral-hf-long-prompt": dict(
+        format="hf-mistral", dtype="F32", seed=15, prompt_len=70,
+        config=dict(arch({"heads": 4, "kv_heads": 2, "rope_theta": 10000.0,
+                          "rope_pairs": "halves", "mask": "sliding_window", "window": 6},
+                         tied=False), context_length=96)),
     "llama-hf-sharded": dict(
         format="hf-llama", dtype="F32", shards=3, seed=16,
         config=arch({"heads": 4, "kv_heads": 4, "rope_theta": 10000.0, "rope_pairs": "halves"},
@@ -260,7 +268,8 @@ def rounded_tensors(case):
 
 def prompt_of(case):
     rng = np.random.default_rng(1000 + case["seed"])
-    return [int(t) for t in rng.integers(3, case["config"]["vocab_size"], size=10)]
+    return [int(t) for t in rng.integers(3, case["config"]["vocab_size"],
+                                         size=case.get("prompt_len", 10))]
 
 # ----------------------------------------------------------------------------
 # Writers of each format
