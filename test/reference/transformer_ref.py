@@ -341,16 +341,6 @@ def generate(config, tensors, prompt, steps, forced=None):
 # llama2.c checkpoints (own reader; the writer is llama2c_writer.py)
 # ----------------------------------------------------------------------------
 
-def llama2c_config(header):
-    """The description of a llama2.c model (run.c's fixed choices: RMSNorm
-    eps 1e-5, RoPE theta 10000 on adjacent pairs, SwiGLU, causal)."""
-    dim, hidden, layers, heads, kv_heads, vocab, seq = header
-    return {"vocab_size": abs(vocab), "context_length": seq, "dim": dim, "layers": layers,
-            "attention": {"heads": heads, "kv_heads": kv_heads, "rope_theta": 10000.0},
-            "norm": {"kind": "rms", "eps": 1e-5}, "mlp": {"hidden": hidden},
-            "tie_embeddings": vocab > 0}
-
-
 def read_llama2c(path):
     """(config, canonical float32 tensors) of a llama2.c v0, v1 or v2 file
     (v2 dequantized: q * scale per group, as runq.c does)."""

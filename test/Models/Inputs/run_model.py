@@ -40,7 +40,6 @@ forcing), so a near-tie cannot make the runs diverge; the weights are chosen
 (fixed seeds) so that the reference's own greedy path never emits token 1 or 2
 (BOS / EOS, where generation would stop early).
 """
-import json
 import math
 import os
 import shutil
