@@ -1,7 +1,10 @@
 //===- ModelBuilder.cpp - ModelSpec to attn IR ----------------------------===//
 //
-// Emits the layers of a Llama-family model (pre-norm, RoPE, grouped-query
-// attention over a KV cache, SwiGLU MLP) as attn ops. Layers are unrolled:
+// Emits the layers of a model as attn ops, following the architecture plan
+// (compiler/Frontend/ArchPlan.h): the spec says how positions enter, which
+// norm goes where and which activation the MLP has; the weight layout says
+// which tensors (biases) exist. Attention runs over a KV cache. Layers are
+// unrolled:
 // each reads its own weights at static offsets, which keeps every weight shape
 // static for the vectorizer and makes the IR read like the description.
 //
@@ -54,15 +57,31 @@ private:
                                     b.getStringAttr(slot.name),
                                     b.getI64IntegerAttr(slot.offset));
   }
-  Value linear(Value x, const std::string &name) {
+  /// x w^T for the packed matrix `name`, plus its bias `biasName` if the
+  /// model has one.
+  Value linear(Value x, const std::string &name, const std::string &biasName = "") {
     const WeightSlot &slot = layout.get(name);
     int64_t out = slot.storedShape[0] * slot.storedShape[2];
     auto type = tensor({cast<RankedTensorType>(x.getType()).getDimSize(0), out});
-    return b.create<attn::LinearOp>(loc, type, x, weight(name));
+    Value y = b.create<attn::LinearOp>(loc, type, x, weight(name));
+    if (!biasName.empty() && layout.find(biasName))
+      y = b.create<attn::BiasAddOp>(loc, type, y, weight(biasName));
+    return y;
   }
-  Value rmsNorm(Value x, const std::string &name) {
-    return b.create<attn::RmsNormOp>(loc, x.getType(), x, weight(name),
-                                     b.getF32FloatAttr(static_cast<float>(spec.norm.eps)));
+  /// The norm `name` (its bias is `name`_bias for a layer norm).
+  Value norm(Value x, const std::string &name) {
+    auto eps = b.getF32FloatAttr(static_cast<float>(spec.norm.eps));
+    if (spec.norm.kind == NormKind::Layer)
+      return b.create<attn::LayerNormOp>(loc, x.getType(), x, weight(name),
+                                         weight(name + "_bias"), eps);
+    return b.create<attn::RmsNormOp>(loc, x.getType(), x, weight(name), eps);
+  }
+  Value rope(Value x) {
+    auto theta = b.getF32FloatAttr(static_cast<float>(spec.attention.ropeTheta));
+    auto pairs = spec.attention.ropePairs == RopePairs::Halves ? attn::RopePairs::halves
+                                                               : attn::RopePairs::adjacent;
+    return b.create<attn::RopeOp>(loc, x.getType(), x, position, theta,
+                                  attn::RopePairsAttr::get(b.getContext(), pairs));
   }
   /// (T, heads * hd) -> (T, heads, hd) and back.
   Value splitHeads(Value x, int64_t heads) {
@@ -76,6 +95,10 @@ private:
                                              ArrayRef<ReassociationIndices>{{0}, {1, 2}});
   }
 
+  /// The attention block on the normed input `h`, through wo (and bo).
+  Value attention(Value h, int64_t l);
+  /// The MLP block on the normed input `h`, through w2 (and b2).
+  Value mlp(Value h, int64_t l);
   Value layer(Value x, int64_t l);
 
   OpBuilder &b;
@@ -87,18 +110,16 @@ private:
   Value blob, position, keyCache, valueCache, length;
 };
 
-Value FunctionBuilder::layer(Value x, int64_t l) {
+Value FunctionBuilder::attention(Value h, int64_t l) {
   std::string p = "layers." + std::to_string(l) + ".";
   const AttentionSpec &att = spec.attention;
-  auto theta = b.getF32FloatAttr(static_cast<float>(att.ropeTheta));
-
-  // Attention block.
-  Value xn = rmsNorm(x, p + "attention_norm");
-  Value q = splitHeads(linear(xn, p + "wq"), att.heads);
-  Value k = splitHeads(linear(xn, p + "wk"), att.kvHeads);
-  Value v = splitHeads(linear(xn, p + "wv"), att.kvHeads);
-  q = b.create<attn::RopeOp>(loc, q.getType(), q, position, theta);
-  k = b.create<attn::RopeOp>(loc, k.getType(), k, position, theta);
+  Value q = splitHeads(linear(h, p + "wq", p + "bq"), att.heads);
+  Value k = splitHeads(linear(h, p + "wk", p + "bk"), att.kvHeads);
+  Value v = splitHeads(linear(h, p + "wv", p + "bv"), att.kvHeads);
+  if (att.position == PositionKind::Rope) {
+    q = rope(q);
+    k = rope(k);
+  }
   b.create<attn::CacheWriteOp>(loc, k, keyCache, position, b.getI64IntegerAttr(l));
   b.create<attn::CacheWriteOp>(loc, v, valueCache, position, b.getI64IntegerAttr(l));
 
@@ -113,13 +134,40 @@ Value FunctionBuilder::layer(Value x, int64_t l) {
       b.getI64IntegerAttr(att.kvHeads), b.getF32FloatAttr(scale),
       attn::MaskKindAttr::get(b.getContext(), toMaskKind(att.mask)),
       b.getI64IntegerAttr(att.mask == MaskKind::SlidingWindow ? att.window : 0));
-  x = b.create<attn::AddOp>(loc, x.getType(), x, linear(mergeHeads(attended), p + "wo"));
+  return linear(mergeHeads(attended), p + "wo", p + "bo");
+}
 
-  // MLP block.
-  xn = rmsNorm(x, p + "ffn_norm");
-  Value gate = linear(xn, p + "w1");
-  Value hidden = b.create<attn::SwigluOp>(loc, gate.getType(), gate, linear(xn, p + "w3"));
-  return b.create<attn::AddOp>(loc, x.getType(), x, linear(hidden, p + "w2"));
+Value FunctionBuilder::mlp(Value h, int64_t l) {
+  std::string p = "layers." + std::to_string(l) + ".";
+  Value up = linear(h, p + "w1", p + "b1");
+  switch (spec.mlp.activation) {
+  case Activation::SwiGLU:
+    up = b.create<attn::SwigluOp>(loc, up.getType(), up, linear(h, p + "w3", p + "b3"));
+    break;
+  case Activation::Gelu:
+  case Activation::GeluTanh: {
+    auto approximation = spec.mlp.activation == Activation::Gelu ? attn::GeluApproximation::none
+                                                                 : attn::GeluApproximation::tanh;
+    up = b.create<attn::GeluOp>(loc, up.getType(), up,
+                                attn::GeluApproximationAttr::get(b.getContext(), approximation));
+    break;
+  }
+  case Activation::Relu:
+    up = b.create<attn::ReluOp>(loc, up.getType(), up);
+    break;
+  }
+  return linear(up, p + "w2", p + "b2");
+}
+
+Value FunctionBuilder::layer(Value x, int64_t l) {
+  std::string p = "layers." + std::to_string(l) + ".";
+  auto add = [&](Value a, Value c) { return b.create<attn::AddOp>(loc, a.getType(), a, c); };
+  if (spec.norm.placement == NormPlacement::Pre) {
+    x = add(x, attention(norm(x, p + "attention_norm"), l));
+    return add(x, mlp(norm(x, p + "ffn_norm"), l));
+  }
+  x = norm(add(x, attention(x, l)), p + "attention_norm");
+  return norm(add(x, mlp(x, l)), p + "ffn_norm");
 }
 
 void FunctionBuilder::build(StringRef name, int64_t tokens) {
@@ -151,9 +199,23 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
   Value embeddings = weight("tok_embeddings");
   auto embeddedType = tensor({tokens, spec.dim});
   Value x = b.create<attn::EmbeddingOp>(loc, embeddedType, embeddings, tokenIds);
+  switch (spec.attention.position) {
+  case PositionKind::Learned:
+    x = b.create<attn::LearnedPositionsOp>(loc, x.getType(), x, weight("pos_embeddings"),
+                                           position);
+    break;
+  case PositionKind::Sinusoidal:
+    x = b.create<attn::SinusoidalPositionsOp>(loc, x.getType(), x, position,
+                                              b.getF32FloatAttr(10000.0f));
+    break;
+  case PositionKind::Rope: // in each layer
+  case PositionKind::None:
+    break;
+  }
   for (int64_t l = 0; l < spec.layers; ++l)
     x = layer(x, l);
-  x = rmsNorm(x, "norm");
+  if (spec.norm.final)
+    x = norm(x, "norm");
   Value logits = linear(x, "output");
 
   auto store = b.create<bufferization::MaterializeInDestinationOp>(loc, logits, logitsOut);
