@@ -59,8 +59,9 @@ std::pair<unsigned, unsigned> lineAndColumn(StringRef text, size_t offset) {
 std::optional<json::Value> parseJson(StringRef text, const JsonSource &source, unsigned maxDepth) {
   if (std::optional<size_t> deep = findTooDeep(text, maxDepth)) {
     auto [line, column] = lineAndColumn(text, *deep);
-    source.fail(Twine(line) + ":" + Twine(column) + ": JSON nests deeper than " +
-                Twine(maxDepth) + " levels");
+    reportError(*source.sm, source.loc,
+                source.name + ":" + Twine(line) + ":" + Twine(column) +
+                    ": JSON nests deeper than " + Twine(maxDepth) + " levels");
     return std::nullopt;
   }
   Expected<json::Value> value = json::parse(text);
@@ -75,11 +76,11 @@ std::optional<json::Value> parseJson(StringRef text, const JsonSource &source, u
     size_t comma = rest.find(',');
     size_t close = rest.find("]: ");
     if (comma != StringRef::npos && close != StringRef::npos && comma < close) {
-      where = rest.take_front(comma).str() + ": ";
+      where = ":" + rest.take_front(comma).str();
       message = rest.drop_front(close + 3).str();
     }
   }
-  source.fail(where + "invalid JSON: " + message);
+  reportError(*source.sm, source.loc, source.name + where + ": invalid JSON: " + message);
   return std::nullopt;
 }
 
