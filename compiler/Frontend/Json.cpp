@@ -9,6 +9,8 @@
 
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/Frontend/InputFile.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 #include <cmath>
@@ -47,6 +49,29 @@ std::optional<size_t> findTooDeep(StringRef text, unsigned maxDepth) {
   return std::nullopt;
 }
 
+std::optional<size_t> findDuplicateKey(StringRef text) {
+  // Valid JSON only (the parser accepted it): a string followed by ':' is a
+  // key of the innermost open object. Keys are compared as written.
+  SmallVector<StringSet<>, 8> objects; // one per open object (arrays: an unused set)
+  for (size_t i = 0, e = text.size(); i != e; ++i) {
+    char c = text[i];
+    if (c == '{' || c == '[') {
+      objects.emplace_back();
+    } else if ((c == '}' || c == ']') && !objects.empty()) {
+      objects.pop_back();
+    } else if (c == '"') {
+      size_t begin = i++;
+      for (bool escaped = false; i != e && (escaped || text[i] != '"'); ++i)
+        escaped = !escaped && text[i] == '\\';
+      size_t next = text.find_first_not_of(" \t\r\n", i + 1);
+      if (next != StringRef::npos && text[next] == ':' && !objects.empty() &&
+          !objects.back().insert(text.slice(begin + 1, i)).second)
+        return begin;
+    }
+  }
+  return std::nullopt;
+}
+
 std::pair<unsigned, unsigned> lineAndColumn(StringRef text, size_t offset) {
   offset = std::min(offset, text.size());
   StringRef before = text.take_front(offset);
@@ -65,8 +90,19 @@ std::optional<json::Value> parseJson(StringRef text, const JsonSource &source, u
     return std::nullopt;
   }
   Expected<json::Value> value = json::parse(text);
-  if (value)
+  if (value) {
+    // llvm::json keeps the last of two equal keys; which one was meant is
+    // anybody's guess (a config.json with two hidden_size), so neither is.
+    if (std::optional<size_t> duplicate = findDuplicateKey(text)) {
+      auto [line, column] = lineAndColumn(text, *duplicate);
+      size_t end = text.find('"', *duplicate + 1);
+      reportError(*source.sm, source.loc,
+                  source.name + ":" + Twine(line) + ":" + Twine(column) + ": duplicate key " +
+                      text.slice(*duplicate, std::min(end + 1, *duplicate + 80)));
+      return std::nullopt;
+    }
     return std::move(*value);
+  }
   // ParseError keeps its position private; its log text is
   // "[LINE:COL, byte=OFFSET]: MESSAGE", which is rewritten as "NAME:LINE:COL:".
   std::string logged = toString(value.takeError());

@@ -8,7 +8,8 @@
 // level, so `[[[[...` a megabyte deep would overflow the stack). Errors name
 // the file with a line and column, `config.json:3:17: ...`, in the text of the
 // message rather than as a SourceMgr location: these files are often one huge
-// line, which SourceMgr would print whole under the message.
+// line, which SourceMgr would print whole under the message. A key repeated
+// in one object is refused (llvm::json would keep the last silently).
 //
 // The field readers report what was expected and what was found, naming the
 // key by its path from the root, e.g.
@@ -52,12 +53,18 @@ struct JsonSource {
 /// `maxDepth` (brackets inside strings do not count), or std::nullopt.
 std::optional<size_t> findTooDeep(llvm::StringRef text, unsigned maxDepth = kMaxJsonDepth);
 
+/// Returns the offset of the first key that repeats an earlier key of the
+/// same object, or std::nullopt. `text` must be valid JSON; keys are compared
+/// as written (escapes are not decoded).
+std::optional<size_t> findDuplicateKey(llvm::StringRef text);
+
 /// The 1-based line and column of byte `offset` of `text`.
 std::pair<unsigned, unsigned> lineAndColumn(llvm::StringRef text, size_t offset);
 
 /// Parses `text` as one JSON value after checking its nesting. Errors:
 ///   NAME:1:7: JSON nests deeper than 64 levels
 ///   NAME:2:3: invalid JSON: Expected , or } after object property
+///   NAME:4:3: duplicate key "hidden_size"
 std::optional<llvm::json::Value> parseJson(llvm::StringRef text, const JsonSource &source,
                                            unsigned maxDepth = kMaxJsonDepth);
 

@@ -163,6 +163,16 @@ def cases(env):
     yield case("header-deep", model(safetensors=image(
         None, 0, header_text=b'{"a":' + b"[" * 100000 + b"]" * 100000 + b"}")),
         st + r"header:1:69: JSON nests deeper than 64 levels")
+    dup = json.dumps(header).encode().replace(b'{"model.embed_tokens.weight"',
+                                                b'{"model.norm.weight": {"dtype": "F32", "shape": '
+                                                b'[4], "data_offsets": [0, 16]}, '
+                                                b'"model.embed_tokens.weight"', 1)
+    yield case("header-duplicate-tensor", model(safetensors=image(None, size, header_text=dup)),
+               st + r'header:1:\d+: duplicate key "model\.norm\.weight"')
+    yield case("config-duplicate-key", model(raw_config=json.dumps(CONFIG, indent=1).encode()
+                                             .replace(b'"vocab_size": 5', b'"vocab_size": 5,\n '
+                                                      b'"vocab_size": 50')),
+               r'^error: .*config\.json:\d+:2: duplicate key "vocab_size"')
     yield case("header-invalid-utf8", model(safetensors=image(
         None, 0, header_text=b'{"\xff\xfe": 1}')), st + r"header:.*invalid JSON: ")
     yield case("truncated-data", model(safetensors=valid[:-7]),
