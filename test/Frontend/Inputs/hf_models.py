@@ -46,7 +46,8 @@ def expected(name, canonical, layers):
 
 def llama(name, rng, dim=8, heads=2, kv_heads=2, hidden=12, layers=2, vocab=10, ctx=16,
           tied=False, attention_bias=False, mlp_bias=False, dtype="F32", shards=1,
-          arch="LlamaForCausalLM", extra=None, lm_head_when_tied=False, inv_freq=False):
+          arch="LlamaForCausalLM", extra=None, lm_head_when_tied=False, inv_freq=False,
+          embed=None):
     hd = dim // heads
     config = {"architectures": [arch], "hidden_size": dim, "intermediate_size": hidden,
               "num_hidden_layers": layers, "num_attention_heads": heads,
@@ -56,7 +57,7 @@ def llama(name, rng, dim=8, heads=2, kv_heads=2, hidden=12, layers=2, vocab=10, 
               "mlp_bias": mlp_bias, "rope_scaling": None, "torch_dtype": "float32"}
     config.update(extra or {})
     r = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
-    t = {"model.embed_tokens.weight": r(vocab, dim)}
+    t = {"model.embed_tokens.weight": r(vocab, dim) if embed is None else embed}
     c = {"tok_embeddings": "model.embed_tokens.weight"}
     for l in range(layers):
         p = "model.layers.%d." % l
@@ -156,6 +157,13 @@ llama("llama-bf16-sharded", rng, heads=4, kv_heads=1, dtype="BF16", shards=3, la
 llama("mistral-window", rng, arch="MistralForCausalLM", extra={"sliding_window": 4})
 llama("mistral-nowindow", rng, arch="MistralForCausalLM", dtype="BF16",
       extra={"sliding_window": None, "head_dim": 4})
+# Every 16-bit pattern as the embedding: the F16 and BF16 conversions are
+# exact for all of them (subnormals, infinities, NaN payloads).
+bits = np.arange(65536, dtype=np.uint32)
+llama("llama-f16-all", rng, vocab=8192, dtype="F16",
+      embed=bits.astype(np.uint16).view(np.float16).astype(np.float32).reshape(8192, 8))
+llama("llama-bf16-all", rng, vocab=8192, dtype="BF16",
+      embed=(bits << 16).view(np.float32).reshape(8192, 8))
 gpt2("gpt2", rng)
 gpt2("gpt2-noprefix-f16", rng, prefix="", dtype="F16", act="gelu", inner=20, lm_head="own")
 gpt2("gpt2-samehead", rng, act="relu", lm_head="same")
