@@ -171,7 +171,8 @@ void convertToF32(SafetensorsDType dtype, StringRef bytes, MutableArrayRef<float
   size_t count = std::min(out.size(), size_t(bytes.size() / dtypeBytes(dtype)));
   switch (dtype) {
   case SafetensorsDType::F32:
-    std::memcpy(out.data(), p, count * 4); // little-endian hosts only, as the runtime
+    if (count) // an empty tensor's vector has no storage: memcpy(nullptr, ...) is undefined
+      std::memcpy(out.data(), p, count * 4); // little-endian hosts only, as the runtime
     return;
   case SafetensorsDType::F16:
     for (size_t i = 0; i < count; ++i)
