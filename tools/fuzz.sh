@@ -19,10 +19,10 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${ATTNC_FUZZ_BUILD_DIR:-$root/build-fuzz}
 models=${ATTNC_SHARED_MODELS:-$root/../shared/models}
-targets=(description llama2c tokenizer options gguf)
+targets=(description llama2c tokenizer options gguf safetensors hf-config)
 
 usage() {
-  echo "usage: tools/fuzz.sh description|llama2c|tokenizer|options|gguf SECONDS [libFuzzer flags...]" >&2
+  echo "usage: tools/fuzz.sh description|llama2c|tokenizer|options|gguf|safetensors|hf-config SECONDS [libFuzzer flags...]" >&2
   exit 2
 }
 [ $# -ge 2 ] || usage
@@ -49,7 +49,9 @@ work=$build/fuzz/$target
 mkdir -p "$work/corpus" "$work/findings"
 rm -rf "$work/seeds"
 # A target with a seed generator of its own (test/Fuzz/seeds_TARGET.py) uses it.
-if [ -f "$root/test/Fuzz/seeds_$target.py" ]; then
+if [ "$target" = safetensors ] || [ "$target" = hf-config ]; then
+  python3 "$root/test/Fuzz/seeds_hf.py" "$target" "$work/seeds"
+elif [ -f "$root/test/Fuzz/seeds_$target.py" ]; then
   python3 "$root/test/Fuzz/seeds_$target.py" "$work/seeds" --models "$models"
 else
   python3 "$root/test/Fuzz/seeds.py" "$target" "$work/seeds" --models "$models"

@@ -10,14 +10,8 @@
 #include "compiler/Frontend/Description.h"
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/Frontend/Llama2c.h"
-#if __has_include("compiler/Frontend/GgufImport.h")
 #include "compiler/Frontend/GgufImport.h"
-#define ATTNC_HAVE_GGUF 1
-#endif
-#if __has_include("compiler/Frontend/HuggingFace.h")
 #include "compiler/Frontend/HuggingFace.h"
-#define ATTNC_HAVE_HF 1
-#endif
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -107,7 +101,7 @@ ModelSource detectModelSource(StringRef path) {
   if (isDirectory(path))
     return ModelSource::HuggingFace;
   std::string magic = magicOf(path);
-  if (magic == "GGUF")
+  if (magic == "GGUF" || path.ends_with(".gguf"))
     return ModelSource::Gguf;
   if (magic == "42ka" || path.ends_with(".bin")) // 0x616b3432 little-endian
     return ModelSource::Llama2c;
@@ -130,7 +124,7 @@ WeightsFormat detectWeightsFormat(StringRef path) {
 TokenizerFormat detectTokenizerFormat(StringRef path) {
   if (isDirectory(path) || path.ends_with(".json"))
     return TokenizerFormat::HuggingFace;
-  if (magicOf(path) == "GGUF")
+  if (magicOf(path) == "GGUF" || path.ends_with(".gguf"))
     return TokenizerFormat::Gguf;
   return TokenizerFormat::Llama2c;
 }
@@ -142,18 +136,10 @@ bool describeCheckpoint(ModelSource source, StringRef path, SourceMgr &sm, Model
     ok = describeLlama2c(path, SMLoc(), sm, spec);
     break;
   case ModelSource::Gguf:
-#ifdef ATTNC_HAVE_GGUF
     ok = importGguf(path, SMLoc(), sm, spec, nullptr);
-#else
-    ok = reportError(sm, SMLoc(), "'" + path + "': GGUF files are not supported yet");
-#endif
     break;
   case ModelSource::HuggingFace:
-#ifdef ATTNC_HAVE_HF
     ok = importHuggingFace(path, SMLoc(), sm, spec, nullptr);
-#else
-    ok = reportError(sm, SMLoc(), "'" + path + "': Hugging Face checkpoints are not supported yet");
-#endif
     break;
   case ModelSource::Description:
     llvm_unreachable("a description is parsed, not described");

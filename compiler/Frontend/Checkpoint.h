@@ -21,7 +21,8 @@ namespace attnc {
 enum class ModelSource { Description, Llama2c, Gguf, HuggingFace };
 
 /// What the MODEL argument `path` is: a directory is a Hugging Face
-/// checkpoint; a file that starts with "GGUF" is a GGUF file; one that starts
+/// checkpoint; a file that starts with "GGUF" or is named `*.gguf` is a GGUF
+/// file; one that starts
 /// with llama2.c's "ak42" magic or is named `*.bin` is a llama2.c
 /// checkpoint; anything else is read as a description. (Whether the file
 /// can be read at all is the reader's to report.)

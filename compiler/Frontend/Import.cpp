@@ -12,14 +12,8 @@
 #include "compiler/Frontend/MemoryBudget.h"
 #include "compiler/Frontend/RandomWeights.h"
 #include "compiler/Frontend/ArchPlan.h"
-#if __has_include("compiler/Frontend/GgufImport.h")
 #include "compiler/Frontend/GgufImport.h"
-#define ATTNC_HAVE_GGUF 1
-#endif
-#if __has_include("compiler/Frontend/HuggingFace.h")
 #include "compiler/Frontend/HuggingFace.h"
-#define ATTNC_HAVE_HF 1
-#endif
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -41,7 +35,6 @@ bool loadWeights(const ModelSpec &spec, SourceMgr &sm, ModelWeights &out) {
     generateRandomWeights(spec, spec.randomSeed, out);
     return true;
   case WeightsFormat::Gguf:
-#ifdef ATTNC_HAVE_GGUF
     // The architecture first, so that a mismatch is found before the
     // tensors are read (and converted) for nothing.
     if (!importGguf(spec.weights.path, spec.weights.loc, sm, inFile, nullptr) ||
@@ -49,19 +42,12 @@ bool loadWeights(const ModelSpec &spec, SourceMgr &sm, ModelWeights &out) {
         !importGguf(spec.weights.path, spec.weights.loc, sm, inFile, &out))
       return false;
     break;
-#else
-    return reportError(sm, spec.weights.loc, "GGUF files are not supported yet");
-#endif
   case WeightsFormat::HuggingFace:
-#ifdef ATTNC_HAVE_HF
     if (!importHuggingFace(spec.weights.path, spec.weights.loc, sm, inFile, nullptr) ||
         !checkSpecsAgree(spec, inFile, sm) ||
         !importHuggingFace(spec.weights.path, spec.weights.loc, sm, inFile, &out))
       return false;
     break;
-#else
-    return reportError(sm, spec.weights.loc, "Hugging Face checkpoints are not supported yet");
-#endif
   }
   // A shorter context than the checkpoint's (checkSpecsAgree allows it only
   // without learned positions) needs nothing of the weights.

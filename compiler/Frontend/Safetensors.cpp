@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/Safetensors.h"
 
+#include "compiler/Frontend/Dequantize.h"
+
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/Frontend/InputFile.h"
 #include "compiler/Frontend/Json.h"
@@ -139,32 +141,6 @@ StringRef dtypeName(SafetensorsDType dtype) {
 }
 
 unsigned dtypeBytes(SafetensorsDType dtype) { return dtype == SafetensorsDType::F32 ? 4 : 2; }
-
-float halfToFloat(uint16_t h) {
-  uint32_t sign = uint32_t(h & 0x8000) << 16;
-  uint32_t exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-  uint32_t bits;
-  if (exponent == 0) {
-    // Zero or subnormal: mantissa * 2^-24, exact in float32.
-    float magnitude = std::ldexp(float(mantissa), -24);
-    std::memcpy(&bits, &magnitude, 4);
-    bits |= sign;
-  } else if (exponent == 31) {
-    bits = sign | 0x7f800000u | (mantissa << 13); // infinity, or NaN keeping its payload
-  } else {
-    bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
-float bfloat16ToFloat(uint16_t h) {
-  uint32_t bits = uint32_t(h) << 16; // bfloat16 is float32's upper half
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 void convertToF32(SafetensorsDType dtype, StringRef bytes, MutableArrayRef<float> out) {
   const unsigned char *p = reinterpret_cast<const unsigned char *>(bytes.data());

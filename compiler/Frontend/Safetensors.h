@@ -92,9 +92,8 @@ bool parseSafetensors(llvm::StringRef bytes, llvm::StringRef path, llvm::SMLoc l
 /// payloads, are all representable in float32.
 void convertToF32(SafetensorsDType dtype, llvm::StringRef bytes, llvm::MutableArrayRef<float> out);
 
-/// IEEE half and bfloat16 bit patterns to float.
-float halfToFloat(uint16_t bits);
-float bfloat16ToFloat(uint16_t bits);
+// The F16 and BF16 conversions themselves are Dequantize.h's (halfToFloat,
+// bfloat16ToFloat), shared with GGUF.
 
 /// A checkpoint's tensors, from one file or several shards.
 struct SafetensorsCheckpoint {

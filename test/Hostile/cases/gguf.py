@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "reference"))
 import gguf_writer as gw  # noqa: E402
 from hostile import Case, write  # noqa: E402
 
-VIA_DRIVER = False
+VIA_DRIVER = True
 ARGV = ["{attnc}", "check", "m.gguf"] if VIA_DRIVER else ["{attnc}-gguf-dump", "m.gguf", "--import"]
 U64_MAX = (1 << 64) - 1
 

@@ -20,7 +20,7 @@ import struct
 
 from hostile import Case
 
-USE_DRIVER = False
+USE_DRIVER = True
 
 # A tiny Llama: dim 4, 2 heads (head_dim 2), 1 KV head, 1 layer, hidden 6, vocab 5.
 CONFIG = {"architectures": ["LlamaForCausalLM"], "hidden_size": 4, "intermediate_size": 6,
