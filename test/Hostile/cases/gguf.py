@@ -10,9 +10,9 @@
 # generated in setup with gguf_writer.py (test/reference) or byte by byte,
 # without NumPy (the corpus runs on any python3).
 #
-# Until `attnc check` reads GGUF files, the cases run attnc-gguf-dump --import
-# (the same importGguf); set VIA_DRIVER once the driver is wired. Run alone
-# (no attnc needed): python3 gguf.py --dump BIN/attnc-gguf-dump --work DIR.
+# The cases run `attnc check m.gguf`; with VIA_DRIVER = False they run
+# attnc-gguf-dump --import (the same importGguf) instead, alone with
+# python3 gguf.py --dump BIN/attnc-gguf-dump --work DIR.
 import os
 import struct
 import sys

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Fetches the peers of ../shared/PEERS.md into the build folder (never into
+# the repository), for the optional reference tests and the benchmarks:
+#   tools/peers.sh gguf-py     llama.cpp's source from the npm package
+#                              node-llama-cpp (its gguf-py is the reference
+#                              GGUF reader/writer and dequantizer the tests
+#                              marked `REQUIRES: gguf-py` compare against)
+#   tools/peers.sh llama.cpp   the same source, built (llama-bench,
+#                              llama-quantize, llama-cli; ~10 min on 2 cores)
+# Needs npm and access to the npm registry. ATTNC_BUILD_DIR picks the build
+# folder (default: build/).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${ATTNC_BUILD_DIR:-$root/build}
+peers=$build/peers
+what=${1:-}
+
+fetch_source() {
+  if [ -f "$peers/llama.cpp/gguf-py/gguf/quants.py" ]; then
+    return 0
+  fi
+  command -v npm >/dev/null || { echo "peers.sh: npm is needed (apt-get install npm)" >&2; exit 1; }
+  mkdir -p "$peers"
+  (cd "$peers" &&
+     { [ -f package.json ] || npm init -y >/dev/null; } &&
+     npm install --no-audit --no-fund --ignore-scripts node-llama-cpp@3.22.1 >&2 &&
+     rm -rf llama.cpp &&
+     git clone -q node_modules/node-llama-cpp/llama/gitRelease.bundle llama.cpp)
+}
+
+case "$what" in
+  gguf-py)
+    fetch_source
+    echo "$peers/llama.cpp/gguf-py"
+    ;;
+  llama.cpp)
+    fetch_source
+    cmake -S "$peers/llama.cpp" -B "$peers/llama.cpp/build" -DCMAKE_BUILD_TYPE=Release \
+      -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TESTS=OFF >&2
+    cmake --build "$peers/llama.cpp/build" -j"$(nproc)" \
+      --target llama-bench llama-quantize llama-cli >&2
+    echo "$peers/llama.cpp/build/bin"
+    ;;
+  *)
+    echo "usage: tools/peers.sh gguf-py|llama.cpp" >&2
+    exit 2
+    ;;
+esac
