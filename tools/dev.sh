@@ -70,9 +70,21 @@ demo() {
   "$exe" "${run[@]}"
 }
 
+# llama.cpp's gguf-py (not a Debian package) for the tests that compare with
+# it; where npm or the registry is missing those tests say UNSUPPORTED, and
+# NumPy references written here cover the same formats.
+fetch_gguf_py() {
+  if command -v npm >/dev/null; then
+    ATTNC_BUILD_DIR=$build "$root/tools/peers.sh" gguf-py >/dev/null 2>&1 ||
+      echo "dev.sh: could not fetch gguf-py (tools/peers.sh gguf-py); its tests are skipped" >&2
+  else
+    echo "dev.sh: npm not found: tests against llama.cpp's gguf-py are skipped" >&2
+  fi
+}
+
 case "$cmd" in
   demo) install_deps; build_all; demo ;;
-  test) install_deps; build_all; cd "$build" && ctest --output-on-failure ;;
+  test) install_deps; build_all; fetch_gguf_py; cd "$build" && ctest --output-on-failure ;;
   build) install_deps; build_all ;;
   *) echo "usage: tools/dev.sh demo|test|build [--sanitize]" >&2; exit 2 ;;
 esac
