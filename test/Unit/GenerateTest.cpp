@@ -278,8 +278,10 @@ TEST_F(Generate, CliChecksTheModel) {
   fake::state().info.abi_version = ATTN_ABI_VERSION + 1;
   Cli abi({"-n", "1"});
   EXPECT_EQ(abi.code, 1);
-  EXPECT_EQ(abi.stderr_text, "error: the model was compiled for runtime ABI version 2, this "
-                             "runtime implements version 1: recompile it\n");
+  EXPECT_EQ(abi.stderr_text, "error: the model was compiled for runtime ABI version " +
+                                 std::to_string(ATTN_ABI_VERSION + 1) +
+                                 ", this runtime implements version " +
+                                 std::to_string(ATTN_ABI_VERSION) + ": recompile it\n");
   fake::reset();
   fake::state().tokenizer = fake::tokenizer_image(15); // one token short
   fake::state().info.tokenizer_bytes = int64_t(fake::state().tokenizer.size());
