@@ -540,3 +540,47 @@ TEST(GgufVocab, BrokenVocabulariesAreRefusedByKey) {
     EXPECT_NE(ggufError(w.file()).find("tokenizer.ggml.pre is 'llama-bpe'"), std::string::npos);
   }
 }
+
+// ----------------------------------------------------------------------------
+// the fuzzers' seeds
+
+// The seeds of attnc-fuzz-tokenizer-json and attnc-fuzz-gguf-vocab
+// (test/Fuzz/seeds_tok.py) convert, and those of attnc-fuzz-tokenizer load,
+// so fuzzing starts past the readers' checks; each then encodes a text.
+TEST(FuzzSeeds, ConvertAndEncode) {
+  const std::string dir = ::testing::TempDir() + "tok-seeds";
+  const std::string script = std::string(ATTNC_UNIT_SOURCE) + "/../Fuzz/seeds_tok.py";
+  for (const char *target : {"tokenizer", "tokenizer-json", "gguf-vocab"}) {
+    std::string cmd = std::string(ATTNC_PYTHON) + " " + script + " " + target + " " + dir + "/" +
+                      target;
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  struct Seed {
+    const char *file;
+    TokenizerFormat format;
+    const char *text;
+    std::vector<int32_t> ids;
+  } seeds[] = {
+      // spm "ab" is "▁ab": "▁a" (266) outscores "ab" (271) in both the GGUF
+      // scores and the tokenizer.json merge ranks; "▁ab" is no piece.
+      // gpt2: h e, l l, he ll -> "hell" (258), then "o" (byte 'o' is token 'o').
+      {"tokenizer-json/spm.json", TokenizerFormat::HuggingFace, "ab", {1, 266, 261}},
+      {"tokenizer-json/gpt2.json", TokenizerFormat::HuggingFace, "hello", {258, 'o'}},
+      {"tokenizer-json/gpt2-pairs.json", TokenizerFormat::HuggingFace, "hello", {258, 'o'}},
+      {"gguf-vocab/llama.gguf", TokenizerFormat::Gguf, "ab", {1, 266, 261}},
+      {"gguf-vocab/gpt2.gguf", TokenizerFormat::Gguf, "hello", {258, 'o'}},
+  };
+  for (const Seed &s : seeds) {
+    auto c = fromFile(s.format, dir + "/" + s.file, 1000);
+    ASSERT_TRUE(c && c->ok) << s.file << ": " << (c ? c->errors : "unreadable");
+    EXPECT_EQ(encodeOk(c->tok, s.text, c->tok.add_bos), s.ids) << s.file;
+  }
+  for (const char *file : {"spm.tok", "spm-nobos.tok", "gpt2.tok"}) {
+    std::string data = slurp(dir + "/tokenizer/" + file);
+    attnrt::Tokenizer t;
+    attnrt::Status st = attnrt::tokenizer_create_embedded(
+        &t, reinterpret_cast<const unsigned char *>(data.data()), data.size(), 1000);
+    EXPECT_TRUE(st.ok()) << file << ": " << st.message();
+    attnrt::tokenizer_destroy(&t);
+  }
+}
