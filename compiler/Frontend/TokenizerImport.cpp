@@ -603,8 +603,8 @@ bool importTokenizer(const ModelSpec &spec, SourceMgr &sm, TokenizerInfo2 &info)
       readInputFile(file.path, "tokenizer", file.loc, sm, options);
   if (!buffer)
     return false;
-  return convertTokenizer(spec.tokenizerFormat, std::move(buffer), "'" + file.path + "'",
-                          spec.vocabSize, sm, file.loc, info);
+  return convertTokenizer(spec.tokenizerFormat, std::move(buffer), file.path, spec.vocabSize, sm,
+                          file.loc, info);
 }
 
 int printTokenization(const TokenizerInfo2 &info, StringRef text, bool pieces, bool addBos,

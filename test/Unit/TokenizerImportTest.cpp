@@ -15,13 +15,16 @@
 
 #include "runtime/include/attnrt/tokenizer.h"
 
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <regex>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -582,5 +585,38 @@ TEST(FuzzSeeds, ConvertAndEncode) {
         &t, reinterpret_cast<const unsigned char *>(data.data()), data.size(), 1000);
     EXPECT_TRUE(st.ok()) << file << ": " << st.message();
     attnrt::tokenizer_destroy(&t);
+  }
+}
+
+// ----------------------------------------------------------------------------
+// the hostile corpus's inputs
+
+// test/Hostile/cases/tokenizers.py's inputs, converted here until `attnc
+// check` reads tokenizers through importTokenizer: each is refused with one
+// error whose first line matches the case's regex.
+TEST(HostileInputs, RefusedWithTheirMessages) {
+  const std::string dir = ::testing::TempDir() + "tok-hostile";
+  const std::string cmd = std::string(ATTNC_PYTHON) + " " + ATTNC_UNIT_SOURCE +
+                          "/../Hostile/cases/tokenizers.py --write " + dir;
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  llvm::Expected<llvm::json::Value> index = llvm::json::parse(slurp(dir + "/index.json"));
+  ASSERT_TRUE(bool(index)) << llvm::toString(index.takeError());
+  const llvm::json::Array *cases = index->getAsArray();
+  ASSERT_TRUE(cases);
+  EXPECT_GE(cases->size(), 8u);
+  for (const llvm::json::Value &v : *cases) {
+    const llvm::json::Object &c = *v.getAsObject();
+    const std::string name = c.getString("name")->str(), format = c.getString("format")->str();
+    const TokenizerFormat f = format == "hf"     ? TokenizerFormat::HuggingFace
+                              : format == "gguf" ? TokenizerFormat::Gguf
+                                                 : TokenizerFormat::Llama2c;
+    auto conv = fromFile(f, c.getString("file")->str(), *c.getInteger("vocab"));
+    ASSERT_TRUE(conv) << name;
+    EXPECT_FALSE(conv->ok) << name;
+    std::string first = conv->errors.substr(0, conv->errors.find('\n'));
+    EXPECT_EQ(std::count(conv->errors.begin(), conv->errors.end(), '\n'), 1) << name << ": "
+                                                                             << conv->errors;
+    std::regex re("^error: .*" + c.getString("regex")->str());
+    EXPECT_TRUE(std::regex_search(first, re)) << name << ": " << first;
   }
 }
