@@ -19,10 +19,10 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${ATTNC_FUZZ_BUILD_DIR:-$root/build-fuzz}
 models=${ATTNC_SHARED_MODELS:-$root/../shared/models}
-targets=(description llama2c tokenizer options)
+targets=(description llama2c tokenizer options gguf)
 
 usage() {
-  echo "usage: tools/fuzz.sh description|llama2c|tokenizer|options SECONDS [libFuzzer flags...]" >&2
+  echo "usage: tools/fuzz.sh description|llama2c|tokenizer|options|gguf SECONDS [libFuzzer flags...]" >&2
   exit 2
 }
 [ $# -ge 2 ] || usage
@@ -48,7 +48,12 @@ cmake --build "$build" --target "attnc-fuzz-$target" >&2
 work=$build/fuzz/$target
 mkdir -p "$work/corpus" "$work/findings"
 rm -rf "$work/seeds"
-python3 "$root/test/Fuzz/seeds.py" "$target" "$work/seeds" --models "$models"
+# A target with a seed generator of its own (test/Fuzz/seeds_TARGET.py) uses it.
+if [ -f "$root/test/Fuzz/seeds_$target.py" ]; then
+  python3 "$root/test/Fuzz/seeds_$target.py" "$work/seeds" --models "$models"
+else
+  python3 "$root/test/Fuzz/seeds.py" "$target" "$work/seeds" --models "$models"
+fi
 dict=()
 [ -f "$root/test/Fuzz/$target.dict" ] && dict=(-dict="$root/test/Fuzz/$target.dict")
 

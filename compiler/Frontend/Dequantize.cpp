@@ -9,9 +9,12 @@
 //         nibble j % 2 of bytes 32 * (j / 2) ...; x = (d * sc) * q - dmin * m
 //   Q6_K  256 elements in 210 bytes: 128 bytes of low nibbles, 64 bytes of
 //         2-bit high parts, 16 int8 scales, d; x = (d * scale) * (q - 32)
-// The products are rounded to float one at a time in the order NumPy
-// evaluates gguf-py's expressions; contraction into fused multiply-adds is
-// off, since an FMA rounds once where NumPy rounds twice.
+// The operations follow gguf-py's NumPy expressions in order. Every product
+// here is in fact exact in float (a half has 11 significant bits, the integer
+// factors at most 13 together), so the only rounding is Q4_K's subtraction;
+// contraction into fused multiply-adds is off all the same, so that a format
+// added later with inexact products cannot round differently from NumPy.
+// (gguf-dequant-numpy.test catches a misplaced nibble, scale or sub-block.)
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/Dequantize.h"

@@ -427,7 +427,8 @@ Error GgufParser::parseTensorInfo(GgufTensor &t, uint64_t index) {
   if (Error e = readU64(t.offset, "the data offset of " + what))
     return e;
   GgmlBlockLayout layout = ggmlBlockLayout(t.type);
-  if (t.nDims > 0 && t.ne[0] % layout.blockElements != 0)
+  // (A tensor of no dimensions is one element: not a whole block either.)
+  if (t.ne[0] % layout.blockElements != 0)
     return f.error(what + ": rows of " + Twine(t.ne[0]) + " elements are not whole " +
                    ggmlTypeName(type) + " blocks of " + Twine(layout.blockElements));
   uint64_t blocks = elements / layout.blockElements;
@@ -501,8 +502,9 @@ Expected<std::unique_ptr<GgufFile>> GgufFile::parse(std::unique_ptr<MemoryBuffer
   return std::move(file);
 }
 
-std::unique_ptr<GgufFile> GgufFile::open(StringRef path, SMLoc loc, SourceMgr &sm) {
-  std::unique_ptr<MemoryBuffer> buffer = readInputFile(path, "weights", loc, sm);
+std::unique_ptr<GgufFile> GgufFile::open(StringRef path, SMLoc loc, SourceMgr &sm,
+                                         StringRef what) {
+  std::unique_ptr<MemoryBuffer> buffer = readInputFile(path, what, loc, sm);
   if (!buffer)
     return nullptr;
   Expected<std::unique_ptr<GgufFile>> file = parse(std::move(buffer), path);

@@ -101,10 +101,12 @@ struct GgufTensor {
 
 class GgufFile {
 public:
-  /// Maps and checks the file at `path`; reports errors through `sm` at
-  /// `loc` (or without a location) and returns null.
+  /// Maps and checks the file at `path`, which the user named as the `what`
+  /// of the model (InputFile.h: "weights", "tokenizer"); reports errors
+  /// through `sm` at `loc` (or without a location) and returns null.
   static std::unique_ptr<GgufFile> open(llvm::StringRef path, llvm::SMLoc loc,
-                                        llvm::SourceMgr &sm);
+                                        llvm::SourceMgr &sm,
+                                        llvm::StringRef what = "weights");
   /// Checks `buffer` as a GGUF file named `name` in messages.
   static llvm::Expected<std::unique_ptr<GgufFile>>
   parse(std::unique_ptr<llvm::MemoryBuffer> buffer, llvm::StringRef name);

@@ -72,6 +72,9 @@ private:
   ModelSpec &spec;
   std::string arch;
   std::vector<Wanted> wanted;
+  /// listWanted stops at this many entries (see matchTensors).
+  size_t wantedLimit = 0;
+  bool truncated = false;
 
   bool fail(Error e) { return reportError(sm, loc, toString(std::move(e))); }
   bool fail(const Twine &msg) { return reportError(sm, loc, f.name() + ": " + msg); }
@@ -229,6 +232,10 @@ private:
 
   void want(std::string name, SmallVector<int64_t, 2> shape, std::string canonical,
             bool optional = false) {
+    if (wanted.size() >= wantedLimit) {
+      truncated = true;
+      return;
+    }
     Wanted w{std::move(name), shape, {}, optional};
     w.parts.push_back({std::move(canonical), 0, shape});
     wanted.push_back(std::move(w));
@@ -241,7 +248,7 @@ private:
     bool gpt2 = arch == "gpt2";
     if (gpt2)
       want("position_embd.weight", {spec.contextLength, d}, "pos_embeddings");
-    for (int64_t l = 0; l < spec.layers; ++l) {
+    for (int64_t l = 0; l < spec.layers && !truncated; ++l) {
       std::string blk = "blk." + std::to_string(l) + ".";
       std::string layer = "layers." + std::to_string(l) + ".";
       want(blk + "attn_norm.weight", {d}, layer + "attention_norm");
@@ -260,6 +267,10 @@ private:
       want(blk + "ffn_norm.bias", {d}, layer + "ffn_norm_bias");
       want(blk + "attn_output.bias", {d}, layer + "bo");
       // Fused q, k, v rows (gpt2 has as many kv heads as heads).
+      if (wanted.size() + 2 > wantedLimit) {
+        truncated = true;
+        break;
+      }
       Wanted w{blk + "attn_qkv.weight", {3 * q, d}, {}, false};
       w.parts = {{layer + "wq", 0, {q, d}}, {layer + "wk", q, {q, d}}, {layer + "wv", 2 * q, {q, d}}};
       wanted.push_back(std::move(w));
@@ -278,7 +289,20 @@ private:
   }
 
   bool matchTensors() {
+    // The list is cut short where it would hold more than the file's tensors
+    // and two, so that a block_count of 65536 in a small file costs nothing:
+    // then at least two of the (distinct, required) entries are not in the
+    // file, and the first is reported.
+    wantedLimit = f.tensors().size() + 2;
     listWanted();
+    if (truncated) {
+      for (const Wanted &w : wanted)
+        if (!w.optional && !f.findTensor(w.name))
+          return fail("tensor '" + w.name + "' is missing (" + arch + ", " +
+                      Twine(spec.layers) + " layers)");
+      return fail(Twine("the file has ") + Twine(f.tensors().size()) + " tensors, fewer than a " +
+                  arch + " model of " + Twine(spec.layers) + " layers has");
+    }
     StringMap<size_t> index;
     for (size_t i = 0; i < wanted.size(); ++i)
       index[wanted[i].name] = i;

@@ -7,7 +7,8 @@
 # are no GGUF at all. Each must end in one `error:` line naming the file (and
 # the key or tensor and byte offset where there is one) and exit status 1,
 # without a crash, a hang or an allocation the file cannot back. Every file is
-# generated in setup with gguf_writer.py (test/reference) or byte by byte.
+# generated in setup with gguf_writer.py (test/reference) or byte by byte,
+# without NumPy (the corpus runs on any python3).
 #
 # Until `attnc check` reads GGUF files, the cases run attnc-gguf-dump --import
 # (the same importGguf); set VIA_DRIVER once the driver is wired. Run alone
@@ -19,8 +20,6 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "reference"))
-
-import numpy as np  # noqa: E402
 
 import gguf_writer as gw  # noqa: E402
 from hostile import Case, write  # noqa: E402
@@ -66,7 +65,10 @@ def llama_tensors(replace=None, extra=()):
         shape = replace.get(name, shape)
         if shape is None:
             continue
-        out.append((name, np.full(shape, 0.25, dtype=np.float32), "F32"))
+        count = 1
+        for n in shape:
+            count *= n
+        out.append((name, shape, "F32", struct.pack("<f", 0.25) * count))
     return out
 
 
@@ -184,6 +186,8 @@ def cases(env):
                r"type", raw_file([ARCH], [info("x", [64], 99)], data))
     yield case("partial-block", r"tensor 'x' \(info at byte \d+\): rows of 48 elements are not "
                r"whole Q8_0 blocks of 32", raw_file([ARCH], [info("x", [48, 2], 8)], data))
+    yield case("scalar-q8_0", r"tensor 'x' \(info at byte \d+\): rows of 1 elements are not "
+               r"whole Q8_0 blocks of 32", raw_file([ARCH], [info("x", [], 8)], data))
     yield case("misaligned", r"tensor 'y' \(info at byte \d+\): data offset 4 is not a multiple "
                r"of the alignment 32",
                raw_file([ARCH], [info("x", [8]), info("y", [8], 0, 4)], data))
@@ -202,6 +206,10 @@ def cases(env):
                r"unsigned integer", model(meta=llama_meta(**{"llama.block_count": ("str", "1")})))
     yield case("block-count-0", r"metadata key 'llama\.block_count' \(at byte \d+\) is 0, "
                r"expected 1 to 65536", model(meta=llama_meta(**{"llama.block_count": ("u32", 0)})))
+    # A small file claiming the most layers: refused at once (the fuzzer found
+    # this taking 14 s when the list of expected tensors was built first).
+    yield case("block-count-65536", r"tensor 'blk\.1\.attn_norm\.weight' is missing \(llama, "
+               r"65536 layers\)", model(meta=llama_meta(**{"llama.block_count": ("u32", 65536)})))
     yield case("missing-key", r"metadata key 'llama\.embedding_length' is missing",
                model(meta=llama_meta(**{"llama.embedding_length": None})))
     yield case("shape-mismatch", r"tensor 'blk\.0\.attn_q\.weight' \(info at byte \d+\) has shape "
