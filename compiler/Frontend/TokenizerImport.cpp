@@ -513,6 +513,8 @@ bool fromJson(StringRef text, int64_t vocabSize, const Reporter &r, TokenizerDat
     if (it == ids.end())
       return r.fail("model.unk_token '" + unk + "' is not a token");
     d.unk = it->second;
+    if (d.types[size_t(d.unk)] == TokenType::Control)
+      d.types[size_t(d.unk)] = TokenType::Unknown; // an added token, but the unknown one
   }
   auto named = [&](std::initializer_list<const char *> names) {
     for (const char *name : names) {

@@ -194,9 +194,10 @@ Status run(const Options &opts, const Model &model, Session *s, FILE *out, FILE 
       return Status::error("embedded " + st.message());
     // The model record's special tokens win over the tokenizer's own (abi.h);
     // check_model checked them against vocab_size, which may exceed the
-    // tokenizer's token count (padded embeddings).
-    s->tokenizer.bos = info.bos_token < s->tokenizer.vocab_size ? int32_t(info.bos_token) : -1;
-    s->tokenizer.eos = info.eos_token < s->tokenizer.vocab_size ? int32_t(info.eos_token) : -1;
+    // tokenizer's token count (padded embeddings: such an id is encoded as
+    // given and decodes to nothing).
+    s->tokenizer.bos = int32_t(info.bos_token);
+    s->tokenizer.eos = int32_t(info.eos_token);
     s->tokenizer.add_bos = info.add_bos == 1;
     s->has_tokenizer = true;
   }

@@ -18,14 +18,17 @@
 #include "runtime/src/tokenizer_internal.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace attnrt {
 
 namespace {
 
+/// 20 bytes per character of the text, 24 per candidate pair: encode()
+/// bounds the text so that uint32 offsets and int32 indices hold.
 struct Symbol {
-  size_t start;   // the symbol's bytes are text[start, start + len)
-  size_t len;     // 0: merged into its left neighbour
+  uint32_t start; // the symbol's bytes are text[start, start + len)
+  uint32_t len;   // 0: merged into its left neighbour
   int32_t id;     // its token, -1 while unknown (spm: an unknown character)
   int32_t prev, next; // neighbours in the list; -1: none
 };
@@ -33,9 +36,13 @@ struct Symbol {
 struct Pair {
   double priority; // higher merges first
   int32_t left;    // index of the left symbol
-  size_t size;     // bytes of the two symbols together when the pair was made
+  uint32_t size;   // bytes of the two symbols together when the pair was made
   int32_t merged;  // the token they become
 };
+
+/// The longest text encode() takes: its spm form (3 bytes per space, and the
+/// space prefix) must index with uint32 and count symbols in int32.
+constexpr size_t kMaxEncodeBytes = (size_t(INT32_MAX) - 3) / 3;
 
 /// Merges `syms` (one word) greedily. `rate(left, right, &priority, &merged)`
 /// says whether two adjacent symbols merge, how urgently, and into what.
@@ -124,7 +131,7 @@ Status encode_spm(const Tokenizer &t, std::string_view raw, std::vector<int32_t>
            (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80)
       ++len;
     int32_t n = int32_t(syms.size());
-    syms.push_back({i, len, -1, n - 1, i + len < text.size() ? n + 1 : -1});
+    syms.push_back({uint32_t(i), uint32_t(len), -1, n - 1, i + len < text.size() ? n + 1 : -1});
     i += len;
   }
   merge_symbols(syms, [&](const Symbol &l, const Symbol &r, double *priority, int32_t *merged) {
@@ -171,7 +178,7 @@ Status encode_gpt2(const Tokenizer &t, std::string_view text, std::vector<int32_
                                        "bytes_to_unicode character U+%04X is not a piece)",
                                        byte, gpt2_byte_to_codepoint(byte)));
       int32_t n = int32_t(syms.size());
-      syms.push_back({start + b, 1, id, n - 1, b + 1 < word_len ? n + 1 : -1});
+      syms.push_back({uint32_t(start + b), 1, id, n - 1, b + 1 < word_len ? n + 1 : -1});
     }
     merge_symbols(syms, [&](const Symbol &l, const Symbol &r, double *priority,
                             int32_t *merged) {
@@ -197,6 +204,10 @@ Status encode(const Tokenizer &t, std::string_view text, bool bos, bool eos,
   text = text.substr(0, text.find('\0'));
   std::vector<int32_t> &out = *tokens;
   out.clear();
+  if (text.size() > kMaxEncodeBytes)
+    return Status::error(strformat("the text to encode has %zu bytes, more than the %zu the "
+                                   "encoder takes",
+                                   text.size(), kMaxEncodeBytes));
   out.reserve(text.size() + 3); // +3: space prefix, BOS, EOS
   if (bos && t.bos >= 0)
     out.push_back(t.bos);

@@ -162,3 +162,23 @@ TEST_F(SpecialTokens, SplitCharactersPrintWhole) {
   EXPECT_EQ(fake::state().calls[0].tokens[2], 4);
   EXPECT_EQ(fake::state().calls[1].tokens[0], 5);
 }
+
+// A model whose embedding has more rows than its tokenizer has tokens (a
+// padded vocabulary) may name a BOS beyond the tokenizer: it is prepended as
+// given, and decodes to nothing.
+TEST_F(SpecialTokens, BosBeyondTheTokenizer) {
+  TokenizerData d;
+  d.kind = TokenizerKind::Spm;
+  d.pieces = {"<unk>", "<s>", "</s>", "\xE2\x96\x81", "a", "b", "c", "d", "e", "f"};
+  d.bos = 1;
+  d.eos = 2;
+  d.unk = 0;
+  d.add_bos = true;
+  d.add_space_prefix = true;
+  useImage(tokenizer_serialize(d));
+  fake::state().info.bos_token = 12;
+  Cli cli({"-p", "ab", "-n", "1", "--temp", "0"});
+  EXPECT_EQ(cli.code, 0) << cli.stderr_text;
+  EXPECT_EQ(fake::state().calls[0].tokens[0], 12);
+  EXPECT_EQ(fake::state().calls[0].tokens[1], 3);
+}

@@ -99,9 +99,9 @@ struct Tokenizer {
   std::vector<int32_t> sorted;   // (vocab_size) ids ordered by piece bytes, for binary search
   std::vector<char> shown;       // what each token decodes to, back to back
   std::vector<size_t> shown_offset;   // (vocab_size + 1) token i's text is [shown_offset[i], shown_offset[i+1])
-  int32_t byte_token[256];       // spm: id of `<0xNN>`; gpt2: id of byte NN's character; -1: none
+  int32_t byte_token[256] = {};  // spm: id of `<0xNN>`; gpt2: id of byte NN's character; -1: none
   std::unordered_map<uint64_t, TokenMerge> merges; // gpt2: (left << 32 | right) -> rank, merged
-  char bytes[256];               // (256) bytes[b] == b: storage for decoded raw-byte pieces
+  char bytes[256] = {};          // (256) bytes[b] == b (kept for callers of the old decode)
 };
 
 /// The plain content of a tokenizer, from which the compiler writes the
