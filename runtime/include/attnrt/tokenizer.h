@@ -162,7 +162,10 @@ int32_t tokenizer_lookup(const Tokenizer &t, std::string_view piece);
 ///     (a stray byte alone), repeated merging of the adjacent pair whose
 ///     concatenation is the highest-scoring piece (leftmost on ties), then
 ///     each symbol's id, or its bytes' `<0xNN>` tokens, or unk.
-///   gpt2: GPT-2's pre-tokenizer regex, each word's bytes mapped through
+///   gpt2: GPT-2's pre-tokenizer regex (letters, numbers and White_Space
+///     from Unicode 14.0 tables, runtime/tools/gen_unicode_ranges.py; a byte
+///     that starts no UTF-8 character counts as "other" and keeps its
+///     value, where llama.cpp would encode U+FFFD), each word's bytes mapped through
 ///     bytes_to_unicode, repeated merging of the lowest-ranked adjacent pair
 ///     (leftmost on ties), each symbol's id.
 /// Fails only when a byte has no token at all (no byte token and no unk).
