@@ -2,8 +2,9 @@
 # Fuzzes one reader of user bytes with libFuzzer for a given time:
 #   tools/fuzz.sh TARGET SECONDS [libFuzzer flags...]
 # TARGET: description (YAML description files), llama2c (checkpoints),
-# tokenizer (llama2.c tokenizer.bin), options (the generated executable's
-# command line); the targets are test/Fuzz/*Fuzzer.cpp.
+# tokenizer (embedded tokenizers and llama2.c tokenizer.bin, both encoders),
+# options (the generated executable's command line), gguf, tokenizer-json
+# and gguf-vocab (tokenizer import); the targets are test/Fuzz/*Fuzzer.cpp.
 # It configures and builds the fuzzing build (build-fuzz/, -DATTNC_FUZZ=ON:
 # the readers themselves carry coverage, AddressSanitizer and UBSan), writes
 # the seed corpus (test/Fuzz/seeds.py: the test inputs, examples, tiny
@@ -19,10 +20,10 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${ATTNC_FUZZ_BUILD_DIR:-$root/build-fuzz}
 models=${ATTNC_SHARED_MODELS:-$root/../shared/models}
-targets=(description llama2c tokenizer options gguf safetensors hf-config)
+targets=(description llama2c tokenizer options gguf safetensors hf-config tokenizer-json gguf-vocab)
 
 usage() {
-  echo "usage: tools/fuzz.sh description|llama2c|tokenizer|options|gguf|safetensors|hf-config SECONDS [libFuzzer flags...]" >&2
+  echo "usage: tools/fuzz.sh description|llama2c|tokenizer|options|gguf|safetensors|hf-config|tokenizer-json|gguf-vocab SECONDS [libFuzzer flags...]" >&2
   exit 2
 }
 [ $# -ge 2 ] || usage
@@ -48,8 +49,12 @@ cmake --build "$build" --target "attnc-fuzz-$target" >&2
 work=$build/fuzz/$target
 mkdir -p "$work/corpus" "$work/findings"
 rm -rf "$work/seeds"
-# A target with a seed generator of its own (test/Fuzz/seeds_TARGET.py) uses it.
-if [ "$target" = safetensors ] || [ "$target" = hf-config ]; then
+# A target with a seed generator of its own (test/Fuzz/seeds_TARGET.py) uses
+# it; the tokenizer targets share test/Fuzz/seeds_tok.py, the Hugging Face
+# ones test/Fuzz/seeds_hf.py.
+if [[ " tokenizer tokenizer-json gguf-vocab " == *" $target "* ]]; then
+  python3 "$root/test/Fuzz/seeds_tok.py" "$target" "$work/seeds" --models "$models"
+elif [ "$target" = safetensors ] || [ "$target" = hf-config ]; then
   python3 "$root/test/Fuzz/seeds_hf.py" "$target" "$work/seeds"
 elif [ -f "$root/test/Fuzz/seeds_$target.py" ]; then
   python3 "$root/test/Fuzz/seeds_$target.py" "$work/seeds" --models "$models"

@@ -78,7 +78,8 @@ std::vector<int64_t> modelInfo(const ModelSpec &spec, const WeightLayout &layout
                                int64_t tokenizerBytes) {
   return {ATTN_ABI_VERSION,  spec.vocabSize,       spec.contextLength,  spec.dim,
           spec.layers,       spec.attention.heads, spec.attention.kvHeads,
-          spec.headDim(),    layout.totalFloats,   tokenizerBytes,      kPrefillChunk};
+          spec.headDim(),    layout.totalFloats,   tokenizerBytes,      kPrefillChunk,
+          spec.tokens.bos,   spec.tokens.eos,      spec.tokens.addBos ? 1 : 0};
 }
 
 mlir::DialectRegistry registry() {

@@ -120,9 +120,20 @@ Status read_prompt_file(const std::string &path, std::string *text) {
   return Status::success();
 }
 
+/// The prompt of an empty text: BOS alone when the model adds one, as
+/// llama.cpp does; without, there is nothing to start from.
+Status start_prompt(const AttnModelInfo &info, std::vector<int32_t> *ids) {
+  if (info.add_bos == 1 && info.bos_token >= 0) {
+    ids->assign(1, int32_t(info.bos_token));
+    return Status::success();
+  }
+  return Status::error("the prompt is empty and this model starts no text with a BOS token: "
+                       "give a prompt (-p, -f or --prompt-ids)");
+}
+
 /// The prompt as ids: --prompt-ids as given (checked against the vocabulary),
-/// else the text (of -p or -f) encoded with BOS (just BOS when there is no
-/// text).
+/// else the text (of -p or -f) encoded with BOS when the model adds one (just
+/// BOS when there is no text).
 Status prompt_ids(const Options &opts, const Session &s, const AttnModelInfo &info,
                   std::vector<int32_t> *ids) {
   const int64_t vocab = info.vocab_size;
@@ -136,10 +147,8 @@ Status prompt_ids(const Options &opts, const Session &s, const AttnModelInfo &in
     *ids = opts.prompt_ids;
     return Status::success();
   }
-  if (!opts.has_prompt_file && opts.prompt.empty()) {
-    ids->assign(1, kTokenBos);
-    return Status::success();
-  }
+  if (!opts.has_prompt_file && opts.prompt.empty())
+    return start_prompt(info, ids);
   if (!s.has_tokenizer)
     return Status::error("this model was compiled without a tokenizer: give the prompt as "
                          "--prompt-ids");
@@ -148,24 +157,27 @@ Status prompt_ids(const Options &opts, const Session &s, const AttnModelInfo &in
     Status st = read_prompt_file(opts.prompt_file, &file_text);
     if (!st.ok())
       return st;
-    if (file_text.empty()) {
-      ids->assign(1, kTokenBos);
-      return Status::success();
-    }
+    if (file_text.empty())
+      return start_prompt(info, ids);
   }
   const std::string &text = opts.has_prompt_file ? file_text : opts.prompt;
-  // No token stands for more bytes than the longest piece (a byte-fallback
-  // token for one), so the prompt has at least this many: BOS, then the
-  // dummy-prefix space and the text. A prompt that could never fit is
-  // refused here, before encoding spends time and memory on all of it.
-  const int64_t longest = std::max<int64_t>(1, s.tokenizer.longest);
-  const int64_t at_least = 1 + (int64_t(text.size()) + 1 + longest - 1) / longest;
+  // No token stands for more bytes of text than the longest a token
+  // decodes to (a byte-fallback token for one), so the prompt has at least
+  // this many: BOS, then the space prefix and the text. A prompt that could
+  // never fit is refused here, before encoding spends time and memory on
+  // all of it.
+  const int64_t longest = std::max<int64_t>(1, s.tokenizer.longest_text);
+  const int64_t bytes = int64_t(text.size()) + (s.tokenizer.add_space_prefix ? 1 : 0);
+  const int64_t at_least = int64_t(info.add_bos == 1) + (bytes + longest - 1) / longest;
   if (at_least > info.context_length)
     return Status::error(strformat("prompt has at least %lld tokens but the model's context "
                                    "holds %lld",
                                    static_cast<long long>(at_least),
                                    static_cast<long long>(info.context_length)));
-  return encode(s.tokenizer, text, /*bos=*/true, /*eos=*/false, ids);
+  Status st = encode(s.tokenizer, text, /*bos=*/info.add_bos == 1, /*eos=*/false, ids);
+  if (!st.ok())
+    return Status::error("cannot encode the prompt: " + st.message());
+  return st;
 }
 
 /// Everything between parsing and reporting; fills `result`.
@@ -176,10 +188,17 @@ Status run(const Options &opts, const Model &model, Session *s, FILE *out, FILE 
     return st;
   const AttnModelInfo &info = *model.info;
   if (info.tokenizer_bytes > 0) {
-    st = tokenizer_create(&s->tokenizer, model.tokenizer, size_t(info.tokenizer_bytes),
-                          int32_t(info.vocab_size));
+    st = tokenizer_create_embedded(&s->tokenizer, model.tokenizer,
+                                   size_t(info.tokenizer_bytes), int32_t(info.vocab_size));
     if (!st.ok())
       return Status::error("embedded " + st.message());
+    // The model record's special tokens win over the tokenizer's own (abi.h);
+    // check_model checked them against vocab_size, which may exceed the
+    // tokenizer's token count (padded embeddings: such an id is encoded as
+    // given and decodes to nothing).
+    s->tokenizer.bos = int32_t(info.bos_token);
+    s->tokenizer.eos = int32_t(info.eos_token);
+    s->tokenizer.add_bos = info.add_bos == 1;
     s->has_tokenizer = true;
   }
 
@@ -216,6 +235,7 @@ Status run(const Options &opts, const Model &model, Session *s, FILE *out, FILE 
   request.prompt = prompt.data();
   request.prompt_len = int64_t(prompt.size());
   request.n_predict = opts.n_predict;
+  request.ignore_eos = opts.ignore_eos;
   request.text_out = out;
   request.logits_out = s->logits_file;
   st = generate(model, s->has_tokenizer ? &s->tokenizer : nullptr, &s->sampler, &s->state,

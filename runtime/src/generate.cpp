@@ -103,15 +103,23 @@ Status text_write_error(int err) {
                                  err ? std::strerror(err) : "the stream reports an error"));
 }
 
-/// Writes the text of `next` (following `prev`), or its id without a
-/// tokenizer, and flushes it so it shows as it is generated. Every call is
-/// checked: a full disk or a closed stdout stops generation at the first
-/// token that cannot be written instead of computing the rest for nothing.
-Status emit_token(FILE *out, const Tokenizer *tokenizer, int32_t prev, int32_t next,
-                  bool first) {
+/// Writes the text of `next` (following `prev`) through the UTF-8 stream, or
+/// its id without a tokenizer, and flushes it so it shows as it is
+/// generated. `buffer` has room for any token's text (reserved once), so
+/// nothing is allocated here. Every call is checked: a full disk or a closed
+/// stdout stops generation at the first token that cannot be written
+/// instead of computing the rest for nothing.
+Status emit_token(FILE *out, const Tokenizer *tokenizer, TextStream *stream,
+                  std::string *buffer, int32_t prev, int32_t next, bool first) {
   errno = 0;
-  bool ok = tokenizer ? write_piece(out, decode(*tokenizer, prev, next))
-                      : std::fprintf(out, first ? "%d" : " %d", next) >= 0;
+  bool ok;
+  if (tokenizer) {
+    buffer->clear();
+    text_stream_put(stream, decode(*tokenizer, prev, next), buffer);
+    ok = std::fwrite(buffer->data(), 1, buffer->size(), out) == buffer->size();
+  } else {
+    ok = std::fprintf(out, first ? "%d" : " %d", next) >= 0;
+  }
   if (!ok || std::fflush(out) != 0)
     return text_write_error(errno);
   return Status::success();
@@ -149,7 +157,7 @@ Status check_model(const Model &model) {
   struct Field {
     const char *name;
     int64_t value, min;
-  } fields[] = {{"vocab_size", info.vocab_size, ATTN_MIN_VOCAB_SIZE},
+  } fields[] = {{"vocab_size", info.vocab_size, 1},
                 {"context_length", info.context_length, 1},
                 {"layers", info.layers, 1},
                 {"kv_heads", info.kv_heads, 1},
@@ -172,6 +180,22 @@ Status check_model(const Model &model) {
                                    "executes at most %lld",
                                    static_cast<long long>(info.context_length),
                                    static_cast<long long>(ATTN_MAX_CONTEXT_LENGTH)));
+  const struct {
+    const char *name;
+    int64_t value;
+  } specials[] = {{"bos_token", info.bos_token}, {"eos_token", info.eos_token}};
+  for (const auto &f : specials)
+    if (f.value < -1 || f.value >= info.vocab_size)
+      return Status::error(strformat("the model info says %s = %lld, expected -1 (none) or a "
+                                     "token id below vocab_size %lld",
+                                     f.name, static_cast<long long>(f.value),
+                                     static_cast<long long>(info.vocab_size)));
+  if (info.add_bos != 0 && info.add_bos != 1)
+    return Status::error(strformat("the model info says add_bos = %lld, expected 0 or 1",
+                                   static_cast<long long>(info.add_bos)));
+  if (info.add_bos == 1 && info.bos_token < 0)
+    return Status::error("the model info asks for a BOS token (add_bos = 1) but has none "
+                         "(bos_token = -1)");
   if (info.tokenizer_bytes > 0 && !model.tokenizer)
     return Status::error("the model info announces a tokenizer but none is linked in");
   return Status::success();
@@ -263,7 +287,7 @@ Status generate(const Model &model, const Tokenizer *tokenizer, Sampler *sampler
       sampler->vocab_size != vocab)
     return Status::error("generate: the run state or sampler was created for another model");
   if (prompt_len < 1)
-    return Status::error("the prompt is empty: it needs at least one token (BOS)");
+    return Status::error("the prompt is empty: it needs at least one token");
   if (prompt_len > context)
     return Status::error(strformat("prompt has %lld tokens but the model's context holds %lld",
                                    static_cast<long long>(prompt_len),
@@ -304,18 +328,24 @@ Status generate(const Model &model, const Tokenizer *tokenizer, Sampler *sampler
   const float *next_logits = state->logits + (last_rows - 1) * vocab; // (vocab)
   int64_t count = prompt_len; // tokens in state->tokens
   int32_t prev = state->tokens[prompt_len - 1];
+  TextStream stream;
+  std::string text; // one token's printable bytes: at most 3 per byte (U+FFFD) and the pending 4
+  if (tokenizer)
+    text.reserve(3 * (size_t(tokenizer->longest) + 4) + 16);
   while (request.n_predict < 0 || result->generated_tokens < request.n_predict) {
     // next_logits are those of position count - 1.
     Status st = check_logits(next_logits, vocab, count - 1);
     if (!st.ok())
       return st;
     int32_t next = sample(sampler, next_logits);
-    if (next == kTokenBos || next == kTokenEos) {
+    // EOS ends the text; so does BOS, which starts the next one (llama2.c's
+    // stories end with BOS). --ignore-eos generates exactly n_predict tokens.
+    if (!request.ignore_eos && next >= 0 && (next == info.eos_token || next == info.bos_token)) {
       result->stop = StopReason::EndOfText;
       break;
     }
     state->tokens[count++] = next;
-    if (!(st = emit_token(request.text_out, tokenizer, prev, next,
+    if (!(st = emit_token(request.text_out, tokenizer, &stream, &text, prev, next,
                           result->generated_tokens == 0))
              .ok())
       return st;
@@ -338,8 +368,13 @@ Status generate(const Model &model, const Tokenizer *tokenizer, Sampler *sampler
       return st;
     next_logits = state->logits;
   }
+  // A character still incomplete at the end is printed as U+FFFD.
+  text.clear();
+  text_stream_finish(&stream, &text);
+  text += '\n';
   errno = 0;
-  if (std::fputc('\n', request.text_out) == EOF || std::fflush(request.text_out) != 0)
+  if (std::fwrite(text.data(), 1, text.size(), request.text_out) != text.size() ||
+      std::fflush(request.text_out) != 0)
     return text_write_error(errno);
   return Status::success();
 }

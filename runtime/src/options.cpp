@@ -2,7 +2,8 @@
 //
 // A small hand-written parser: the runtime links nothing beyond the C++
 // standard library, so no CLI11 here. Every flag takes exactly one value
-// except -h; numbers must be consumed whole (no "12abc") and in range.
+// except -h and --ignore-eos; numbers must be consumed whole (no "12abc")
+// and in range.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/include/attnrt/options.h"
@@ -95,6 +96,10 @@ Status parse_options(int argc, const char *const *argv, Options *opts) {
       opts->help = true;
       continue;
     }
+    if (arg == "--ignore-eos") {
+      opts->ignore_eos = true;
+      continue;
+    }
     if (arg.size() < 2 || arg[0] != '-')
       return Status::error(strformat("unexpected argument '%s' (see --help)", argv[i]));
 
@@ -175,8 +180,9 @@ void print_usage(FILE *out, const char *program) {
                "usage: %s [options]\n"
                "Generates text with the model compiled into this program.\n"
                "\n"
-               "  -p, --prompt TEXT      prompt text, encoded with BOS first (default: start\n"
-               "                         from BOS alone); the prompt is not echoed\n"
+               "  -p, --prompt TEXT      prompt text, encoded with the model's BOS first when\n"
+               "                         it has one (default: start from BOS alone); the\n"
+               "                         prompt is not echoed\n"
                "  -f, --file FILE        read the prompt text from FILE, a regular file of at\n"
                "                         most %d MiB (- = standard input, also bounded); one\n"
                "                         trailing newline is dropped\n"
@@ -195,12 +201,17 @@ void print_usage(FILE *out, const char *program) {
                "                         currently run on one thread whatever N is)\n"
                "      --logits-out FILE  write the float32 logits of every computed position,\n"
                "                         in order, as raw little-endian rows of vocab_size\n"
+               "      --ignore-eos       do not stop at the end-of-text token: generate\n"
+               "                         exactly N tokens (-n) or until the context is full\n"
                "  -h, --help             print this help and exit\n"
                "\n"
-               "Generation stops after N tokens, at an end-of-text token (BOS or EOS), or\n"
-               "when the context is full. Generated text goes to stdout; timings, the seed\n"
-               "and errors go to stderr. A failed write to stdout is an error (exit 1); a\n"
-               "closed pipe (| head) ends the program quietly, as it ends standard tools.\n",
+               "Generation stops after N tokens, at the model's end-of-text token (EOS, or\n"
+               "BOS, which starts another text) unless --ignore-eos, or when the context is\n"
+               "full. Generated text goes to stdout as valid UTF-8 (a character split over\n"
+               "several tokens is held until complete; invalid bytes print as U+FFFD);\n"
+               "timings, the seed and errors go to stderr. A failed write to stdout is an\n"
+               "error (exit 1); a closed pipe (| head) ends the program quietly, as it ends\n"
+               "standard tools.\n",
                program, int(kMaxPromptFileBytes >> 20));
 }
 

@@ -1,16 +1,18 @@
-//===- tokenizer.cpp - llama2.c's BPE tokenizer ----------------------------===//
+//===- tokenizer.cpp - Loading and writing tokenizers ----------------------===//
 //
-// Loading, encoding and decoding as llama2.c's run.c does them, so that the
-// runtime's output can be compared with llama2.c byte for byte. Where run.c
-// would read out of bounds or index with -1 (a truncated file, a vocabulary
-// without " " or byte tokens) this file returns an error instead. Encoding
-// keeps the candidate merges in a heap, so a long prompt costs O(n log n)
-// rather than run.c's O(n^2); the merges chosen are the same.
+// The two image formats the runtime reads (the embedded format of
+// tokenizer.h, and llama2.c's tokenizer.bin) are parsed into a TokenizerData
+// with every field checked against the bytes that remain, then installed
+// into a Tokenizer: pieces back to back, the sorted index for lookups, the
+// decoded text of every token, the byte tokens and the merge table. Nothing
+// is reserved for a count read from the image before the image is known to
+// be long enough to hold that many records.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/include/attnrt/tokenizer.h"
 
 #include "runtime/src/format.h"
+#include "runtime/src/tokenizer_internal.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -24,25 +26,404 @@ namespace {
 // ----------------------------------------------------------------------------
 // byte readers
 
-/// Little-endian int32 at data[offset]; the caller checked the bounds.
+/// Little-endian uint32 at data[offset]; the caller checked the bounds.
+uint32_t read_u32(const unsigned char *data, size_t offset) {
+  return uint32_t(data[offset]) | uint32_t(data[offset + 1]) << 8 |
+         uint32_t(data[offset + 2]) << 16 | uint32_t(data[offset + 3]) << 24;
+}
+
 int32_t read_i32(const unsigned char *data, size_t offset) {
-  uint32_t v = uint32_t(data[offset]) | uint32_t(data[offset + 1]) << 8 |
-               uint32_t(data[offset + 2]) << 16 | uint32_t(data[offset + 3]) << 24;
+  uint32_t v = read_u32(data, offset);
   int32_t out;
   std::memcpy(&out, &v, sizeof out);
   return out;
 }
 
 float read_f32(const unsigned char *data, size_t offset) {
-  int32_t bits = read_i32(data, offset);
+  uint32_t bits = read_u32(data, offset);
   float out;
   std::memcpy(&out, &bits, sizeof out);
   return out;
 }
 
-/// `<0xXX>` with two hex digits, the byte-fallback pieces of SentencePiece
-/// vocabularies. (run.c uses sscanf("<0x%02hhX>"), which also accepts one
-/// digit or a missing '>'; no piece of the Llama vocabularies looks like that.)
+void put_u32(std::string *out, uint32_t v) {
+  for (int i = 0; i < 4; ++i)
+    out->push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+}
+
+const char *nonfinite_name(float f) { return std::isnan(f) ? "nan" : f > 0 ? "inf" : "-inf"; }
+
+/// Rewrites every ' ' of `piece` as U+2581, SentencePiece's space.
+std::string escape_spaces(std::string_view piece) {
+  std::string out;
+  for (char c : piece) {
+    if (c == ' ')
+      out += "\xE2\x96\x81";
+    else
+      out += c;
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------------------
+// llama2.c's tokenizer.bin
+
+Status parse_llama2c(TokenizerData *d, const unsigned char *data, size_t size,
+                     int32_t vocab_size, uint32_t *max_token_length) {
+  if (vocab_size <= 0)
+    return Status::error(strformat("tokenizer: the model's vocab_size is %d", vocab_size));
+  if (size < 4)
+    return Status::error(strformat("tokenizer is %zu bytes: truncated at byte offset 0, "
+                                   "before its 4-byte max_token_length header",
+                                   size));
+  int32_t max_len = read_i32(data, 0);
+  if (max_len <= 0)
+    return Status::error(strformat("tokenizer: max_token_length at byte offset 0 is %d, "
+                                   "expected > 0 (not a llama2.c tokenizer.bin?)",
+                                   max_len));
+  *max_token_length = uint32_t(max_len);
+  // Each token takes at least 8 bytes, so a short file cannot make us reserve
+  // for a vocab_size it cannot hold.
+  const size_t fit = std::min(size_t(vocab_size), (size - 4) / 8);
+  d->pieces.reserve(fit);
+  d->scores.reserve(fit);
+  d->types.reserve(fit);
+
+  size_t at = 4;
+  for (int32_t i = 0; i < vocab_size; ++i) {
+    if (size - at < 8) {
+      const char *field = size - at < 4 ? "score" : "length";
+      size_t field_at = size - at < 4 ? at : at + 4;
+      return Status::error(strformat(
+          "tokenizer truncated at byte offset %zu: token %d needs its 4-byte %s there, but "
+          "the data ends at byte %zu (the model's vocab_size is %d)",
+          field_at, i, field, size, vocab_size));
+    }
+    float score = read_f32(data, at);
+    if (!std::isfinite(score))
+      return Status::error(strformat("tokenizer: token %d at byte offset %zu has a non-finite "
+                                     "score (%s), expected a finite merge priority",
+                                     i, at, nonfinite_name(score)));
+    int32_t len = read_i32(data, at + 4);
+    if (len < 0 || len > max_len)
+      return Status::error(strformat("tokenizer: token %d at byte offset %zu has length %d, "
+                                     "expected 0..%d (max_token_length)",
+                                     i, at + 4, len, max_len));
+    at += 8;
+    if (size - at < size_t(len))
+      return Status::error(strformat(
+          "tokenizer truncated at byte offset %zu: token %d needs %d bytes of text there, but "
+          "the data ends at byte %zu",
+          at, i, len, size));
+    std::string_view piece(reinterpret_cast<const char *>(data + at), size_t(len));
+    // llama2.c's export wrote SentencePiece's U+2581 as ' '; put it back so
+    // that one spm encoder serves every source.
+    unsigned char byte;
+    TokenType type = TokenType::Normal;
+    if (i == 0)
+      type = TokenType::Unknown;
+    else if (i == kTokenBos || i == kTokenEos)
+      type = TokenType::Control;
+    else if (i - kByteTokenBase >= 0 && i - kByteTokenBase < 256 &&
+             parse_raw_byte(piece, &byte) && byte == i - kByteTokenBase)
+      type = TokenType::Byte;
+    d->pieces.push_back(escape_spaces(piece));
+    d->scores.push_back(score);
+    d->types.push_back(type);
+    at += size_t(len);
+  }
+  if (at != size)
+    return Status::error(strformat(
+        "tokenizer has %zu more bytes at byte offset %zu after token %d: it holds more "
+        "tokens than the model's vocab_size %d",
+        size - at, at, vocab_size - 1, vocab_size));
+  d->kind = TokenizerKind::Spm;
+  d->unk = 0;
+  d->bos = vocab_size > kTokenBos ? kTokenBos : -1;
+  d->eos = vocab_size > kTokenEos ? kTokenEos : -1;
+  d->add_bos = true;
+  d->add_space_prefix = true;
+  return Status::success();
+}
+
+// ----------------------------------------------------------------------------
+// the embedded format
+
+Status parse_embedded(TokenizerData *d, const unsigned char *data, size_t size,
+                      int32_t vocab_size) {
+  constexpr size_t kHeader = 8 + 4 * 8;
+  if (size < kHeader)
+    return Status::error(strformat("tokenizer is %zu bytes: truncated at byte offset %zu, "
+                                   "inside its %zu-byte header",
+                                   size, size, kHeader));
+  const uint32_t version = read_u32(data, 8);
+  if (version != kTokenizerVersion)
+    return Status::error(strformat("tokenizer: format version %u at byte offset 8, this "
+                                   "runtime reads version %u",
+                                   version, kTokenizerVersion));
+  const uint32_t kind = read_u32(data, 12);
+  if (kind > uint32_t(TokenizerKind::Gpt2))
+    return Status::error(strformat("tokenizer: kind %u at byte offset 12, expected 0 (spm) "
+                                   "or 1 (gpt2)",
+                                   kind));
+  const uint32_t n_tokens = read_u32(data, 16);
+  if (n_tokens == 0 || vocab_size <= 0 || n_tokens > uint32_t(vocab_size))
+    return Status::error(strformat("tokenizer: %u tokens at byte offset 16, expected 1..%d "
+                                   "(the model's vocab_size)",
+                                   n_tokens, vocab_size));
+  const uint32_t n_merges = read_u32(data, 20);
+  const int32_t ids[3] = {read_i32(data, 24), read_i32(data, 28), read_i32(data, 32)};
+  const char *names[3] = {"bos", "eos", "unk"};
+  for (int k = 0; k < 3; ++k)
+    if (ids[k] < -1 || ids[k] >= int64_t(n_tokens))
+      return Status::error(strformat("tokenizer: %s id %d at byte offset %d is out of range: "
+                                     "expected -1 (none) or 0..%u",
+                                     names[k], ids[k], 24 + 4 * k, n_tokens - 1));
+  const uint32_t flags = read_u32(data, 36);
+  if (flags & ~uint32_t(3))
+    return Status::error(strformat("tokenizer: flags 0x%X at byte offset 36 set unknown bits "
+                                   "(known: 1 add_bos, 2 add_space_prefix)",
+                                   flags));
+  d->kind = TokenizerKind(kind);
+  d->bos = ids[0];
+  d->eos = ids[1];
+  d->unk = ids[2];
+  d->add_bos = flags & 1;
+  d->add_space_prefix = flags & 2;
+
+  // A token record is at least 9 bytes, a merge 12: reserve no more than
+  // the image can hold.
+  size_t at = kHeader;
+  const size_t fit = std::min(size_t(n_tokens), (size - at) / 9);
+  d->pieces.reserve(fit);
+  d->scores.reserve(fit);
+  d->types.reserve(fit);
+  for (uint32_t i = 0; i < n_tokens; ++i) {
+    if (size - at < 9)
+      return Status::error(strformat("tokenizer truncated at byte offset %zu: token %u of %u "
+                                     "needs its 9-byte score, type and length there, but the "
+                                     "data ends at byte %zu",
+                                     at, i, n_tokens, size));
+    const float score = read_f32(data, at);
+    if (!std::isfinite(score))
+      return Status::error(strformat("tokenizer: token %u at byte offset %zu has a non-finite "
+                                     "score (%s)",
+                                     i, at, nonfinite_name(score)));
+    const uint8_t type = data[at + 4];
+    if (type < 1 || type > 6)
+      return Status::error(strformat("tokenizer: token %u has type %u at byte offset %zu, "
+                                     "expected 1..6",
+                                     i, type, at + 4));
+    const uint32_t len = read_u32(data, at + 5);
+    at += 9;
+    if (size - at < len)
+      return Status::error(strformat("tokenizer truncated at byte offset %zu: token %u needs "
+                                     "%u bytes of piece there, but the data ends at byte %zu",
+                                     at, i, len, size));
+    std::string_view piece(reinterpret_cast<const char *>(data + at), len);
+    unsigned char byte;
+    if (TokenType(type) == TokenType::Byte && !parse_raw_byte(piece, &byte))
+      return Status::error(strformat("tokenizer: token %u at byte offset %zu is a byte token "
+                                     "but its piece is not <0xNN>",
+                                     i, at));
+    d->pieces.emplace_back(piece);
+    d->scores.push_back(score);
+    d->types.push_back(TokenType(type));
+    at += len;
+  }
+  if (n_merges > 0 && d->kind != TokenizerKind::Gpt2)
+    return Status::error(strformat("tokenizer: %u merges at byte offset 20 for an spm "
+                                   "tokenizer, which merges by score",
+                                   n_merges));
+  if ((size - at) / 12 < n_merges)
+    return Status::error(strformat("tokenizer truncated: %u merges of 12 bytes from byte "
+                                   "offset %zu need %llu bytes, the data ends at byte %zu",
+                                   n_merges, at, 12ull * n_merges, size));
+  d->merges.reserve(n_merges);
+  for (uint32_t i = 0; i < n_merges; ++i, at += 12) {
+    const uint32_t m[3] = {read_u32(data, at), read_u32(data, at + 4), read_u32(data, at + 8)};
+    for (uint32_t id : m)
+      if (id >= n_tokens)
+        return Status::error(strformat("tokenizer: merge %u at byte offset %zu names token "
+                                       "%u, beyond the %u tokens",
+                                       i, at, id, n_tokens));
+    const std::string &l = d->pieces[m[0]], &r = d->pieces[m[1]], &x = d->pieces[m[2]];
+    if (x.size() != l.size() + r.size() || x.compare(0, l.size(), l) != 0 ||
+        x.compare(l.size(), r.size(), r) != 0)
+      return Status::error(strformat("tokenizer: merge %u at byte offset %zu joins tokens %u "
+                                     "and %u into %u, whose piece is not theirs joined",
+                                     i, at, m[0], m[1], m[2]));
+    d->merges.push_back({int32_t(m[0]), int32_t(m[1]), int32_t(m[2])});
+  }
+  if (at != size)
+    return Status::error(strformat("tokenizer has %zu more bytes at byte offset %zu after its "
+                                   "last merge",
+                                   size - at, at));
+  return Status::success();
+}
+
+// ----------------------------------------------------------------------------
+// installing parsed data
+
+/// GPT-2's bytes_to_unicode: printable Latin-1 bytes stand for themselves,
+/// the other 68 bytes for U+0100 onwards in byte order; and its inverse over
+/// U+0000..U+0143.
+struct ByteMap {
+  uint32_t to_cp[256];
+  int16_t to_byte[256 + 68];
+  ByteMap() {
+    uint32_t next = 256;
+    for (int16_t &b : to_byte)
+      b = -1;
+    for (unsigned c = 0; c < 256; ++c) {
+      bool keep = (c >= '!' && c <= '~') || (c >= 0xA1 && c <= 0xAC) || c >= 0xAE;
+      to_cp[c] = keep ? c : next++;
+      to_byte[to_cp[c]] = int16_t(c);
+    }
+  }
+};
+
+const ByteMap &byte_map() {
+  static const ByteMap map;
+  return map;
+}
+
+void install(Tokenizer *t, TokenizerData &d) {
+  const size_t n = d.pieces.size();
+  t->kind = d.kind;
+  t->vocab_size = int32_t(n);
+  t->bos = d.bos;
+  t->eos = d.eos;
+  t->unk = d.unk;
+  t->add_bos = d.add_bos;
+  t->add_space_prefix = d.add_space_prefix;
+  size_t total = 0;
+  for (const std::string &p : d.pieces)
+    total += p.size() + 1;
+  t->text.reserve(total);
+  t->offset.resize(n);
+  t->length.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    t->offset[i] = t->text.size();
+    t->length[i] = uint32_t(d.pieces[i].size());
+    t->text.insert(t->text.end(), d.pieces[i].begin(), d.pieces[i].end());
+    t->text.push_back('\0');
+    t->longest = std::max(t->longest, t->length[i]);
+  }
+  std::vector<std::string>().swap(d.pieces);
+  t->score = std::move(d.scores);
+  t->score.resize(n, 0.0f);
+  t->type = std::move(d.types);
+  t->type.resize(n, TokenType::Normal);
+
+  t->sorted.resize(n);
+  for (size_t i = 0; i < n; ++i)
+    t->sorted[i] = int32_t(i);
+  // Ties (duplicate pieces) go to the lower id, so lookups are deterministic.
+  std::sort(t->sorted.begin(), t->sorted.end(), [t](int32_t a, int32_t b) {
+    int c = tokenizer_piece(*t, a).compare(tokenizer_piece(*t, b));
+    return c != 0 ? c < 0 : a < b;
+  });
+
+  for (int b = 0; b < 256; ++b) {
+    t->bytes[b] = static_cast<char>(b);
+    t->byte_token[b] = -1;
+  }
+  if (t->kind == TokenizerKind::Spm) {
+    for (size_t i = 0; i < n; ++i) {
+      unsigned char byte;
+      if (t->type[i] == TokenType::Byte && parse_raw_byte(tokenizer_piece(*t, int32_t(i)), &byte) &&
+          t->byte_token[byte] < 0)
+        t->byte_token[byte] = int32_t(i);
+    }
+  } else {
+    for (int b = 0; b < 256; ++b) {
+      char utf8[4];
+      size_t len = encode_utf8(gpt2_byte_to_codepoint(unsigned(b)), utf8);
+      t->byte_token[b] = tokenizer_lookup(*t, std::string_view(utf8, len));
+    }
+    t->merges.reserve(d.merges.size());
+    for (size_t r = 0; r < d.merges.size(); ++r) {
+      const TokenizerData::Merge &m = d.merges[r];
+      uint64_t key = uint64_t(uint32_t(m.left)) << 32 | uint32_t(m.right);
+      t->merges.emplace(key, TokenMerge{int32_t(r), m.merged}); // a repeated pair keeps its first rank
+    }
+  }
+
+  // What each token prints.
+  t->shown_offset.resize(n + 1);
+  for (size_t i = 0; i < n; ++i) {
+    t->shown_offset[i] = t->shown.size();
+    std::string_view piece = tokenizer_piece(*t, int32_t(i));
+    const TokenType type = t->type[i];
+    unsigned char byte;
+    if (type == TokenType::Control) {
+      // nothing: BOS, EOS and the like are markers, not text
+    } else if (type == TokenType::UserDefined || type == TokenType::Unknown) {
+      t->shown.insert(t->shown.end(), piece.begin(), piece.end());
+    } else if (t->kind == TokenizerKind::Spm) {
+      if (type == TokenType::Byte && parse_raw_byte(piece, &byte)) {
+        t->shown.push_back(static_cast<char>(byte));
+      } else {
+        for (size_t k = 0; k < piece.size(); ++k) {
+          if (piece.compare(k, 3, "\xE2\x96\x81") == 0) {
+            t->shown.push_back(' ');
+            k += 2;
+          } else {
+            t->shown.push_back(piece[k]);
+          }
+        }
+      }
+    } else {
+      // Each character back to the byte it stands for; one that stands for
+      // none (not in bytes_to_unicode's range) is kept as it is.
+      size_t k = 0;
+      while (k < piece.size()) {
+        uint32_t cp;
+        size_t len = decode_utf8(piece.substr(k), &cp);
+        if (len == 0) {
+          t->shown.push_back(piece[k]); // an invalid byte: passed on, the stream replaces it
+          ++k;
+          continue;
+        }
+        int byte_of = codepoint_to_byte(cp);
+        if (byte_of >= 0)
+          t->shown.push_back(static_cast<char>(byte_of));
+        else
+          t->shown.insert(t->shown.end(), piece.begin() + long(k), piece.begin() + long(k + len));
+        k += len;
+      }
+    }
+  }
+  t->shown_offset[n] = t->shown.size();
+  for (size_t i = 0; i < n; ++i)
+    t->longest_text = std::max(t->longest_text, uint32_t(t->shown_offset[i + 1] - t->shown_offset[i]));
+}
+
+Status create(Tokenizer *t, Status (*parse)(TokenizerData *, const unsigned char *, size_t,
+                                            int32_t, uint32_t *),
+              const unsigned char *data, size_t size, int32_t vocab_size) {
+  tokenizer_destroy(t);
+  TokenizerData d;
+  uint32_t max_len = 0;
+  Status status = parse(&d, data, size, vocab_size, &max_len);
+  if (!status.ok())
+    return status;
+  install(t, d);
+  t->max_token_length = max_len ? max_len : t->longest;
+  return status;
+}
+
+Status parse_embedded_any(TokenizerData *d, const unsigned char *data, size_t size,
+                          int32_t vocab_size, uint32_t *) {
+  return parse_embedded(d, data, size, vocab_size);
+}
+
+} // namespace
+
+// ----------------------------------------------------------------------------
+// internal helpers shared with encoding and decoding
+
 bool parse_raw_byte(std::string_view piece, unsigned char *byte) {
   if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>')
     return false;
@@ -63,93 +444,54 @@ bool parse_raw_byte(std::string_view piece, unsigned char *byte) {
   return true;
 }
 
-/// Parses into `t` (already reset); run by tokenizer_create.
-Status parse(Tokenizer *t, const unsigned char *data, size_t size, int32_t vocab_size) {
-  if (vocab_size <= 0)
-    return Status::error(strformat("tokenizer: the model's vocab_size is %d", vocab_size));
-  if (size < 4)
-    return Status::error(strformat("tokenizer is %zu bytes: truncated at byte offset 0, "
-                                   "before its 4-byte max_token_length header",
-                                   size));
-  int32_t max_len = read_i32(data, 0);
-  if (max_len <= 0)
-    return Status::error(strformat("tokenizer: max_token_length at byte offset 0 is %d, "
-                                   "expected > 0 (not a llama2.c tokenizer.bin?)",
-                                   max_len));
-  t->max_token_length = uint32_t(max_len);
-  // Each token takes at least 8 bytes, so a short file cannot make us reserve
-  // for a vocab_size it cannot hold (the compiler checks tokenizers against
-  // any vocabulary up to ATTN_MAX_VOCAB_SIZE).
-  const size_t fit = std::min(size_t(vocab_size), (size - 4) / 8);
-  t->offset.reserve(fit);
-  t->length.reserve(fit);
-  t->score.reserve(fit);
-  t->text.reserve(size);
+uint32_t gpt2_byte_to_codepoint(unsigned byte) { return byte_map().to_cp[byte & 0xFF]; }
 
-  size_t at = 4;
-  for (int32_t i = 0; i < vocab_size; ++i) {
-    if (size - at < 8) {
-      const char *field = size - at < 4 ? "score" : "length";
-      size_t field_at = size - at < 4 ? at : at + 4;
-      return Status::error(strformat(
-          "tokenizer truncated at byte offset %zu: token %d needs its 4-byte %s there, but "
-          "the data ends at byte %zu (the model's vocab_size is %d)",
-          field_at, i, field, size, vocab_size));
-    }
-    float score = read_f32(data, at);
-    if (!std::isfinite(score))
-      return Status::error(strformat("tokenizer: token %d at byte offset %zu has a non-finite "
-                                     "score (%s), expected a finite merge priority",
-                                     i, at,
-                                     std::isnan(score) ? "nan" : score > 0 ? "inf" : "-inf"));
-    int32_t len = read_i32(data, at + 4);
-    if (len < 0 || len > max_len)
-      return Status::error(strformat("tokenizer: token %d at byte offset %zu has length %d, "
-                                     "expected 0..%d (max_token_length)",
-                                     i, at + 4, len, max_len));
-    at += 8;
-    if (size - at < size_t(len))
-      return Status::error(strformat(
-          "tokenizer truncated at byte offset %zu: token %d needs %d bytes of text there, but "
-          "the data ends at byte %zu",
-          at, i, len, size));
-    t->score.push_back(score);
-    t->length.push_back(uint32_t(len));
-    t->offset.push_back(t->text.size());
-    t->text.insert(t->text.end(), data + at, data + at + len);
-    t->text.push_back('\0');
-    t->longest = std::max(t->longest, uint32_t(len));
-    at += size_t(len);
-  }
-  if (at != size)
-    return Status::error(strformat(
-        "tokenizer has %zu more bytes at byte offset %zu after token %d: it holds more "
-        "tokens than the model's vocab_size %d",
-        size - at, at, vocab_size - 1, vocab_size));
-
-  t->vocab_size = vocab_size;
-  t->sorted.resize(size_t(vocab_size));
-  for (int32_t i = 0; i < vocab_size; ++i)
-    t->sorted[size_t(i)] = i;
-  // Ties (duplicate pieces) go to the lower id, so lookups are deterministic.
-  std::sort(t->sorted.begin(), t->sorted.end(), [t](int32_t a, int32_t b) {
-    int c = tokenizer_piece(*t, a).compare(tokenizer_piece(*t, b));
-    return c != 0 ? c < 0 : a < b;
-  });
-  return Status::success();
-}
-
-} // namespace
+int codepoint_to_byte(uint32_t cp) { return cp < 256 + 68 ? byte_map().to_byte[cp] : -1; }
 
 // ----------------------------------------------------------------------------
-// creation and destruction
+// creation, serialization and destruction
+
+std::string tokenizer_serialize(const TokenizerData &d) {
+  std::string out(kTokenizerMagic, sizeof kTokenizerMagic);
+  put_u32(&out, kTokenizerVersion);
+  put_u32(&out, uint32_t(d.kind));
+  put_u32(&out, uint32_t(d.pieces.size()));
+  put_u32(&out, uint32_t(d.merges.size()));
+  put_u32(&out, uint32_t(d.bos));
+  put_u32(&out, uint32_t(d.eos));
+  put_u32(&out, uint32_t(d.unk));
+  put_u32(&out, (d.add_bos ? 1u : 0u) | (d.add_space_prefix ? 2u : 0u));
+  for (size_t i = 0; i < d.pieces.size(); ++i) {
+    float score = i < d.scores.size() ? d.scores[i] : 0.0f;
+    uint32_t bits;
+    std::memcpy(&bits, &score, sizeof bits);
+    put_u32(&out, bits);
+    out.push_back(static_cast<char>(i < d.types.size() ? d.types[i] : TokenType::Normal));
+    put_u32(&out, uint32_t(d.pieces[i].size()));
+    out += d.pieces[i];
+  }
+  for (const TokenizerData::Merge &m : d.merges) {
+    put_u32(&out, uint32_t(m.left));
+    put_u32(&out, uint32_t(m.right));
+    put_u32(&out, uint32_t(m.merged));
+  }
+  return out;
+}
+
+Status tokenizer_create_embedded(Tokenizer *t, const unsigned char *data, size_t size,
+                                 int32_t vocab_size) {
+  if (size < sizeof kTokenizerMagic ||
+      std::memcmp(data, kTokenizerMagic, sizeof kTokenizerMagic) != 0)
+    return tokenizer_create(t, data, size, vocab_size);
+  Status status = create(t, parse_embedded_any, data, size, vocab_size);
+  if (!status.ok())
+    tokenizer_destroy(t);
+  return status;
+}
 
 Status tokenizer_create(Tokenizer *t, const unsigned char *data, size_t size,
                         int32_t vocab_size) {
-  tokenizer_destroy(t);
-  for (int b = 0; b < 256; ++b)
-    t->bytes[b] = static_cast<char>(b);
-  Status status = parse(t, data, size, vocab_size);
+  Status status = create(t, parse_llama2c, data, size, vocab_size);
   if (!status.ok())
     tokenizer_destroy(t);
   return status;
@@ -175,14 +517,8 @@ Status tokenizer_create_from_file(Tokenizer *t, const char *path, int32_t vocab_
 }
 
 void tokenizer_destroy(Tokenizer *t) {
-  t->vocab_size = 0;
-  t->max_token_length = 0;
-  t->longest = 0;
-  std::vector<char>().swap(t->text);
-  std::vector<size_t>().swap(t->offset);
-  std::vector<uint32_t>().swap(t->length);
-  std::vector<float>().swap(t->score);
-  std::vector<int32_t>().swap(t->sorted);
+  Tokenizer empty;
+  std::swap(*t, empty);
 }
 
 // ----------------------------------------------------------------------------
@@ -202,160 +538,6 @@ int32_t tokenizer_lookup(const Tokenizer &t, std::string_view piece) {
   if (it == t.sorted.end() || tokenizer_piece(t, *it) != piece)
     return -1;
   return *it;
-}
-
-// ----------------------------------------------------------------------------
-// encoding
-
-Status encode(const Tokenizer &t, std::string_view text, bool bos, bool eos,
-              std::vector<int32_t> *tokens) {
-  // run.c reads a C string: the text ends at the first NUL.
-  text = text.substr(0, text.find('\0'));
-  std::vector<int32_t> &out = *tokens;
-  out.clear();
-  out.reserve(text.size() + 3); // +3: dummy prefix, BOS, EOS
-  if (bos)
-    out.push_back(kTokenBos);
-
-  // SentencePiece's add_dummy_prefix, which run.c applies to non-empty text.
-  if (!text.empty()) {
-    int32_t space = tokenizer_lookup(t, " ");
-    if (space < 0)
-      return Status::error("tokenizer has no \" \" piece for the dummy prefix that encoding "
-                           "adds before the text");
-    out.push_back(space);
-  }
-
-  // One token per UTF-8 code point in the vocabulary, else one per byte.
-  char point[4];      // the code point being gathered (at most 4 bytes)
-  size_t point_len = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if ((c & 0xC0) != 0x80) // not a continuation byte: a new code point starts
-      point_len = 0;
-    point[point_len++] = static_cast<char>(c);
-    unsigned char next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
-    if ((next & 0xC0) == 0x80 && point_len < 4)
-      continue;
-    int32_t id = tokenizer_lookup(t, std::string_view(point, point_len));
-    if (id >= 0) {
-      out.push_back(id);
-    } else {
-      for (size_t b = 0; b < point_len; ++b) {
-        int32_t byte_id = static_cast<unsigned char>(point[b]) + kByteTokenBase;
-        if (byte_id >= t.vocab_size)
-          return Status::error(strformat("tokenizer has %d tokens, too few for the byte-fallback "
-                                         "token %d of byte 0x%02X",
-                                         t.vocab_size, byte_id, byte_id - kByteTokenBase));
-        out.push_back(byte_id);
-      }
-    }
-    point_len = 0; // a run of stray continuation bytes starts afresh
-  }
-
-  // Greedy BPE: merge the pair whose merged piece has the best score, the
-  // leftmost one on ties (run.c's strict '>' from -1e10, so a score at or
-  // below -1e10 never merges), until no pair is in the vocab. run.c rescans
-  // every pair per merge, quadratic in the prompt; here the tokens form a
-  // linked list over `out` and the candidate pairs a max-heap ordered by
-  // (score, leftmost), so a long prompt costs O(n log n). A heap entry is
-  // checked when popped: it still applies if its left token is alive and it
-  // and its right neighbour hold the tokens it was made for (a node's right
-  // neighbour only changes when the node itself merges). The merges, and so
-  // the ids, are run.c's exactly.
-  std::string scratch;
-  scratch.reserve(2 * size_t(t.longest) + 1); // not max_token_length: a file may claim 2^31
-  const size_t n = out.size();
-  if (n >= 2) {
-    std::vector<int32_t> next(n), prev(n); // (n) neighbours in the list; -1: none
-    for (size_t i = 0; i < n; ++i) {
-      prev[i] = int32_t(i) - 1;
-      next[i] = i + 1 < n ? int32_t(i + 1) : -1;
-    }
-    struct Pair {
-      float score;
-      int32_t left;               // index in `out` of the pair's left token
-      int32_t left_tok, right_tok; // the tokens it was made for
-      int32_t merged;             // the id of their concatenated pieces
-    };
-    auto lower = [](const Pair &a, const Pair &b) {
-      return a.score != b.score ? a.score < b.score : a.left > b.left;
-    };
-    std::vector<Pair> heap;
-    heap.reserve(n);
-    auto candidate = [&](int32_t left) {
-      const int32_t right = left < 0 ? -1 : next[size_t(left)];
-      if (right < 0)
-        return;
-      scratch.assign(tokenizer_piece(t, out[size_t(left)]));
-      scratch.append(tokenizer_piece(t, out[size_t(right)]));
-      const int32_t id = tokenizer_lookup(t, scratch);
-      if (id >= 0 && t.score[size_t(id)] > -1e10f)
-        heap.push_back({t.score[size_t(id)], left, out[size_t(left)], out[size_t(right)], id});
-    };
-    for (size_t i = 0; i + 1 < n; ++i)
-      candidate(int32_t(i));
-    std::make_heap(heap.begin(), heap.end(), lower);
-    auto push = [&](int32_t left) {
-      const size_t before = heap.size();
-      candidate(left);
-      if (heap.size() != before)
-        std::push_heap(heap.begin(), heap.end(), lower);
-    };
-    while (!heap.empty()) {
-      std::pop_heap(heap.begin(), heap.end(), lower);
-      const Pair p = heap.back();
-      heap.pop_back();
-      const size_t left = size_t(p.left);
-      const int32_t right = next[left];
-      if (out[left] != p.left_tok || right < 0 || out[size_t(right)] != p.right_tok)
-        continue; // stale: one of the two merged since
-      out[left] = p.merged;
-      out[size_t(right)] = -1; // removed
-      next[left] = next[size_t(right)];
-      if (next[left] >= 0)
-        prev[size_t(next[left])] = p.left;
-      push(prev[left]);
-      push(p.left);
-    }
-    out.erase(std::remove(out.begin(), out.end(), -1), out.end());
-  }
-
-  if (eos)
-    out.push_back(kTokenEos);
-  return Status::success();
-}
-
-// ----------------------------------------------------------------------------
-// decoding
-
-std::string_view decode(const Tokenizer &t, int32_t prev, int32_t token) {
-  std::string_view piece = tokenizer_piece(t, token);
-  // After BOS, SentencePiece's decoder drops the leading space (llama2.c PR #89).
-  if (prev == kTokenBos && !piece.empty() && piece[0] == ' ')
-    piece.remove_prefix(1);
-  unsigned char byte;
-  if (parse_raw_byte(piece, &byte))
-    return {&t.bytes[byte], 1};
-  return piece;
-}
-
-bool piece_is_printable(std::string_view piece) {
-  if (piece.empty())
-    return false;
-  if (piece.size() > 1)
-    return true;
-  // isprint() || isspace() in the "C" locale, without depending on the locale.
-  unsigned char c = static_cast<unsigned char>(piece[0]);
-  bool print = c >= 0x20 && c <= 0x7E;
-  bool space = c == ' ' || (c >= '\t' && c <= '\r');
-  return print || space;
-}
-
-bool write_piece(FILE *out, std::string_view piece) {
-  if (!piece_is_printable(piece))
-    return true;
-  return std::fwrite(piece.data(), 1, piece.size(), out) == piece.size();
 }
 
 } // namespace attnrt

@@ -45,7 +45,7 @@ asm(".section .rodata\n"
     REF_STR(REF_DIM) ", " REF_STR(REF_LAYERS) ", " REF_STR(REF_HEADS) ", "
     REF_STR(REF_KV_HEADS) ", " REF_STR(REF_DIM) " / " REF_STR(REF_HEADS) ", "
     "(attn_weights_end - attn_weights) / 4, attn_tokenizer_end - attn_tokenizer, "
-    REF_STR(REF_PREFILL_CHUNK) ", 0, 0, 0, 0, 0\n"
+    REF_STR(REF_PREFILL_CHUNK) ", 1, 2, 1, 0, 0\n" // BOS 1, EOS 2, add_bos: llama2.c's
     ".text\n");
 
 extern "C" const int32_t refmodel_header[7];

@@ -278,8 +278,10 @@ TEST_F(Generate, CliChecksTheModel) {
   fake::state().info.abi_version = ATTN_ABI_VERSION + 1;
   Cli abi({"-n", "1"});
   EXPECT_EQ(abi.code, 1);
-  EXPECT_EQ(abi.stderr_text, "error: the model was compiled for runtime ABI version 2, this "
-                             "runtime implements version 1: recompile it\n");
+  EXPECT_EQ(abi.stderr_text, "error: the model was compiled for runtime ABI version " +
+                                 std::to_string(ATTN_ABI_VERSION + 1) +
+                                 ", this runtime implements version " +
+                                 std::to_string(ATTN_ABI_VERSION) + ": recompile it\n");
   fake::reset();
   fake::state().tokenizer = fake::tokenizer_image(15); // one token short
   fake::state().info.tokenizer_bytes = int64_t(fake::state().tokenizer.size());
@@ -565,11 +567,12 @@ TEST_F(Generate, PromptFileErrors) {
   expect_error(Cli({"-f", nul.c_str()}), "the prompt read from prompt file " + nul +
                                              " has a NUL byte at byte offset 2: a prompt is text");
   // Too long for the context: refused before encoding when even the longest
-  // pieces could not make it fit (the fake's longest piece has 6 bytes), else
-  // after encoding with the exact count.
+  // pieces could not make it fit (the fake's longest text is "<unk>", 5 bytes:
+  // BOS and EOS are control tokens and stand for no text), else after
+  // encoding with the exact count.
   std::string many = dir.file("many.txt", std::string(100, 'a'));
   expect_error(Cli({"-f", many.c_str()}),
-               "prompt has at least 18 tokens but the model's context holds 12");
+               "prompt has at least 22 tokens but the model's context holds 12");
   std::string some = dir.file("some.txt", "abcabcabcabc");
   expect_error(Cli({"-f", some.c_str()}), "prompt has 14 tokens but the model's context holds 12");
   fake::reset(/*with_tokenizer=*/false);

@@ -188,3 +188,28 @@ TEST(Options, HostileArgv) {
   ASSERT_TRUE(parse({"--prompt-ids", ids.c_str()}, &o).ok());
   EXPECT_EQ(o.prompt_ids.size(), 20000u);
 }
+
+// --ignore-eos takes no value (llama.cpp's flag): the argument after it is
+// the next flag, and "--ignore-eos=1" is not a spelling of it.
+TEST(Options, IgnoreEos) {
+  Options o;
+  ASSERT_TRUE(parse({}, &o).ok());
+  EXPECT_FALSE(o.ignore_eos);
+  ASSERT_TRUE(parse({"--ignore-eos", "-n", "5"}, &o).ok());
+  EXPECT_TRUE(o.ignore_eos);
+  EXPECT_EQ(o.n_predict, 5);
+  ASSERT_TRUE(parse({"-n", "5", "--ignore-eos"}, &o).ok());
+  EXPECT_TRUE(o.ignore_eos);
+  EXPECT_EQ(error_of({"--ignore-eos=1"}), "unknown option '--ignore-eos' (see --help)");
+  char *text = nullptr;
+  size_t size = 0;
+  FILE *f = open_memstream(&text, &size);
+  print_usage(f, "model");
+  std::fclose(f);
+  std::string usage(text, size);
+  std::free(text);
+  EXPECT_NE(usage.find("      --ignore-eos       do not stop at the end-of-text token: generate\n"
+                       "                         exactly N tokens (-n) or until the context is full\n"),
+            std::string::npos)
+      << usage;
+}

@@ -286,8 +286,9 @@ TEST(TokenizerLoad, MissingFileNamesPath) {
   EXPECT_EQ(st.message(), "cannot open tokenizer /nonexistent/tok.bin: No such file or directory");
 }
 
-TEST(TokenizerLoad, MissingSpacePieceIsAnError) {
-  // Three tokens, none of them " ": text cannot get its dummy prefix.
+TEST(TokenizerLoad, MissingSpacePieceFallsBackToUnknown) {
+  // Three tokens, none of them " " and no byte tokens: the space prefix's
+  // bytes become the unknown token, id 0 in tokenizer.bin.
   std::vector<unsigned char> data = {1, 0, 0, 0};
   for (char c : {'a', 'b', 'c'}) {
     unsigned char rec[] = {0, 0, 0, 0, 1, 0, 0, 0, static_cast<unsigned char>(c)};
@@ -296,7 +297,8 @@ TEST(TokenizerLoad, MissingSpacePieceIsAnError) {
   Tokenizer t;
   ASSERT_TRUE(tokenizer_create(&t, data.data(), data.size(), 3).ok());
   std::vector<int32_t> ids;
-  EXPECT_FALSE(encode(t, "a", true, false, &ids).ok());
+  ASSERT_TRUE(encode(t, "a", true, false, &ids).ok());
+  EXPECT_EQ(ids, (std::vector<int32_t>{1, 0, 0, 0, 0})); // BOS, U+2581 as 3 x unk, "a"
   EXPECT_EQ(tokenizer_lookup(t, "b"), 1);
   EXPECT_EQ(tokenizer_lookup(t, "z"), -1);
 }
@@ -424,9 +426,13 @@ std::vector<int32_t> merge_like_run_c(const Tokenizer &t, std::vector<int32_t> t
   }
 }
 
-/// The tokens before any merge: BOS, " ", then each character's id.
-std::vector<int32_t> unmerged(const Tokenizer &t, const std::string &text) {
-  std::vector<int32_t> ids = {kTokenBos, tokenizer_lookup(t, " ")};
+/// The tokens before any merge: BOS, the space prefix, then each
+/// character's id (the loaded pieces spell a space as U+2581).
+std::vector<int32_t> unmerged(const Tokenizer &t, const std::string &raw) {
+  std::string text;
+  for (char c : raw)
+    text += c == ' ' ? std::string("\xE2\x96\x81") : std::string(1, c);
+  std::vector<int32_t> ids = {kTokenBos, tokenizer_lookup(t, "\xE2\x96\x81")};
   for (size_t i = 0; i < text.size();) {
     size_t len = 1;
     while (i + len < text.size() && (static_cast<unsigned char>(text[i + len]) & 0xC0) == 0x80 &&

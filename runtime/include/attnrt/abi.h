@@ -5,7 +5,7 @@
 // `attn` IR: `attn_prefill` (any number of tokens) and `attn_decode` (one
 // token, all shapes static). Both are MLIR functions with
 // `llvm.emit_c_interface`, so they are called through `_mlir_ciface_*` with
-// memref descriptors. The weights, the tokenizer file and an `AttnModelInfo`
+// memref descriptors. The weights, the tokenizer and an `AttnModelInfo`
 // record are embedded in the same object with `.incbin`/`.quad`.
 //
 //===----------------------------------------------------------------------===//
@@ -14,14 +14,20 @@
 
 #include <stdint.h>
 
-#define ATTN_ABI_VERSION 1
+/// 2: the special tokens (bos_token, eos_token, add_bos) and the embedded
+/// tokenizer format of runtime/include/attnrt/tokenizer.h.
+#define ATTN_ABI_VERSION 2
 
 /// The sizes the runtime executes, and so the sizes the compiler
 /// accepts (both check against these, so the bound is one number). Token ids
 /// are int32 (0 .. vocab_size - 1), and the runtime keeps
 /// context_length + 1 token ids, counted in int32.
 #define ATTN_MAX_VOCAB_SIZE INT32_MAX
-/// The fewest tokens: ids 0 (unknown), 1 (BOS) and 2 (EOS) are always used.
+/// The fewest tokens the compiler accepts. Since ABI 2 no id has a fixed
+/// meaning (BOS and EOS are in the model record, -1 when absent) and the
+/// runtime needs just one token; the bound of 3 stays until the description
+/// check (compiler/Frontend/Description.cpp, test/Frontend/limits.test) drops
+/// its "ids 0, 1 and 2" reason with it.
 #define ATTN_MIN_VOCAB_SIZE 3
 #define ATTN_MAX_CONTEXT_LENGTH (INT32_MAX - 1)
 
@@ -46,9 +52,15 @@ struct AttnModelInfo {
   int64_t kv_heads;
   int64_t head_dim;
   int64_t weights_floats;  // floats in attn_weights
-  int64_t tokenizer_bytes; // bytes in attn_tokenizer (llama2.c tokenizer.bin)
+  int64_t tokenizer_bytes; // bytes in attn_tokenizer (tokenizer.h's embedded format)
   int64_t prefill_chunk;   // at most this many tokens per attn_prefill call
-  int64_t reserved[5];
+  // The special tokens (the description's special_tokens, ModelSpec::tokens).
+  // They win over the ids the embedded tokenizer declares: the runtime uses
+  // these for the prompt, the end of generation and decoding.
+  int64_t bos_token;       // prepended to a prompt when add_bos; -1: none
+  int64_t eos_token;       // generation stops when it is sampled; -1: none
+  int64_t add_bos;         // 1: a text prompt starts with bos_token; 0: it does not
+  int64_t reserved[2];
 };
 
 extern "C" {

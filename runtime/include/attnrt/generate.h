@@ -32,7 +32,7 @@ using AttnEntryPoint = void (*)(AttnMemRef<const int32_t, 1> *tokens, int64_t po
 struct Model {
   const AttnModelInfo *info = nullptr;
   const float *weights = nullptr;          // (weights_floats)
-  const unsigned char *tokenizer = nullptr; // (tokenizer_bytes) tokenizer.bin; none when 0 bytes
+  const unsigned char *tokenizer = nullptr; // (tokenizer_bytes) tokenizer.h's format; none when 0 bytes
   AttnEntryPoint prefill = nullptr;        // 1 <= T <= prefill_chunk tokens
   AttnEntryPoint decode = nullptr;         // exactly 1 token
 };
@@ -66,6 +66,7 @@ struct GenerateRequest {
   const int32_t *prompt = nullptr; // (prompt_len) ids < vocab_size, BOS already in place
   int64_t prompt_len = 0;          // 1 ..= context_length
   int64_t n_predict = 0;           // tokens to generate; -1: until the context is full
+  bool ignore_eos = false;         // true: do not stop at EOS or BOS (generate n_predict tokens)
   FILE *text_out = nullptr;        // each new token's text (its id when there is no tokenizer)
   FILE *logits_out = nullptr;      // optional: float32 logits of each computed position
 };
@@ -84,10 +85,11 @@ struct GenerateResult {
 };
 
 /// Runs the prompt, then samples up to `n_predict` tokens, writing each one's
-/// text to `text_out` as soon as it is sampled (llama2.c's decode(prev, next)
-/// and safe_printf rules; the prompt is not echoed) and a final "\n". Stops
-/// early at a sampled BOS or EOS (not printed) or when the next token would
-/// not fit in the context. The generated ids follow the prompt in
+/// text to `text_out` as soon as it is sampled (decode(prev, next) through a
+/// TextStream, so the output is valid UTF-8 even when a character's bytes
+/// come in several tokens; the prompt is not echoed) and a final "\n". Stops
+/// early at a sampled EOS or BOS of the model info (not printed; not with
+/// ignore_eos) or when the next token would not fit in the context. The generated ids follow the prompt in
 /// `state->tokens`. `tokenizer` may be null: ids are printed instead of text.
 /// Allocates nothing on the heap per token. Fails, stopping at once, when
 /// the logits about to be sampled hold a NaN or an infinity ("the model

@@ -27,7 +27,7 @@ constexpr int64_t kMaxPromptFileBytes = int64_t(64) << 20;
 
 /// Parsed command line, defaulted as llama.cpp does where both have the flag.
 struct Options {
-  std::string prompt;              // -p: text, encoded with BOS; empty: BOS alone
+  std::string prompt;              // -p: text, encoded with the model's BOS; empty: BOS alone
   bool has_prompt = false;         // -p was given
   std::string prompt_file;         // -f: file to read the prompt text from; "-" is stdin
   bool has_prompt_file = false;    // -f was given
@@ -40,6 +40,7 @@ struct Options {
   uint64_t seed = 0;               // --seed: 0 means "from the clock" (-1 on the command line)
   int32_t threads = 1;             // -t: validated and kept; the kernels are single-threaded
   std::string logits_out;          // --logits-out: empty is none
+  bool ignore_eos = false;         // --ignore-eos: do not stop at EOS, generate exactly -n tokens
   bool help = false;               // -h: print usage and exit 0
 };
 
