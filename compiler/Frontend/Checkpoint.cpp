@@ -137,9 +137,11 @@ bool describeCheckpoint(ModelSource source, StringRef path, SourceMgr &sm, Model
     break;
   case ModelSource::Gguf:
     ok = importGguf(path, SMLoc(), sm, spec, nullptr);
+    spec.specialTokensGiven = true; // from its metadata
     break;
   case ModelSource::HuggingFace:
     ok = importHuggingFace(path, SMLoc(), sm, spec, nullptr);
+    spec.specialTokensGiven = true; // from config.json
     break;
   case ModelSource::Description:
     llvm_unreachable("a description is parsed, not described");

@@ -49,7 +49,8 @@
 //     bias: false            #   true | false; default false: b1 b2 (b3)
 //   tie_embeddings: true     # true | false; default true: the classifier is
 //                            #   the embedding table
-//   special_tokens:          # mapping, optional
+//   special_tokens:          # mapping, optional; without it, the tokenizer's
+//                            #   own (llama2.c's: 1, 2, true)
 //     bos: 1                 #   token id or -1 (none); default 1
 //     eos: 2                 #   token id or -1 (none); default 2
 //     add_bos: true          #   true | false; default true: a prompt
@@ -158,9 +159,11 @@ public:
     if (!node || !readMlp(*node, spec.mlp) ||
         !top.getBool("tie_embeddings", spec.tieEmbeddings, Need::Optional))
       return false;
-    if (const YamlValue *tokens = top.getNode("special_tokens", Need::Optional))
+    if (const YamlValue *tokens = top.getNode("special_tokens", Need::Optional)) {
       if (!readSpecialTokens(*tokens, spec.tokens))
         return false;
+      spec.specialTokensGiven = true;
+    }
     node = top.getNode("weights", Need::Required);
     if (!node || !readWeights(*node, spec))
       return false;

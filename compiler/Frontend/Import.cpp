@@ -101,14 +101,14 @@ bool checkFinite(const ModelSpec &spec, const std::vector<NonFiniteTensor> &foun
                          "); --allow-nonfinite lets them through");
 }
 
-bool checkTokenizer(const ModelSpec &spec, SourceMgr &sm, TokenizerInfo &info) {
+bool checkTokenizer(ModelSpec &spec, SourceMgr &sm, TokenizerInfo &info) {
   if (spec.tokenizer.path.empty())
     return true;
-  switch (spec.tokenizerFormat) {
-  case TokenizerFormat::Llama2c:
-    return checkLlama2cTokenizer(spec, sm, info);
-  }
-  return reportError(sm, SMLoc(), "unknown tokenizer format");
+  if (!importTokenizer(spec, sm, info))
+    return false;
+  if (!spec.specialTokensGiven)
+    spec.tokens = info.special;
+  return true;
 }
 
 bool checkNotAnInput(const ModelSpec &spec, SourceMgr &sm, StringRef path, StringRef what) {

@@ -10,6 +10,7 @@
 #define ATTNC_FRONTEND_IMPORT_H
 
 #include "compiler/Frontend/Llama2c.h"
+#include "compiler/Frontend/TokenizerImport.h"
 #include "compiler/Frontend/ModelSpec.h"
 #include "compiler/Frontend/Weights.h"
 #include "llvm/ADT/StringRef.h"
@@ -49,8 +50,11 @@ std::string describeNonFinite(float value);
 bool checkFinite(const ModelSpec &spec, const std::vector<NonFiniteTensor> &found, bool allow,
                  llvm::SourceMgr &sm);
 
-/// Checks the tokenizer `spec` names, if any (`info` is left empty if none).
-bool checkTokenizer(const ModelSpec &spec, llvm::SourceMgr &sm, TokenizerInfo &info);
+/// Converts the tokenizer `spec` names, if any, to the embedded format
+/// (importTokenizer; `info` is left empty if none), and, when neither the
+/// description nor the checkpoint said which tokens are special, takes them
+/// from the tokenizer into `spec`.
+bool checkTokenizer(ModelSpec &spec, llvm::SourceMgr &sm, TokenizerInfo &info);
 
 /// Reports an error and returns false if writing `path` (described as `what`
 /// in the message, e.g. "the output") would overwrite an input: a file loaded

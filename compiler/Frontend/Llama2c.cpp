@@ -2,7 +2,7 @@
 //
 // Reads llama2.c's checkpoints of every version (0: legacy float32, 1:
 // float32 with a 256-byte header, 2: int8 groups, dequantized here as runq.c
-// does), writes version 0, and checks the tokenizer file. Both files are read through readInputFile (regular files only,
+// does) and writes version 0. Both files are read through readInputFile (regular files only,
 // mapped when large) and must be exactly as long as their contents imply:
 // a truncated copy or the checkpoint of a different model is caught here,
 // with the tensor and byte range concerned, instead of producing garbage
@@ -16,7 +16,6 @@
 #include "compiler/Frontend/InputFile.h"
 #include "compiler/Frontend/ArchPlan.h"
 #include "compiler/Support/OutputFile.h"
-#include "runtime/include/attnrt/tokenizer.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -385,27 +384,6 @@ bool saveLlama2c(const ModelSpec &spec, const ModelWeights &weights, StringRef p
   });
   if (error)
     return reportError(sm, SMLoc(), toString(std::move(error)));
-  return true;
-}
-
-bool checkLlama2cTokenizer(const ModelSpec &spec, SourceMgr &sm, TokenizerInfo &info) {
-  const FileRef &file = spec.tokenizer;
-  std::unique_ptr<MemoryBuffer> buffer = readInputFile(file.path, "tokenizer", file.loc, sm);
-  if (!buffer)
-    return false;
-  // The runtime's parser, so that what the compiler accepts is exactly what
-  // the generated executable will load.
-  StringRef bytes = buffer->getBuffer();
-  attnrt::Tokenizer tokenizer;
-  attnrt::Status status = attnrt::tokenizer_create(
-      &tokenizer, reinterpret_cast<const unsigned char *>(bytes.data()), bytes.size(),
-      static_cast<int32_t>(spec.vocabSize));
-  if (!status.ok())
-    return reportError(sm, file.loc, "'" + file.path + "': " + status.message());
-  info.maxTokenLength = static_cast<int32_t>(tokenizer.max_token_length);
-  attnrt::tokenizer_destroy(&tokenizer);
-  info.tokens = spec.vocabSize;
-  info.bytes = std::move(buffer);
   return true;
 }
 

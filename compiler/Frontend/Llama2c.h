@@ -3,7 +3,7 @@
 // The formats of karpathy/llama2.c: the checkpoints of export.py (version 0,
 // "legacy", float32, which run.c reads; version 1, float32 behind a 256-byte
 // header; version 2, int8 in groups with a float32 scale each, which runq.c
-// reads), and the tokenizer file. The checkpoint is
+// reads), and writes version 0. The checkpoint is
 // mapped, not copied, and checked byte for byte against the description; it
 // can also be written, which is how weights generated here (RandomWeights.h)
 // reach an independent reference implementation.
@@ -58,19 +58,6 @@ bool describeLlama2c(llvm::StringRef path, llvm::SMLoc loc, llvm::SourceMgr &sm,
 bool saveLlama2c(const ModelSpec &spec, const ModelWeights &weights, llvm::StringRef path,
                  llvm::SourceMgr &sm);
 
-/// What the tokenizer file holds, for summaries.
-struct TokenizerInfo {
-  int64_t tokens = 0;
-  int32_t maxTokenLength = 0;
-  /// The bytes that were checked: what a compiled model embeds, so that a
-  /// file changed (or a FIFO read) after the check cannot put other bytes in.
-  std::shared_ptr<llvm::MemoryBuffer> bytes;
-};
-
-/// Checks that `spec.tokenizer.path` is a llama2.c tokenizer with exactly
-/// `spec.vocabSize` entries (a tokenizer of another model is the likely
-/// mistake, and would only show as garbled text at run time).
-bool checkLlama2cTokenizer(const ModelSpec &spec, llvm::SourceMgr &sm, TokenizerInfo &info);
 
 } // namespace attnc
 

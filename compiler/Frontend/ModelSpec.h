@@ -86,6 +86,9 @@ struct ModelSpec {
   MlpSpec mlp;
   bool tieEmbeddings = true;
   SpecialTokens tokens;
+  /// Whether `tokens` came from the description or the checkpoint's
+  /// metadata; if not, they are the tokenizer's own.
+  bool specialTokensGiven = false;
 
   FileRef weights;
   WeightsFormat weightsFormat = WeightsFormat::Llama2c;

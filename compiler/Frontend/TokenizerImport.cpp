@@ -553,12 +553,12 @@ bool fromJson(StringRef text, int64_t vocabSize, const Reporter &r, TokenizerDat
 
 bool convertTokenizer(TokenizerFormat format, std::unique_ptr<MemoryBuffer> buffer,
                       StringRef name, int64_t vocabSize, SourceMgr &sm, SMLoc loc,
-                      TokenizerInfo2 &info) {
+                      TokenizerInfo &info) {
   Reporter r{sm, loc, name.str()};
   if (vocabSize < 1 || vocabSize > INT32_MAX)
     return r.fail("the model's vocab_size " + Twine(vocabSize) + " is not a token count");
   TokenizerData d;
-  info = TokenizerInfo2();
+  info = TokenizerInfo();
   bool ok = false;
   switch (format) {
   case TokenizerFormat::Llama2c:
@@ -596,7 +596,7 @@ bool convertTokenizer(TokenizerFormat format, std::unique_ptr<MemoryBuffer> buff
   return true;
 }
 
-bool importTokenizer(const ModelSpec &spec, SourceMgr &sm, TokenizerInfo2 &info) {
+bool importTokenizer(const ModelSpec &spec, SourceMgr &sm, TokenizerInfo &info) {
   const FileRef &file = spec.tokenizer;
   InputFileOptions options;
   if (spec.tokenizerFormat == TokenizerFormat::HuggingFace)
@@ -609,7 +609,7 @@ bool importTokenizer(const ModelSpec &spec, SourceMgr &sm, TokenizerInfo2 &info)
                           file.loc, info);
 }
 
-int printTokenization(const TokenizerInfo2 &info, StringRef text, bool pieces, bool addBos,
+int printTokenization(const TokenizerInfo &info, StringRef text, bool pieces, bool addBos,
                       raw_ostream &os) {
   if (!info.bytes) {
     errs() << "error: no tokenizer\n";

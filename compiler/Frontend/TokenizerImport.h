@@ -35,7 +35,7 @@
 namespace attnc {
 
 /// A converted tokenizer.
-struct TokenizerInfo2 {
+struct TokenizerInfo {
   /// What it was converted from, for summaries: "llama2.c tokenizer.bin",
   /// "GGUF llama (spm)", "GGUF gpt2 (byte-level BPE)", "tokenizer.json
   /// GPT-2 BPE", "tokenizer.json SentencePiece BPE".
@@ -58,13 +58,13 @@ struct TokenizerInfo2 {
 /// The tokenizer may have fewer tokens than `spec.vocabSize` (padded
 /// embeddings; llama2c: exactly as many) but not more. Errors name the file,
 /// the key or field and the index at fault, reported at `spec.tokenizer.loc`.
-bool importTokenizer(const ModelSpec &spec, llvm::SourceMgr &sm, TokenizerInfo2 &info);
+bool importTokenizer(const ModelSpec &spec, llvm::SourceMgr &sm, TokenizerInfo &info);
 
 /// The same for a source already in memory, named `name` in messages (the
 /// fuzzers and tests use it).
 bool convertTokenizer(TokenizerFormat format, std::unique_ptr<llvm::MemoryBuffer> source,
                       llvm::StringRef name, int64_t vocabSize, llvm::SourceMgr &sm,
-                      llvm::SMLoc loc, TokenizerInfo2 &info);
+                      llvm::SMLoc loc, TokenizerInfo &info);
 
 /// `attnc tokenize`: encodes `text` with `info` (BOS first when `addBos` and
 /// the tokenizer has one) and prints the ids as llama.cpp's llama-tokenize
@@ -73,7 +73,7 @@ bool convertTokenizer(TokenizerFormat format, std::unique_ptr<llvm::MemoryBuffer
 /// that is not valid UTF-8 on its own, such as one byte of a character, as
 /// stored, e.g. `<0xE4>`). Returns the exit status: 0, or 1 after printing
 /// "error: ..." to stderr.
-int printTokenization(const TokenizerInfo2 &info, llvm::StringRef text, bool pieces, bool addBos,
+int printTokenization(const TokenizerInfo &info, llvm::StringRef text, bool pieces, bool addBos,
                       llvm::raw_ostream &os);
 
 } // namespace attnc

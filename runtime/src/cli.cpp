@@ -205,6 +205,13 @@ Status run(const Options &opts, const Model &model, Session *s, FILE *out, FILE 
   std::vector<int32_t> prompt;
   if (!(st = prompt_ids(opts, *s, info, &prompt)).ok())
     return st;
+  if (opts.verbose_prompt) {
+    // llama.cpp's --verbose-prompt, as a list `attnc tokenize` also prints.
+    std::string line = "prompt ids: [";
+    for (size_t i = 0; i < prompt.size(); ++i)
+      line += (i ? ", " : "") + std::to_string(prompt[i]);
+    std::fprintf(stderr, "%s]\n", line.c_str());
+  }
   if (int64_t(prompt.size()) > info.context_length)
     return Status::error(strformat("prompt has %zu tokens but the model's context holds %lld",
                                    prompt.size(), static_cast<long long>(info.context_length)));

@@ -2,7 +2,7 @@
 //
 // A small hand-written parser: the runtime links nothing beyond the C++
 // standard library, so no CLI11 here. Every flag takes exactly one value
-// except -h and --ignore-eos; numbers must be consumed whole (no "12abc")
+// except -h, --ignore-eos and --verbose-prompt; numbers must be consumed whole (no "12abc")
 // and in range.
 //
 //===----------------------------------------------------------------------===//
@@ -98,6 +98,10 @@ Status parse_options(int argc, const char *const *argv, Options *opts) {
     }
     if (arg == "--ignore-eos") {
       opts->ignore_eos = true;
+      continue;
+    }
+    if (arg == "--verbose-prompt") {
+      opts->verbose_prompt = true;
       continue;
     }
     if (arg.size() < 2 || arg[0] != '-')
@@ -201,6 +205,8 @@ void print_usage(FILE *out, const char *program) {
                "                         currently run on one thread whatever N is)\n"
                "      --logits-out FILE  write the float32 logits of every computed position,\n"
                "                         in order, as raw little-endian rows of vocab_size\n"
+               "      --verbose-prompt   print the prompt's token ids to stderr before\n"
+               "                         generating\n"
                "      --ignore-eos       do not stop at the end-of-text token: generate\n"
                "                         exactly N tokens (-n) or until the context is full\n"
                "  -h, --help             print this help and exit\n"

@@ -37,7 +37,7 @@ inline int convertAndUse(attnc::TokenizerFormat format, const uint8_t *data, siz
   bool reported = false;
   sm.setDiagHandler([](const llvm::SMDiagnostic &, void *ctx) { *static_cast<bool *>(ctx) = true; },
                     &reported);
-  attnc::TokenizerInfo2 info;
+  attnc::TokenizerInfo info;
   auto buffer = llvm::MemoryBuffer::getMemBufferCopy(
       llvm::StringRef(reinterpret_cast<const char *>(data), size), "fuzz");
   if (!attnc::convertTokenizer(format, std::move(buffer), "fuzz", kVocab, sm, llvm::SMLoc(), info)) {

@@ -53,7 +53,7 @@ std::string slurp(const std::string &path) {
 
 /// Converts `source` (a file), capturing the diagnostics.
 struct Converted {
-  TokenizerInfo2 info;
+  TokenizerInfo info;
   bool ok = false;
   std::string errors;
   attnrt::Tokenizer tok;

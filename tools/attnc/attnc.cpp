@@ -224,8 +224,85 @@ void printSummary(const ModelSpec &spec, const ModelWeights &weights,
   if (spec.tokenizer.path.empty())
     os << "tokenizer  none (token ids in, token ids out)\n";
   else
-    os << "tokenizer  " << spec.tokenizer.path << " (" << stringify(spec.tokenizerFormat) << ", "
-       << tokenizer.tokens << " tokens, max length " << tokenizer.maxTokenLength << ")\n";
+    os << "tokenizer  " << spec.tokenizer.path << " (" << tokenizer.source << ", "
+       << tokenizer.tokens << " tokens, longest piece " << tokenizer.longestPiece << " bytes)\n";
+}
+
+/// The number of entries of a llama2.c tokenizer.bin (an int32 max length,
+/// then per token a float score, an int32 length and the bytes), if `path`
+/// is exactly one; such a file does not store its count.
+std::optional<int64_t> countLlama2cTokens(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return std::nullopt;
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  if (bytes.size() < 4)
+    return std::nullopt;
+  uint64_t at = 4;
+  int64_t count = 0;
+  while (at < bytes.size()) {
+    int32_t length;
+    if (bytes.size() - at < 8)
+      return std::nullopt;
+    std::memcpy(&length, bytes.data() + at + 4, sizeof(length));
+    if (length < 0 || uint64_t(length) > bytes.size() - at - 8 || count == INT32_MAX)
+      return std::nullopt;
+    at += 8 + uint64_t(length);
+    ++count;
+  }
+  return count > 0 ? std::optional<int64_t>(count) : std::nullopt;
+}
+
+/// What `attnc tokenize` takes.
+struct TokenizeOptions {
+  LoadOptions load;
+  std::string text;
+  bool pieces = false, noBos = false;
+};
+
+/// `attnc tokenize MODEL TEXT`: MODEL is a description or a checkpoint (its
+/// tokenizer is used), or a tokenizer file itself (tokenizer.json, a .gguf
+/// vocabulary, a llama2.c tokenizer.bin).
+int runTokenize(const TokenizeOptions &o, llvm::SourceMgr &sm) {
+  ModelSpec spec;
+  llvm::StringRef model = o.load.description;
+  bool tokenizerOnly = false;
+  if (!o.load.tokenizer->count()) {
+    if (model.ends_with(".json")) {
+      spec.tokenizer = {model.str(), llvm::SMLoc()};
+      spec.tokenizerFormat = TokenizerFormat::HuggingFace;
+      tokenizerOnly = true;
+    } else if (detectModelSource(model) == ModelSource::Gguf) {
+      // A vocabulary-only GGUF (llama.cpp's ggml-vocab-*.gguf) has no model.
+      spec.tokenizer = {model.str(), llvm::SMLoc()};
+      spec.tokenizerFormat = TokenizerFormat::Gguf;
+      tokenizerOnly = true;
+    } else if (detectModelSource(model) == ModelSource::Llama2c) {
+      if (std::optional<int64_t> count = countLlama2cTokens(model)) {
+        spec.tokenizer = {model.str(), llvm::SMLoc()};
+        spec.tokenizerFormat = TokenizerFormat::Llama2c;
+        spec.vocabSize = *count;
+        tokenizerOnly = true;
+      }
+    }
+  }
+  if (tokenizerOnly) {
+    if (!spec.vocabSize)
+      spec.vocabSize = INT32_MAX; // as many tokens as it has
+  } else if (!readSpec(o.load, sm, spec)) {
+    return 1;
+  } else if (spec.tokenizer.path.empty()) {
+    return reportError(sm, llvm::SMLoc(),
+                       "'" + model + "' has no tokenizer; name one with --tokenizer"),
+           1;
+  }
+  TokenizerInfo info;
+  if (!importTokenizer(spec, sm, info))
+    return 1;
+  bool addBos = tokenizerOnly || !spec.specialTokensGiven ? info.special.addBos
+                                                          : spec.tokens.addBos;
+  return printTokenization(info, o.text, o.pieces, addBos && !o.noBos, llvm::outs());
 }
 
 /// Hands the arguments CLI11 did not know to llvm::cl (MLIR's flags).
@@ -293,6 +370,15 @@ int main(int argc, char **argv) {
                   "the same model");
   addLoadOptions(*describe, describeOptions);
 
+  TokenizeOptions tokenizeOptions;
+  CLI::App *tokenize = app.add_subcommand(
+      "tokenize", "Print the token ids of a text, like llama.cpp's llama-tokenize; MODEL may "
+                  "also be a tokenizer file (tokenizer.json, .gguf, tokenizer.bin)");
+  addLoadOptions(*tokenize, tokenizeOptions.load);
+  tokenize->add_option("text", tokenizeOptions.text, "The text to tokenize")->required();
+  tokenize->add_flag("--pieces", tokenizeOptions.pieces, "Print one 'id -> piece' line per token");
+  tokenize->add_flag("--no-bos", tokenizeOptions.noBos, "Do not start with BOS");
+
   LoadOptions compileOptions;
   CompileOptions codegen;
   CLI::App *compile = app.add_subcommand("compile", "Compile a model (unknown flags go to MLIR, "
@@ -316,6 +402,8 @@ int main(int argc, char **argv) {
   ModelWeights weights;
   TokenizerInfo tokenizer;
   std::vector<NonFiniteTensor> nonfinite;
+  if (*tokenize)
+    return runTokenize(tokenizeOptions, sm);
   if (*describe) {
     if (!readSpec(describeOptions, sm, spec))
       return 1;

@@ -41,6 +41,7 @@ struct Options {
   int32_t threads = 1;             // -t: validated and kept; the kernels are single-threaded
   std::string logits_out;          // --logits-out: empty is none
   bool ignore_eos = false;         // --ignore-eos: do not stop at EOS, generate exactly -n tokens
+  bool verbose_prompt = false;     // --verbose-prompt: print the prompt's ids to stderr
   bool help = false;               // -h: print usage and exit 0
 };
 
