@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Frontend/Diagnostics.h"
 #include "compiler/Frontend/Gguf.h"
+#include "compiler/Frontend/Description.h"
 #include "compiler/Frontend/GgufImport.h"
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/CRC.h"
@@ -139,35 +140,6 @@ std::vector<std::string> canonicalNames(const ModelSpec &spec) {
   return names;
 }
 
-// Names as the description file spells them (local, so that this tool does
-// not depend on which enums the description parser knows yet).
-const char *positionName(PositionKind k) {
-  switch (k) {
-  case PositionKind::Rope:
-    return "rope";
-  case PositionKind::Learned:
-    return "learned";
-  case PositionKind::Sinusoidal:
-    return "sinusoidal";
-  case PositionKind::None:
-    return "none";
-  }
-  return "?";
-}
-const char *activationName(Activation a) {
-  switch (a) {
-  case Activation::SwiGLU:
-    return "swiglu";
-  case Activation::Gelu:
-    return "gelu";
-  case Activation::GeluTanh:
-    return "gelu_tanh";
-  case Activation::Relu:
-    return "relu";
-  }
-  return "?";
-}
-
 int importAndPrint(StringRef path, bool metadataOnly, SourceMgr &sm) {
   ModelSpec spec;
   ModelWeights weights;
@@ -178,12 +150,12 @@ int importAndPrint(StringRef path, bool metadataOnly, SourceMgr &sm) {
   os << "name " << spec.name << "\nvocab_size " << spec.vocabSize << "\ncontext_length "
      << spec.contextLength << "\ndim " << spec.dim << "\nlayers " << spec.layers
      << "\nheads " << a.heads << "\nkv_heads " << a.kvHeads << "\nposition "
-     << positionName(a.position) << "\nrope_theta " << format("%g", a.ropeTheta)
+     << stringify(a.position) << "\nrope_theta " << format("%g", a.ropeTheta)
      << "\nrope_pairs " << (a.ropePairs == RopePairs::Adjacent ? "adjacent" : "halves")
      << "\nqkv_bias " << a.qkvBias << "\nout_bias " << a.outBias << "\nnorm "
      << (spec.norm.kind == NormKind::Rms ? "rms" : "layer") << " eps " << format("%g", spec.norm.eps) << " "
      << (spec.norm.placement == NormPlacement::Pre ? "pre" : "post") << " final " << spec.norm.final << "\nmlp hidden "
-     << spec.mlp.hidden << " " << activationName(spec.mlp.activation) << " bias " << spec.mlp.bias
+     << spec.mlp.hidden << " " << stringify(spec.mlp.activation) << " bias " << spec.mlp.bias
      << "\ntie_embeddings " << spec.tieEmbeddings << "\nbos " << spec.tokens.bos << " eos "
      << spec.tokens.eos << " add_bos " << spec.tokens.addBos << "\nweights "
      << (spec.weightsFormat == WeightsFormat::Gguf ? "gguf" : "other") << " " << spec.weights.path << "\ntokenizer ";

@@ -12,6 +12,7 @@
 // Errors are the importer's, one `error: ...` line, exit status 1.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/Frontend/Description.h"
 #include "compiler/Frontend/HuggingFace.h"
 #include "compiler/Frontend/Weights.h"
 
@@ -45,36 +46,6 @@ uint64_t fnv1a(ArrayRef<float> values) {
       h = (h ^ b) * 0x100000001b3ull;
   }
   return h;
-}
-
-const char *name(MaskKind k) {
-  return k == MaskKind::Causal ? "causal" : k == MaskKind::None ? "none" : "sliding_window";
-}
-const char *name(PositionKind k) {
-  switch (k) {
-  case PositionKind::Rope:
-    return "rope";
-  case PositionKind::Learned:
-    return "learned";
-  case PositionKind::Sinusoidal:
-    return "sinusoidal";
-  case PositionKind::None:
-    return "none";
-  }
-  return "?";
-}
-const char *name(Activation a) {
-  switch (a) {
-  case Activation::SwiGLU:
-    return "swiglu";
-  case Activation::Gelu:
-    return "gelu";
-  case Activation::GeluTanh:
-    return "gelu_tanh";
-  case Activation::Relu:
-    return "relu";
-  }
-  return "?";
 }
 
 /// Every canonical name the families read here can have, in a fixed order.
@@ -121,14 +92,14 @@ int main(int argc, char **argv) {
   outs() << "name " << spec.name << "\n"
          << "vocab_size " << spec.vocabSize << "\ncontext_length " << spec.contextLength
          << "\ndim " << spec.dim << "\nlayers " << spec.layers << "\nheads " << a.heads
-         << "\nkv_heads " << a.kvHeads << "\nmask " << name(a.mask) << " window " << a.window
-         << "\nposition " << name(a.position) << " rope_theta " << a.ropeTheta << " rope_pairs "
+         << "\nkv_heads " << a.kvHeads << "\nmask " << stringify(a.mask) << " window " << a.window
+         << "\nposition " << stringify(a.position) << " rope_theta " << a.ropeTheta << " rope_pairs "
          << (a.ropePairs == RopePairs::Halves ? "halves" : "adjacent") << "\nqkv_bias "
          << a.qkvBias << " out_bias " << a.outBias << "\nnorm "
          << (spec.norm.kind == NormKind::Rms ? "rms" : "layer") << " eps " << spec.norm.eps
          << " placement " << (spec.norm.placement == NormPlacement::Pre ? "pre" : "post")
          << " final " << spec.norm.final << "\nmlp " << spec.mlp.hidden << " "
-         << name(spec.mlp.activation) << " bias " << spec.mlp.bias << "\ntie_embeddings "
+         << stringify(spec.mlp.activation) << " bias " << spec.mlp.bias << "\ntie_embeddings "
          << spec.tieEmbeddings << "\ntokens bos " << spec.tokens.bos << " eos " << spec.tokens.eos
          << " add_bos " << spec.tokens.addBos << "\nweights " << spec.weights.path << " hf "
          << (spec.weightsFormat == WeightsFormat::HuggingFace) << "\ntokenizer "
