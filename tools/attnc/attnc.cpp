@@ -90,11 +90,11 @@ bool readSpec(const LoadOptions &o, llvm::SourceMgr &sm, ModelSpec &spec) {
   } else if (!describeCheckpoint(source, o.description, sm, spec)) {
     return false;
   }
-  if (o.weights->count()) {
+  if (o.weights && o.weights->count()) {
     spec.weights = {o.weightsPath, llvm::SMLoc()};
     spec.weightsFormat = detectWeightsFormat(o.weightsPath);
   }
-  if (o.seed->count()) {
+  if (o.seed && o.seed->count()) {
     spec.weights = {};
     spec.weightsFormat = WeightsFormat::Random;
     spec.randomSeed = o.randomSeed;
@@ -293,9 +293,8 @@ int runTokenize(const TokenizeOptions &o, llvm::SourceMgr &sm) {
   } else if (!readSpec(o.load, sm, spec)) {
     return 1;
   } else if (spec.tokenizer.path.empty()) {
-    return reportError(sm, llvm::SMLoc(),
-                       "'" + model + "' has no tokenizer; name one with --tokenizer"),
-           1;
+    reportError(sm, llvm::SMLoc(), "'" + model + "' has no tokenizer; name one with --tokenizer");
+    return 1;
   }
   TokenizerInfo info;
   if (!importTokenizer(spec, sm, info))
@@ -374,7 +373,13 @@ int main(int argc, char **argv) {
   CLI::App *tokenize = app.add_subcommand(
       "tokenize", "Print the token ids of a text, like llama.cpp's llama-tokenize; MODEL may "
                   "also be a tokenizer file (tokenizer.json, .gguf, tokenizer.bin)");
-  addLoadOptions(*tokenize, tokenizeOptions.load);
+  tokenize
+      ->add_option("model", tokenizeOptions.load.description,
+                   "A description, a checkpoint, or a tokenizer file by itself")
+      ->required();
+  tokenizeOptions.load.tokenizer =
+      tokenize->add_option("--tokenizer", tokenizeOptions.load.tokenizerPath,
+                           "A tokenizer to use instead of the model's");
   tokenize->add_option("text", tokenizeOptions.text, "The text to tokenize")->required();
   tokenize->add_flag("--pieces", tokenizeOptions.pieces, "Print one 'id -> piece' line per token");
   tokenize->add_flag("--no-bos", tokenizeOptions.noBos, "Do not start with BOS");
