@@ -149,9 +149,7 @@ bool describeCheckpoint(ModelSource source, StringRef path, SourceMgr &sm, Model
   if (!ok)
     return false;
   if (std::optional<SpecProblem> problem = checkSpec(spec))
-    return reportError(sm, SMLoc(),
-                       "'" + path + "': " + problem->message + " (as '" + problem->key +
-                           "' of its description)");
+    return reportError(sm, SMLoc(), "'" + path + "': " + problem->message);
   return true;
 }
 

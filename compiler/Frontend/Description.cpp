@@ -86,6 +86,9 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace llvm;
 
 namespace attnc {
@@ -298,6 +301,32 @@ std::optional<SpecProblem> checkSpec(const ModelSpec &spec) {
   auto problem = [](StringRef key, const Twine &message) {
     return SpecProblem{key.str(), message.str()};
   };
+  // A description's reader checks these one by one; a checkpoint's header
+  // or metadata may hold anything.
+  for (auto [key, value] : {std::pair<StringRef, int64_t>{"vocab_size", spec.vocabSize},
+                            {"context_length", spec.contextLength},
+                            {"dim", spec.dim},
+                            {"layers", spec.layers},
+                            {"attention.heads", a.heads},
+                            {"attention.kv_heads", a.kvHeads},
+                            {"mlp.hidden", spec.mlp.hidden}})
+    if (value < 1)
+      return problem(key, key + " is " + Twine(value) + ", but must be at least 1");
+  if (a.mask == MaskKind::SlidingWindow && a.window < 1)
+    return problem("attention.window",
+                   "attention.window is " + Twine(a.window) + ", but must be at least 1");
+  // Both are used as float32: finite, positive and normal there.
+  auto positiveFloat = [](double value) {
+    float f = float(value);
+    return std::isfinite(f) && f >= std::numeric_limits<float>::min();
+  };
+  if (!positiveFloat(spec.norm.eps))
+    return problem("norm.eps", "norm.eps is " + formatv("{0}", spec.norm.eps) +
+                                   ", not a positive number within float32's normal range");
+  if (a.position == PositionKind::Rope && !positiveFloat(a.ropeTheta))
+    return problem("attention.rope_theta",
+                   "attention.rope_theta is " + formatv("{0}", a.ropeTheta) +
+                       ", not a positive number within float32's normal range");
   // What the generated executable can index (abi.h): refused here rather
   // than found out when it runs.
   if (spec.vocabSize > ATTN_MAX_VOCAB_SIZE)
