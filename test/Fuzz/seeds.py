@@ -50,6 +50,34 @@ def checkpoint(shape, seed):
     return header + struct.pack("<%df" % floats, *(rng.uniform(-1, 1) for _ in range(floats)))
 
 
+def versioned(shape, seed, version, group=2):
+    """The same shape as llama2.c's version 1 (float32) or 2 (int8 groups of
+    `group` with a float32 scale each) export: a 256-byte header, the norms in
+    float32, then the matrices."""
+    dim, hidden, layers, heads, kv_heads, vocab, context, tied = shape
+    kv_dim = kv_heads * (dim // heads)
+    norms = layers * 2 * dim + dim
+    matrices = [vocab * dim] + [dim * dim, kv_dim * dim, kv_dim * dim, dim * dim,
+                                hidden * dim, dim * hidden, hidden * dim] * layers
+    if not tied:
+        matrices.append(vocab * dim)
+    rng = random.Random(seed)
+    header = struct.pack("<Ii7iB", 0x616b3432, version, dim, hidden, layers, heads, kv_heads,
+                         vocab, context, 1 if tied else 0)
+    if version == 2:
+        header += struct.pack("<i", group)
+    out = header + bytes(256 - len(header))
+    out += struct.pack("<%df" % norms, *(rng.uniform(0.5, 1.5) for _ in range(norms)))
+    for n in matrices:
+        if version == 1:
+            out += struct.pack("<%df" % n, *(rng.uniform(-1, 1) for _ in range(n)))
+        else:
+            out += struct.pack("<%db" % n, *(rng.randint(-127, 127) for _ in range(n)))
+            out += struct.pack("<%df" % (n // group),
+                               *(rng.uniform(0.001, 0.01) for _ in range(n // group)))
+    return out
+
+
 def description(name, shape):
     dim, hidden, layers, heads, kv_heads, vocab, context, tied = shape
     return ("name: %s\nvocab_size: %d\ncontext_length: %d\ndim: %d\nlayers: %d\n"
@@ -115,7 +143,10 @@ def main():
         data = checkpoint(SHAPES["tied"], 7)
         write(args.outdir, "truncated.bin", data[:-6])
         write(args.outdir, "trailing.bin", data + b"\0\0\0\0")
-        write(args.outdir, "version2.bin", struct.pack("<2i", 0x616b3432, 2) + data[8:64])
+        write(args.outdir, "version2-header-only.bin",
+              struct.pack("<2i", 0x616b3432, 2) + data[8:64])
+        write(args.outdir, "version1.bin", versioned(SHAPES["untied-gqa"], 8, 1))
+        write(args.outdir, "version2.bin", versioned(SHAPES["tied"], 9, 2))
     elif args.target == "tokenizer":
         write(args.outdir, "small.bin", tokenizer())
         if args.models and os.path.isfile(os.path.join(args.models, "tok512.bin")):
