@@ -232,6 +232,12 @@ void printSummary(const ModelSpec &spec, const ModelWeights &weights,
 /// then per token a float score, an int32 length and the bytes), if `path`
 /// is exactly one; such a file does not store its count.
 std::optional<int64_t> countLlama2cTokens(llvm::StringRef path) {
+  // Only a regular file is probed (a FIFO would block the read); anything
+  // else is left to the reader, which says what it is.
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(path, status) ||
+      status.type() != llvm::sys::fs::file_type::regular_file)
+    return std::nullopt;
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)

@@ -121,3 +121,13 @@ def cases(env):
                exit_code=1, setup=mismatch, unchanged=["*"], no_new_files=True,
                first_line=r"^m\.yaml:\d+:\d+: error: 'm\.gguf': the checkpoint has "
                           r"attention\.rope_pairs: adjacent, the description has halves")
+
+    # A FIFO where a checkpoint or tokenizer is expected: refused by kind,
+    # never opened for a blocking read.
+    for command, name in [("tokenize", "f.bin"), ("describe", "f.gguf"), ("check", "f.bin")]:
+        argv = ["{attnc}", command, name] + (["hello"] if command == "tokenize" else [])
+        yield Case(name="checkpoints/fifo-" + command + "-" + name, argv=argv, exit_code=1,
+                   setup=lambda d, name=name: os.mkfifo(os.path.join(d, name)), timeout=30,
+                   first_line=r"^error: \w+ '%s' is not a regular file \(it is a FIFO\)"
+                              % name.replace(".", r"\."),
+                   unchanged=["*"], no_new_files=True)
