@@ -120,8 +120,16 @@ bool checkNotAnInput(const ModelSpec &spec, SourceMgr &sm, StringRef path, Strin
   for (unsigned id = 1; id <= sm.getNumBuffers(); ++id)
     inputs.push_back(
         {sm.getMemoryBuffer(id)->getBufferIdentifier().str(), "the model description"});
-  if (spec.weightsFormat == WeightsFormat::Llama2c)
+  if (spec.weightsFormat != WeightsFormat::Random && !spec.weights.path.empty()) {
     inputs.push_back({spec.weights.path, "the weights being read"});
+    // A Hugging Face checkpoint is a directory: every file in it is the
+    // user's (config.json, the shards, the index, tokenizer.json).
+    std::error_code ec;
+    if (sys::fs::is_directory(spec.weights.path))
+      for (sys::fs::directory_iterator it(spec.weights.path, ec), end; !ec && it != end;
+           it.increment(ec))
+        inputs.push_back({it->path(), "a file of the checkpoint being read"});
+  }
   if (!spec.tokenizer.path.empty())
     inputs.push_back({spec.tokenizer.path, "the tokenizer"});
   for (const Input &input : inputs) {

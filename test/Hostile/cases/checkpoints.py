@@ -6,6 +6,7 @@
 # that disagrees with the checkpoint it names. Each must be one `error:` line
 # naming the file and the field (no crash: a zero head count once divided by
 # zero), with the file unchanged and nothing written.
+import importlib.util as importlib_util
 import os
 import struct
 import sys
@@ -131,3 +132,27 @@ def cases(env):
                    first_line=r"^error: \w+ '%s' is not a regular file \(it is a FIFO\)"
                               % name.replace(".", r"\."),
                    unchanged=["*"], no_new_files=True)
+
+    # Outputs that would overwrite the checkpoint being read, or a file of a
+    # Hugging Face checkpoint directory: refused before anything is written.
+    gguf_model = gw.gguf_bytes(llama_meta(), llama_tensors())
+    for flag in ["-o", "--save-weights"]:
+        argv = ["{attnc}", "compile", "m.gguf", "-o" if flag == "-o" else "-o",
+                "m.gguf" if flag == "-o" else "out"]
+        if flag == "--save-weights":
+            argv += ["--save-weights", "m.gguf"]
+        yield Case(name="checkpoints/overwrite-gguf" + flag, argv=argv, exit_code=1,
+                   setup=write("m.gguf", gguf_model), unchanged=["*"], no_new_files=True,
+                   first_line=r"^error: refusing to write the (output|weights) to 'm\.gguf': it is "
+                              r"the weights being read")
+
+    # The valid tiny Llama directory of hf.py, given directly as the model.
+    spec = importlib_util.spec_from_file_location("hf_cases", os.path.join(HERE, "hf.py"))
+    hf_cases = importlib_util.module_from_spec(spec)
+    spec.loader.exec_module(hf_cases)
+    for target in ["config.json", "model.safetensors"]:
+        yield Case(name="checkpoints/overwrite-hf-" + target,
+                   argv=["{attnc}", "compile", "model", "-o", "model/" + target],
+                   exit_code=1, unchanged=["*"], no_new_files=True, setup=hf_cases.model(),
+                   first_line=r"^error: refusing to write the output to 'model/%s': it is a file "
+                              r"of the checkpoint being read" % target.replace(".", r"\."))
