@@ -33,6 +33,25 @@ using namespace attnc;
 
 namespace {
 
+const int kInterrupts[] = {SIGHUP, SIGINT, SIGTERM};
+
+/// A private temporary file named after `model` (TempFile::create's % digits).
+/// TempFile::create opens the file, then registers it for removal on a
+/// signal: an interrupt between the two (a window that a slow, e.g.
+/// sanitized, build made visible) left the file behind. Held back until it is
+/// registered, the interrupt removes it.
+Expected<sys::fs::TempFile> createRegisteredTemp(const Twine &model) {
+  sigset_t interrupts, saved;
+  sigemptyset(&interrupts);
+  for (int signal : kInterrupts)
+    sigaddset(&interrupts, signal);
+  ::pthread_sigmask(SIG_BLOCK, &interrupts, &saved);
+  Expected<sys::fs::TempFile> temp =
+      sys::fs::TempFile::create(model, sys::fs::owner_read | sys::fs::owner_write);
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  return temp;
+}
+
 Error cannotWrite(StringRef path, const Twine &reason,
                   std::error_code ec = std::make_error_code(std::errc::io_error)) {
   return createStringError(ec, "cannot write '" + path + "': " + reason);
@@ -156,18 +175,7 @@ Expected<sys::fs::TempFile> createTempBeside(StringRef path, StringRef real) {
   // Hidden and short enough for NAME_MAX whatever the output's name.
   SmallString<256> model(sys::path::parent_path(real));
   sys::path::append(model, "." + sys::path::filename(real).take_front(100) + ".attnc-%%%%%%%%");
-  // TempFile::create opens the file, then registers it for removal on a
-  // signal: an interrupt between the two (a window that a slow, e.g.
-  // sanitized, build made visible) left the file behind. Held back until it
-  // is registered, the interrupt removes it.
-  sigset_t interrupts, saved;
-  sigemptyset(&interrupts);
-  for (int signal : {SIGINT, SIGTERM, SIGHUP})
-    sigaddset(&interrupts, signal);
-  ::pthread_sigmask(SIG_BLOCK, &interrupts, &saved);
-  Expected<sys::fs::TempFile> temp =
-      sys::fs::TempFile::create(model, sys::fs::owner_read | sys::fs::owner_write);
-  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  Expected<sys::fs::TempFile> temp = createRegisteredTemp(model);
   if (!temp) {
     std::error_code ec = errorToErrorCode(temp.takeError());
     return cannotWrite(path, "cannot create a temporary file beside it: " + ec.message(), ec);
@@ -361,18 +369,7 @@ Expected<attnc::ScratchFile> attnc::ScratchFile::create(StringRef prefix, String
   std::string dir(model);
   sys::path::append(model, "attnc-" + prefix + "-%%%%%%%%" +
                                (suffix.empty() ? "" : "." + suffix));
-  // TempFile::create opens the file, then registers it for removal on a
-  // signal: an interrupt between the two (a window that a slow, e.g.
-  // sanitized, build made visible) left the file behind. Held back until it
-  // is registered, the interrupt removes it.
-  sigset_t interrupts, saved;
-  sigemptyset(&interrupts);
-  for (int signal : {SIGINT, SIGTERM, SIGHUP})
-    sigaddset(&interrupts, signal);
-  ::pthread_sigmask(SIG_BLOCK, &interrupts, &saved);
-  Expected<sys::fs::TempFile> temp =
-      sys::fs::TempFile::create(model, sys::fs::owner_read | sys::fs::owner_write);
-  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  Expected<sys::fs::TempFile> temp = createRegisteredTemp(model);
   if (!temp) {
     std::error_code ec = errorToErrorCode(temp.takeError());
     return createStringError(ec, "cannot create a temporary file in '" + dir +
@@ -403,10 +400,6 @@ Error attnc::ScratchFile::write(function_ref<Error(raw_fd_ostream &)> write) {
   }
   return written;
 }
-
-namespace {
-const int kInterrupts[] = {SIGHUP, SIGINT, SIGTERM};
-} // namespace
 
 IgnoredInterrupts IgnoredInterrupts::record() {
   IgnoredInterrupts ignored;
