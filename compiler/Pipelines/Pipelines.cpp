@@ -73,6 +73,7 @@ void mlir::attnc::buildLinalgToVectorPipeline(OpPassManager &pm,
   TileAndVectorizePassOptions tiling;
   tiling.maxWholeDim = options.maxWholeDim;
   tiling.maxTile = options.maxTile;
+  tiling.tokenBlock = options.tokenBlock;
   pm.addNestedPass<func::FuncOp>(createTileAndVectorizePass(tiling));
   // No CSE before bufferization: it would merge the (now vectorized) zero
   // fills of different accumulators again, and each would be copied.

@@ -37,6 +37,8 @@ struct PipelineOptions {
   /// Tiling heuristic of attn-tile-and-vectorize.
   int64_t maxWholeDim = 64;
   int64_t maxTile = 16;
+  /// Tokens per register tile of the linear layers over many tokens.
+  int64_t tokenBlock = 8;
 };
 
 /// attn-decompose-attention, then convert-attn-to-linalg unless stopAfter is

@@ -28,7 +28,7 @@ namespace mlir::attnc {
 /// Tile sizes attn-tile-and-vectorize uses for `op` (0 = not tiled). Public
 /// so that tests and benchmarks can reason about the chosen schedule.
 SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t maxWholeDim,
-                                     int64_t maxTile);
+                                     int64_t maxTile, int64_t tokenBlock = 1);
 
 /// Cleanups applied right after vectorization: transfer permutation maps to
 /// minor identities, multi-reductions of products to vector.contract (with

@@ -37,6 +37,9 @@ def TileAndVectorizePass : Pass<"attn-tile-and-vectorize", "func::FuncOp"> {
            "Largest tile size for a static dim that is not kept whole">,
     Option<"hoistAccumulators", "hoist-accumulators", "bool", /*default=*/"true",
            "Keep reduction accumulators in loop-carried vectors">,
+    Option<"tokenBlock", "token-block", "int64_t", /*default=*/"8",
+           "Tokens per register tile of a linear layer over many tokens "
+           "(prefill); 1 = one token at a time">,
   ];
 }
 

@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -41,6 +42,77 @@ int64_t largestDivisorAtMost(int64_t size, int64_t limit) {
     if (size % d == 0)
       return d;
   return 1;
+}
+
+/// Whether `op` is the packed linear generic of convert-attn-to-linalg,
+///   y[t, nb, j] += x[t, k] * W[nb, k, j]      dims (nb, t, j, k),
+/// identified by its indexing maps and iterators (the body may widen the
+/// weight element type first).
+bool isPackedLinear(linalg::LinalgOp op) {
+  if (op.getNumLoops() != 4 || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return false;
+  using utils::IteratorType;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                IteratorType::parallel, IteratorType::reduction})
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr nb, t, j, k;
+  bindDims(ctx, nb, t, j, k);
+  SmallVector<AffineMap> expected = {AffineMap::get(4, 0, {t, k}, ctx),
+                                     AffineMap::get(4, 0, {nb, k, j}, ctx),
+                                     AffineMap::get(4, 0, {t, nb, j}, ctx)};
+  return op.getIndexingMapsArray() == expected;
+}
+
+/// Register blocking of a packed linear over many tokens (prefill): the op is
+/// tiled by 1 output block x `tokenBlock` tokens, with the block loop
+/// outermost (so that one weight block, K x 16 floats, stays in L1/L2 while
+/// every token tile uses it, and the block loop can run in parallel), and
+/// the token loop is peeled so that every full tile has the static shape
+/// tokenBlock x 16 (vectorized later with tokenBlock accumulators, each
+/// weight vector loaded once for all of them) while the < tokenBlock tokens
+/// left over run one at a time, as decode does. Returns whether `op` was
+/// rewritten.
+bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) {
+  if (tokenBlock <= 1 || !isPackedLinear(op) || !op.hasPureTensorSemantics())
+    return false;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  // The block, lane and reduction dims must be static; t is blocked when it
+  // is dynamic or larger than one register tile.
+  if (llvm::any_of(ArrayRef<int64_t>{ranges[0], ranges[2], ranges[3]},
+                   ShapedType::isDynamic) ||
+      (!ShapedType::isDynamic(ranges[1]) && ranges[1] <= tokenBlock))
+    return false;
+  MLIRContext *ctx = op.getContext();
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(ctx, {1, tokenBlock, 0, 0}));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled) || tiled->loops.size() != 2)
+    return false;
+  rewriter.replaceOp(op, tiled->replacements);
+  auto tokenLoop = dyn_cast<scf::ForOp>(tiled->loops[1].getOperation());
+  if (!tokenLoop)
+    return true;
+  scf::ForOp remainder;
+  if (failed(scf::peelForLoopAndSimplifyBounds(rewriter, tokenLoop, remainder)) ||
+      !remainder)
+    return true; // the token count is a multiple of tokenBlock
+  // The left-over tokens, one at a time: a static 1-token tile.
+  linalg::LinalgOp rest;
+  remainder.walk([&](linalg::LinalgOp inner) { rest = inner; });
+  if (!rest)
+    return true;
+  scf::SCFTilingOptions single;
+  single.setTileSizes(getAsIndexOpFoldResult(ctx, {0, 1, 0, 0}));
+  rewriter.setInsertionPoint(rest);
+  FailureOr<scf::SCFTilingResult> one =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(rest.getOperation()), single);
+  if (succeeded(one))
+    rewriter.replaceOp(rest, one->replacements);
+  return true;
 }
 
 /// transpose(broadcast(s)) -> broadcast(s) when s has one element: every
@@ -218,6 +290,27 @@ struct TileAndVectorizePass
       }
     }
 
+    IRRewriter rewriter(ctx);
+    // Prefill's linear layers: token blocks with a peeled remainder. The
+    // canonicalization afterwards turns the full tiles' sizes (affine.min
+    // folded to tokenBlock by the peeling) into static shapes.
+    {
+      SmallVector<linalg::LinalgOp> linears;
+      func.walk([&](linalg::LinalgOp op) {
+        if (op.hasPureTensorSemantics() && isPackedLinear(op))
+          linears.push_back(op);
+      });
+      bool changed = false;
+      for (linalg::LinalgOp op : linears)
+        changed |= blockTokens(rewriter, op, tokenBlock);
+      if (changed) {
+        RewritePatternSet patterns(ctx);
+        addCanonicalizationPatterns(patterns);
+        if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
+          return signalPassFailure();
+      }
+    }
+
     // Collect first: tiling creates new linalg ops that must not be visited.
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) {
@@ -225,10 +318,9 @@ struct TileAndVectorizePass
         ops.push_back(op);
     });
 
-    IRRewriter rewriter(ctx);
     for (linalg::LinalgOp op : ops) {
       SmallVector<int64_t> tileSizes =
-          mlir::attnc::chooseTileSizes(op, maxWholeDim, maxTile);
+          mlir::attnc::chooseTileSizes(op, maxWholeDim, maxTile, tokenBlock);
       Operation *tile = op;
       if (llvm::any_of(tileSizes, [](int64_t s) { return s != 0; })) {
         scf::SCFTilingOptions options;
@@ -288,7 +380,8 @@ struct TileAndVectorizePass
 
 SmallVector<int64_t> mlir::attnc::chooseTileSizes(linalg::LinalgOp op,
                                                   int64_t maxWholeDim,
-                                                  int64_t maxTile) {
+                                                  int64_t maxTile,
+                                                  int64_t tokenBlock) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   int64_t lastParallel = -1;
@@ -301,9 +394,17 @@ SmallVector<int64_t> mlir::attnc::chooseTileSizes(linalg::LinalgOp op,
   // softmax by 16 with masked vectorization would be faster, but MLIR 19's
   // vectorizer emits vector.mask ops that fail verification for these
   // tiles (in our attempt on MLIR 19; not investigated further).
+  // The full token tiles of a packed linear (see blockTokens) keep their
+  // tokens whole: one accumulator per token, all fed by each weight vector.
+  bool tokensWhole = isPackedLinear(op) && !ShapedType::isDynamic(ranges[1]) &&
+                     ranges[1] <= std::max<int64_t>(tokenBlock, 1);
   SmallVector<int64_t> sizes;
   for (auto [i, it] : llvm::enumerate(iterators)) {
     int64_t range = ranges[i];
+    if (tokensWhole && i == 1) {
+      sizes.push_back(0);
+      continue;
+    }
     if (ShapedType::isDynamic(range)) {
       sizes.push_back(1);
       continue;
