@@ -23,6 +23,12 @@ def TileAndVectorizePass : Pass<"attn-tile-and-vectorize", "func::FuncOp"> {
     vectorizes the tiled op with `linalg::vectorize`, and cleans up the vector
     form (permutation maps, reduction-to-contract, subset folding, leading
     unit dims). Ops that cannot be vectorized stay as tiled linalg ops.
+    A packed linear layer over more than `token-block` tokens (prefill) is
+    register blocked first: tiled by one output block x `token-block`
+    tokens with the block loop outermost, the token loop peeled so that
+    every full tile is static (one vector accumulator per token, each weight
+    vector loaded once for all of them) and the left-over tokens tiled one
+    at a time.
     Accumulators carried through a reduction loop are hoisted into
     `scf.for` iter_args so they stay in registers.
   }];

@@ -9,6 +9,9 @@
 // becomes, per 16-wide k step, a vector.contract of vector<16> x vector<16x16>
 // into a vector<16> accumulator that is carried in registers through the k
 // loop (16 broadcast-FMAs on one zmm register per step after lowering).
+// Over many tokens (prefill) the same generic is first register blocked
+// (see blockTokens): 8 tokens x one 16-wide block per tile, a
+// vector<8x1x16> accumulator, so that each weight vector feeds 8 FMAs.
 //
 //===----------------------------------------------------------------------===//
 
