@@ -25,7 +25,8 @@ What is measured, per shape, weight type and thread count:
           weights, attention 2 x dim x (P+1) per layer, the classifier once
           per prompt, as llama.cpp computes it).
   compile seconds of a cold `attnc compile` (a fresh process) of each shape
-          and type, and the size of the executable and of its code (.text).
+          and type, and the size of the executable and of its code (.text);
+          also of the stories110M width at 1, 6 and 12 layers (--depths).
   positions  decode tokens/s over DEC tokens ending at positions 256, 512 and
           1024 of the stories42M shape (a prompt of P-DEC tokens, then DEC
           decoded), llama.cpp likewise (llama-bench -d P-DEC -n DEC); the
@@ -81,6 +82,14 @@ class Shape:
         att = d["attention"]
         self.heads, self.kv_heads = att["heads"], att.get("kv_heads", att["heads"])
         self.tied = bool(d.get("tie_embeddings", True))
+        self.depth_override = False
+
+    def with_layers(self, layers):
+        """The same width at another depth (the compile-time table)."""
+        other = Shape(os.path.splitext(os.path.basename(self.yaml))[0])
+        if layers != other.layers:
+            other.name, other.layers, other.depth_override = f"{self.name}-L{layers}", layers, True
+        return other
 
     @property
     def kv_dim(self):
@@ -177,8 +186,10 @@ class Bench:
         d = os.path.join(self.work, "models", shape.name)
         if not os.path.isfile(os.path.join(d, "checksum")):
             log(f"{shape.name}: writing the weights (bench_models.py)")
-            code, out, err = run([sys.executable, os.path.join(ROOT, "tools", "bench_models.py"),
-                                  shape.yaml, d])
+            cmd = [sys.executable, os.path.join(ROOT, "tools", "bench_models.py"), shape.yaml, d]
+            if shape.depth_override:
+                cmd += ["--layers", str(shape.layers)]
+            code, out, err = run(cmd)
             if code:
                 raise SystemExit(f"error: bench_models.py {shape.name} failed: {err.strip()}")
         return d
@@ -226,7 +237,9 @@ class Bench:
         if c2 == 0:
             m = re.search(r"^\.text\s+(\d+)", out, re.M)
             text = int(m.group(1)) if m else None
-        self.results["compile"].append({"shape": shape.name, "type": wtype,
+        self.results["compile"].append({"shape": shape.name, "dim": shape.dim,
+                                        "layers": shape.layers,
+                                        "type": wtype,
                                         "seconds": round(seconds, 2),
                                         "cpu_seconds": round(cpu, 2),
                                         "exe_bytes": os.path.getsize(exe), "text_bytes": text})
@@ -340,6 +353,12 @@ class Bench:
                 self.exes[(name, wtype)] = self.compile(shape, wtype)
             if self.have_llama_cpp:
                 self.ggufs[(name, wtype)] = self.gguf(shape, wtype)
+        if a.depths:
+            base = Shape(a.depth_shape)
+            for layers in a.depths:
+                shape = base.with_layers(layers)
+                if (shape.name, "f32") not in self.exes:
+                    self.exes[(shape.name, "f32")] = self.compile(shape, "f32")
         jobs = self.plan()
         samples = {}
         for r in range(a.runs):
@@ -427,7 +446,8 @@ class Bench:
               f"| {ratio('ratio_llama2.c')} | {f(r.get('roofline'))} | {share} |")
         P("")
         P("roofline: tg = read bandwidth / bytes per token; ppP = FMA peak / flops per prompt "
-          "token (both measured in this run):")
+          "token (both measured in this run). Above 100%: part of the weights stayed in the "
+          "last-level cache, which the bandwidth probe's large buffer does not.")
         P("")
         P("| -t | read GB/s | FMA GFLOP/s |")
         P("|---|---|---|")
@@ -437,11 +457,13 @@ class Bench:
               f"| {p['threads']} | {f(p['read_gbps'])} | {f(p['fma_gflops'])} |")
         if self.results["compile"]:
             P("")
-            P("| shape | type | attnc compile s (cold, wall) | CPU s | executable MB | code (.text) KB |")
-            P("|---|---|---|---|---|---|")
-            for c in self.results["compile"]:
+            P("| shape | layers | type | attnc compile s (cold, wall) | CPU s | executable MB | "
+              "code (.text) KB |")
+            P("|---|---|---|---|---|---|---|")
+            for c in sorted(self.results["compile"],
+                            key=lambda c: (c["dim"], c["layers"], c["type"])):
                 text = "–" if c["text_bytes"] is None else f"{c['text_bytes'] / 1024:,.0f}"
-                P(f"| {c['shape']} | {c['type']} | {c['seconds']:.1f} | {c['cpu_seconds']:.1f} | "
+                P(f"| {c['shape']} | {c['layers']} | {c['type']} | {c['seconds']:.1f} | {c['cpu_seconds']:.1f} | "
                   f"{c['exe_bytes'] / 1e6:.1f} | {text} |")
         if self.results["positions"]:
             P("")
@@ -536,7 +558,8 @@ def csv(kind, allowed=None):
 def main(argv):
     ap = argparse.ArgumentParser(prog="tools/bench.sh", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true",
-                    help="stories15M, f32, -t 1,2, tg64 and pp128, one round, no positions")
+                    help="stories15M, f32, -t 1,2, tg64 and pp128, one round, no positions, "
+                         "no depth compiles")
     ap.add_argument("--peers", action="store_true",
                     help="build the missing peers first (tools/peers.sh llama2.c, llama.cpp)")
     ap.add_argument("--no-peers", action="store_true", help="measure attnc alone")
@@ -555,6 +578,12 @@ def main(argv):
     ap.add_argument("--no-positions", action="store_true", help="skip the position test")
     ap.add_argument("--pos-decode", type=int, default=32,
                     help="tokens decoded at each position (default 32)")
+    ap.add_argument("--depths", type=csv(int), default=[1, 6, 12],
+                    help="also compile the --depth-shape width at these depths, for the "
+                         "compile time and size table (default 1,6,12)")
+    ap.add_argument("--depth-shape", type=csv(str, list(SHAPES.values())),
+                    default=["stories110M"], help="default stories110M")
+    ap.add_argument("--no-depths", action="store_true", help="skip the depth compiles")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--build", default=os.environ.get("ATTNC_BUILD_DIR",
                                                       os.path.join(ROOT, "build")),
@@ -567,7 +596,10 @@ def main(argv):
     a = ap.parse_args(argv)
     if a.quick:
         a.shapes, a.types, a.prompts, a.tg, a.runs = ["stories15M"], ["f32"], [128], 64, 1
-        a.no_positions = True
+        a.no_positions = a.no_depths = True
+    if a.no_depths:
+        a.depths = []
+    a.depth_shape = a.depth_shape[0]
     if a.no_positions:
         a.positions = []
     if a.runs < 1 or a.tg < 2 or a.pos_decode < 2:
