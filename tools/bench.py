@@ -156,7 +156,10 @@ class Bench:
         log(text)
 
     def build_peers(self):
+        built = {"llama2.c": [self.runomp], "llama.cpp": [self.llama_bench, self.llama_quantize]}
         for what in ("llama2.c", "llama.cpp"):
+            if all(os.access(p, os.X_OK) for p in built[what]):
+                continue
             log(f"building peer {what} (tools/peers.sh {what})")
             env = dict(os.environ, ATTNC_BUILD_DIR=self.build)
             code = subprocess.call([os.path.join(ROOT, "tools", "peers.sh"), what], env=env,

@@ -6,7 +6,9 @@
 #                              GGUF reader/writer and dequantizer the tests
 #                              marked `REQUIRES: gguf-py` compare against)
 #   tools/peers.sh llama.cpp   the same source, built (llama-bench,
-#                              llama-quantize, llama-cli; ~10 min on 2 cores)
+#                              llama-quantize; ~10 min on 2 idle cores; this
+#                              version has llama-cli only with the server,
+#                              which the recipe leaves out)
 #   tools/peers.sh llama2.c    llama2.c's run.c built as its Makefile's
 #                              `runomp` (gcc -Ofast -march=native -fopenmp)
 #                              from ../shared/peers/llama2.c (or
@@ -46,7 +48,7 @@ case "$what" in
     cmake -S "$peers/llama.cpp" -B "$peers/llama.cpp/build" -DCMAKE_BUILD_TYPE=Release \
       -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TESTS=OFF >&2
     nice -n 10 cmake --build "$peers/llama.cpp/build" -j"${ATTNC_PEERS_JOBS:-2}" \
-      --target llama-bench llama-quantize llama-cli >&2
+      --target llama-bench llama-quantize >&2
     echo "$peers/llama.cpp/build/bin"
     ;;
   llama2.c)
