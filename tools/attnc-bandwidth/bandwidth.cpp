@@ -1,21 +1,31 @@
-//===- bandwidth.cpp - Single-thread memory read bandwidth probe ----------===//
+//===- bandwidth.cpp - Memory read bandwidth probe, 1 or N threads --------===//
 //
 // The roofline the benchmark compares decode speed against: decoding one
 // token of an fp32 model reads every weight once, so tokens/s can be at most
 // read-bandwidth / weight-bytes. This probe measures that bandwidth on this
 // machine, in the same run as the model, by summing a buffer much larger than
-// the last-level cache with one thread (the compiled kernels use one).
+// the last-level cache. With --threads N, N threads each sum their own
+// contiguous slice (first touched by that thread, as a kernel's weights are
+// not: the slices only keep the threads from sharing cache lines), all
+// started together; the rate is the whole buffer over the slowest thread's
+// time, which is what a decode step split over N threads waits for.
 //
-// Usage: attnc-bandwidth [MiB]   (default 512). Prints "read_gbps <value>".
+// Usage: attnc-bandwidth [--threads N] [MiB]   (default 1 thread, 512 MiB).
+// Prints "read_gbps <value>" and "threads <N>".
 //
 //===----------------------------------------------------------------------===//
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <thread>
+#include <vector>
 
 namespace {
 
-/// 16 floats: one 64-byte cache line, one AVX-512 register.
+/// 16 floats: one 64-byte cache line (one AVX-512 register; two or four
+/// narrower ones elsewhere, which the compiler splits it into).
 typedef float Line __attribute__((vector_size(64)));
 
 /// Sums `lines` cache lines with four independent vector accumulators so the
@@ -35,13 +45,30 @@ __attribute__((noinline)) float sumAll(const Line *data, size_t lines) {
   return total;
 }
 
+bool parseLong(const char *text, long lo, long hi, long *out) {
+  char *end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (end == text || *end != '\0' || value < lo || value > hi)
+    return false;
+  *out = value;
+  return true;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
-  long mib = argc > 1 ? std::strtol(argv[1], nullptr, 10) : 512;
-  if (mib < 64 || mib > 8192) {
-    std::fprintf(stderr, "error: buffer size must be 64..8192 MiB, got '%s'\n", argv[1]);
-    return 1;
+  long mib = 512, threads = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--threads") || !std::strcmp(argv[i], "-t")) {
+      if (i + 1 >= argc || !parseLong(argv[i + 1], 1, 256, &threads)) {
+        std::fprintf(stderr, "error: --threads needs a count in 1..256\n");
+        return 1;
+      }
+      ++i;
+    } else if (!parseLong(argv[i], 64, 8192, &mib)) {
+      std::fprintf(stderr, "error: buffer size must be 64..8192 MiB, got '%s'\n", argv[i]);
+      return 1;
+    }
   }
   size_t bytes = size_t(mib) * 1024 * 1024;
   auto *buffer = static_cast<Line *>(std::aligned_alloc(64, bytes));
@@ -49,31 +76,69 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "error: cannot allocate %ld MiB\n", mib);
     return 1;
   }
-  // Written once, with ones (not zeros: a zeroed allocation may become calloc
-  // and read the shared zero page), so every page is really mapped.
   size_t lines = bytes / sizeof(Line);
-  for (size_t i = 0; i < lines; ++i)
-    for (int j = 0; j < 16; ++j)
-      buffer[i][j] = 1.0f;
+  // Slices of whole groups of four lines (sumAll's step).
+  size_t perThread = lines / size_t(threads) / 4 * 4;
 
-  double best = 0;
-  float sink = 0;
-  for (int pass = 0; pass < 5; ++pass) {
-    // The barrier stops the compiler from treating the read-only sum as
-    // loop-invariant and moving it out of the timed region.
-    asm volatile("" : : "r"(buffer) : "memory");
-    auto start = std::chrono::steady_clock::now();
-    sink += sumAll(buffer, lines);
-    asm volatile("" : : "r"(buffer) : "memory");
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    double gbps = double(bytes) / seconds / 1e9;
-    if (gbps > best)
-      best = gbps;
+  // Pass p starts when `go` reaches p + 1; each thread counts itself in
+  // `ready` when it is waiting for a pass and again when it has finished one.
+  // The main thread only sleeps between checks, so that it does not take a
+  // core from the threads measured.
+  std::atomic<int> ready{0};
+  std::atomic<int> go{0};
+  constexpr int kPasses = 5;
+  std::vector<double> seconds(static_cast<size_t>(threads));
+  std::vector<float> sums(static_cast<size_t>(threads));
+
+  auto worker = [&](int id) {
+    Line *slice = buffer + size_t(id) * perThread;
+    // Written once, with ones (not zeros: a zeroed allocation may become
+    // calloc and read the shared zero page), so every page is really mapped.
+    for (size_t i = 0; i < perThread; ++i)
+      for (int j = 0; j < 16; ++j)
+        slice[i][j] = 1.0f;
+    for (int p = 0; p < kPasses; ++p) {
+      ready.fetch_add(1);
+      while (go.load() < p + 1)
+        ;
+      // The barrier stops the compiler from treating the read-only sum as
+      // loop-invariant and moving it out of the timed region.
+      asm volatile("" : : "r"(slice) : "memory");
+      auto start = std::chrono::steady_clock::now();
+      sums[size_t(id)] += sumAll(slice, perThread);
+      asm volatile("" : : "r"(slice) : "memory");
+      seconds[size_t(id)] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      ready.fetch_add(1);
+    }
+  };
+  auto waitFor = [&](int count) {
+    while (ready.load() < count)
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+  };
+
+  std::vector<std::thread> pool;
+  for (int id = 0; id < threads; ++id)
+    pool.emplace_back(worker, id);
+  double bestGbps = 0;
+  for (int p = 0; p < kPasses; ++p) {
+    waitFor(int(threads) * (2 * p + 1));
+    go.store(p + 1);
+    waitFor(int(threads) * (2 * p + 2));
+    double slowest = 0;
+    for (double s : seconds)
+      slowest = s > slowest ? s : slowest;
+    double gbps = double(perThread * size_t(threads) * sizeof(Line)) / slowest / 1e9;
+    bestGbps = gbps > bestGbps ? gbps : bestGbps;
   }
+  for (std::thread &t : pool)
+    t.join();
+  float sink = 0;
+  for (float s : sums)
+    sink += s;
   if (sink <= 0) // every pass sums ones: this also keeps the sums alive
     std::fprintf(stderr, "unexpected sum %f\n", sink);
   std::free(buffer);
-  std::printf("read_gbps %.2f\n", best);
+  std::printf("read_gbps %.2f\nthreads %ld\n", bestGbps, threads);
   return 0;
 }
