@@ -219,7 +219,8 @@ Error attnc::linkExecutable(StringRef objectPath, StringRef exePath) {
                              "attnc was built without the runtime library "
                              "(no attnrt/attnrt_main target): cannot link '" +
                                  exePath + "'");
-  // ATTNC_RUNTIME_LINK_FLAGS: the runtime's -fsanitize= flags, if any.
+  // ATTNC_RUNTIME_LINK_FLAGS: libomp, and the runtime's -fsanitize= flags,
+  // if any.
   std::vector<std::string> flags = ATTNC_RUNTIME_LINK_FLAGS;
   flags.push_back("-lm");
   return runLinker({objectPath.str(), runtimeMain.str(), runtime.str()}, flags,
@@ -228,5 +229,7 @@ Error attnc::linkExecutable(StringRef objectPath, StringRef exePath) {
 
 Error attnc::linkSharedLibrary(ArrayRef<std::string> objectPaths,
                                StringRef libPath) {
-  return runLinker(objectPaths, {"-shared", "-lm"}, libPath, OutputMode::Executable);
+  std::vector<std::string> flags = ATTNC_OPENMP_LINK_FLAGS;
+  flags.insert(flags.begin(), {"-shared", "-lm"});
+  return runLinker(objectPaths, flags, libPath, OutputMode::Executable);
 }

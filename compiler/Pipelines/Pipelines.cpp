@@ -17,8 +17,10 @@
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
@@ -90,6 +92,9 @@ void mlir::attnc::buildLinalgToVectorPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   addCleanup(pm);
+  // The loops attn-tile-and-vectorize marked (the output blocks of the linear
+  // layers) become scf.parallel, later OpenMP work-sharing loops.
+  pm.addNestedPass<func::FuncOp>(createParallelizePass());
 }
 
 void mlir::attnc::buildVectorToLLVMPipeline(OpPassManager &pm,
@@ -103,6 +108,14 @@ void mlir::attnc::buildVectorToLLVMPipeline(OpPassManager &pm,
 
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  // omp.parallel + omp.wsloop with the default (static) schedule and the
+  // thread count the runtime sets (omp_set_num_threads): every iteration is
+  // computed the same way on whichever thread runs it.
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // It wraps each iteration in a memref.alloca_scope; the bodies allocate
+  // nothing (attn-parallelize checks), so the canonicalizer inlines them,
+  // before scf-to-cf would give them more than one block.
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertSCFToCFPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   // Sums of many floats (rms_norm, softmax) as tree reductions.
@@ -115,6 +128,8 @@ void mlir::attnc::buildVectorToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
+  // The omp ops' own index-typed operands and block arguments.
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   addCleanup(pm);
 

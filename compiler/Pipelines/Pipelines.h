@@ -7,7 +7,8 @@
 //
 //   Attn    attn-decompose-attention                          (attn dialect)
 //   Linalg  + convert-attn-to-linalg                 (linalg on tensors)
-//   Vector  + tile/vectorize, bufferize, stack promotion (vector on memrefs)
+//   Vector  + tile/vectorize, bufferize, stack promotion, parallel loops
+//                                                         (vector on memrefs)
 //   LLVM    + vector lowering, loops, LLVM dialect, heap check (LLVM dialect)
 //
 //===----------------------------------------------------------------------===//
@@ -51,12 +52,14 @@ void buildAttnToLinalgPipeline(OpPassManager &pm,
 /// tensor elimination first, before any CSE), tile and vectorize every
 /// linalg op, one-shot bufferize (identity layouts at function boundaries),
 /// temporaries of the stack-only functions on the stack or in static
-/// storage, deallocation of the others'.
+/// storage, deallocation of the others'; the loops marked attn.parallel as
+/// scf.parallel.
 void buildLinalgToVectorPipeline(OpPassManager &pm,
                                  const PipelineOptions &options = {});
 
 /// Vector on memrefs -> LLVM dialect: vector lowering (FMAs, polynomial
-/// exp), remaining linalg ops as loops, conversion to LLVM, and the check
+/// exp), remaining linalg ops as loops, scf.parallel as OpenMP loops,
+/// conversion to LLVM, and the check
 /// that the stack-only functions never allocate.
 void buildVectorToLLVMPipeline(OpPassManager &pm,
                                const PipelineOptions &options = {});

@@ -25,6 +25,11 @@ namespace mlir::attnc {
 #define GEN_PASS_DECL
 #include "compiler/Transforms/Passes.h.inc"
 
+/// The unit attribute attn-tile-and-vectorize puts on a loop whose iterations
+/// are independent and worth running on all cores; attn-parallelize turns
+/// such loops into scf.parallel.
+inline constexpr llvm::StringLiteral kParallelLoopAttr = "attn.parallel";
+
 /// Tile sizes attn-tile-and-vectorize uses for `op` (0 = not tiled). Public
 /// so that tests and benchmarks can reason about the chosen schedule.
 SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t maxWholeDim,

@@ -96,6 +96,8 @@ bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) 
   if (failed(tiled) || tiled->loops.size() != 2)
     return false;
   rewriter.replaceOp(op, tiled->replacements);
+  // Output blocks are independent: they run on all cores (attn-parallelize).
+  tiled->loops[0]->setAttr(mlir::attnc::kParallelLoopAttr, rewriter.getUnitAttr());
   auto tokenLoop = dyn_cast<scf::ForOp>(tiled->loops[1].getOperation());
   if (!tokenLoop)
     return true;
@@ -325,6 +327,7 @@ struct TileAndVectorizePass
       SmallVector<int64_t> tileSizes =
           mlir::attnc::chooseTileSizes(op, maxWholeDim, maxTile, tokenBlock);
       Operation *tile = op;
+      bool linear = isPackedLinear(op);
       if (llvm::any_of(tileSizes, [](int64_t s) { return s != 0; })) {
         scf::SCFTilingOptions options;
         options.setTileSizes(getAsIndexOpFoldResult(ctx, tileSizes));
@@ -337,6 +340,10 @@ struct TileAndVectorizePass
         }
         rewriter.replaceOp(op, tiled->replacements);
         tile = tiled->tiledOps.back();
+        // The output blocks of a linear layer (decode, short prompts) run
+        // on all cores; tileUsingSCF makes one loop per tiled dim, in order.
+        if (linear && tileSizes[0] != 0 && !tiled->loops.empty())
+          tiled->loops[0]->setAttr(mlir::attnc::kParallelLoopAttr, rewriter.getUnitAttr());
       }
       // Not every tile is vectorizable: those stay as (tiled) linalg and
       // become scalar loops later.

@@ -9,6 +9,7 @@
 #include "runtime/include/attnrt/cli.h"
 
 #include "runtime/include/attnrt/options.h"
+#include "runtime/include/attnrt/threads.h"
 #include "runtime/src/format.h"
 
 #include <algorithm>
@@ -228,6 +229,7 @@ Status run(const Options &opts, const Model &model, Session *s, FILE *out, FILE 
     return st;
   if (!(st = run_state_create(&s->state, info)).ok())
     return st;
+  threads_set(opts.threads);
   if (!opts.logits_out.empty()) {
     s->logits_file = std::fopen(opts.logits_out.c_str(), "wb");
     if (!s->logits_file)

@@ -158,7 +158,7 @@ Status parse_options(int argc, const char *const *argv, Options *opts) {
         st = Status::error("--seed must be >= 1, or -1 for a seed from the clock");
       opts->seed = n == -1 ? 0 : uint64_t(n);
     } else if (flag == "-t" || flag == "--threads") {
-      st = parse_int(flag, value, 1, 1024, &n);
+      st = parse_int(flag, value, 0, 1024, &n);
       opts->threads = int32_t(n);
     } else if (flag == "--logits-out") {
       if (value.empty())
@@ -201,8 +201,9 @@ void print_usage(FILE *out, const char *program) {
                "                         (default: 0.95)\n"
                "      --seed N           random seed >= 1; -1 = from the clock, printed to\n"
                "                         stderr (default: -1)\n"
-               "  -t, --threads N        threads, >= 1 (default: 1; the compiled kernels\n"
-               "                         currently run on one thread whatever N is)\n"
+               "  -t, --threads N        threads of the compiled kernels; 0 = one per CPU\n"
+               "                         this process may use (default: 0); the logits\n"
+               "                         are the same for every N\n"
                "      --logits-out FILE  write the float32 logits of every computed position,\n"
                "                         in order, as raw little-endian rows of vocab_size\n"
                "      --verbose-prompt   print the prompt's token ids to stderr before\n"

@@ -3,7 +3,8 @@
 // Tests that the packed linear generic (dims (nb, t, j, k), W as NB x K x B
 // blocks) for one token becomes a loop over the 18 blocks around a k loop of
 // 16-wide steps that carries the vector<16> accumulator in registers and
-// contracts vector<16> x vector<16x16> with no transposes or broadcasts.
+// contracts vector<16> x vector<16x16> with no transposes or broadcasts; the
+// block loop, and only it, is marked to run on all cores.
 
 // CHECK-LABEL: func.func @linear_decode
 // CHECK-SAME: %[[X:[a-z0-9_]+]]: tensor<1x288xf32>, %[[W:[a-z0-9_]+]]: tensor<18x288x16xf32>
@@ -18,6 +19,8 @@
 // CHECK-NEXT: %[[R:.*]] = vector.contract {{.*}} %[[XV]], %[[WV]], %[[A]] : vector<16xf32>, vector<16x16xf32> into vector<16xf32>
 // CHECK-NEXT: scf.yield %[[R]] : vector<16xf32>
 // CHECK: vector.transfer_write %[[ACC]]
+// CHECK: } {attn.parallel}
+// CHECK-NOT: attn.parallel
 // CHECK-NOT: linalg.generic
 func.func @linear_decode(%x: tensor<1x288xf32>, %w: tensor<18x288x16xf32>) -> tensor<1x288xf32> {
   %zero = arith.constant 0.0 : f32
@@ -44,6 +47,7 @@ func.func @linear_decode(%x: tensor<1x288xf32>, %w: tensor<18x288x16xf32>) -> te
 // through the k loop and contract vector<8x16> of x with one vector<16x16>
 // weight tile, so each weight vector is loaded once for 8 tokens; the
 // tokens left over (T mod 8) run one at a time in a peeled remainder loop.
+// Only the block loop is marked to run on all cores.
 
 // CHECK-LABEL: func.func @linear_prefill
 // CHECK-SAME: %[[X:[a-z0-9_]+]]: tensor<?x768xf32>, %[[W:[a-z0-9_]+]]: tensor<18x768x16xf32>
@@ -67,6 +71,8 @@ func.func @linear_decode(%x: tensor<1x288xf32>, %w: tensor<18x288x16xf32>) -> te
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C1]]
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[C768]] step %[[C16]] {{.*}} -> (vector<16xf32>)
 // CHECK: vector.contract {{.*}} : vector<16xf32>, vector<16x16xf32> into vector<16xf32>
+// CHECK: } {attn.parallel}
+// CHECK-NOT: attn.parallel
 // CHECK-NOT: linalg.generic
 func.func @linear_prefill(%x: tensor<?x768xf32>, %w: tensor<18x768x16xf32>) -> tensor<?x18x16xf32> {
   %zero = arith.constant 0.0 : f32

@@ -38,7 +38,7 @@ struct Options {
   int32_t top_k = 40;              // --top-k: 0 is off
   float top_p = 0.95f;             // --top-p: 1 is off
   uint64_t seed = 0;               // --seed: 0 means "from the clock" (-1 on the command line)
-  int32_t threads = 1;             // -t: validated and kept; the kernels are single-threaded
+  int32_t threads = 0;             // -t: threads of the kernels; 0: every usable CPU (threads.h)
   std::string logits_out;          // --logits-out: empty is none
   bool ignore_eos = false;         // --ignore-eos: do not stop at EOS, generate exactly -n tokens
   bool verbose_prompt = false;     // --verbose-prompt: print the prompt's ids to stderr

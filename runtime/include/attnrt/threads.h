@@ -1,0 +1,26 @@
+//===- threads.h - Threads of the compiled kernels ---------------*- C++ -*-===//
+//
+// The compiled kernels run their parallel loops (the output blocks of every
+// linear layer) on LLVM's OpenMP runtime, libomp, which creates its worker
+// threads once, at the first parallel loop, and reuses them for every token.
+// The runtime only chooses how many. Each loop iteration computes the same
+// values whichever thread runs it, so the logits do not depend on the count.
+//
+//===----------------------------------------------------------------------===//
+#ifndef ATTNRT_THREADS_H
+#define ATTNRT_THREADS_H
+
+#include <stdint.h>
+
+namespace attnrt {
+
+/// CPUs this process may run on (its affinity mask), at least 1.
+int32_t usable_cpus();
+
+/// Makes the kernels' parallel loops use `requested` threads, or
+/// usable_cpus() when `requested` is 0. Returns the count set.
+int32_t threads_set(int32_t requested);
+
+} // namespace attnrt
+
+#endif // ATTNRT_THREADS_H

@@ -1,0 +1,69 @@
+// RUN: attnc-opt %s --split-input-file --verify-diagnostics --attn-parallelize | FileCheck %s
+
+// Tests that a loop marked attn.parallel becomes an scf.parallel over the
+// same range with the same body, and that an unmarked loop is left alone.
+
+// CHECK-LABEL: func.func @blocks
+// CHECK-SAME: %[[X:[a-z0-9_]+]]: memref<18x16xf32>, %[[Y:[a-z0-9_]+]]: memref<18x16xf32>
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C18:.*]] = arith.constant 18 : index
+// CHECK: scf.parallel (%[[NB:.*]]) = (%[[C0]]) to (%[[C18]]) step (%[[C1]]) {
+// CHECK-NEXT: %[[V:.*]] = vector.transfer_read %[[X]][%[[NB]], %[[C0]]]
+// CHECK-NEXT: vector.transfer_write %[[V]], %[[Y]][%[[NB]], %[[C0]]]
+// CHECK-NEXT: scf.reduce
+// CHECK-NOT: attn.parallel
+// CHECK: scf.for %[[I:.*]] = %[[C0]] to %[[C18]] step %[[C1]] {
+// CHECK-NOT: scf.parallel
+func.func @blocks(%x: memref<18x16xf32>, %y: memref<18x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c18 = arith.constant 18 : index
+  %pad = arith.constant 0.0 : f32
+  scf.for %nb = %c0 to %c18 step %c1 {
+    %v = vector.transfer_read %x[%nb, %c0], %pad : memref<18x16xf32>, vector<16xf32>
+    vector.transfer_write %v, %y[%nb, %c0] : vector<16xf32>, memref<18x16xf32>
+  } {attn.parallel}
+  scf.for %i = %c0 to %c18 step %c1 {
+    %v = vector.transfer_read %y[%i, %c0], %pad : memref<18x16xf32>, vector<16xf32>
+    vector.transfer_write %v, %x[%i, %c0] : vector<16xf32>, memref<18x16xf32>
+  }
+  return
+}
+
+// -----
+
+// Tests that a marked loop that carries a value is rejected: its iterations
+// depend on each other.
+
+func.func @carried(%x: memref<18xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c18 = arith.constant 18 : index
+  %zero = arith.constant 0.0 : f32
+  // expected-error @+1 {{'scf.for' op marked attn.parallel still carries values: its iterations are not independent}}
+  %s = scf.for %i = %c0 to %c18 step %c1 iter_args(%a = %zero) -> (f32) {
+    %v = memref.load %x[%i] : memref<18xf32>
+    %n = arith.addf %a, %v : f32
+    scf.yield %n : f32
+  } {attn.parallel}
+  return %s : f32
+}
+
+// -----
+
+// Tests that a marked loop that allocates in its body is rejected: a buffer
+// per iteration would be allocated on every thread's stack or heap.
+
+func.func @allocates(%x: memref<18xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c18 = arith.constant 18 : index
+  // expected-error @+1 {{'scf.for' op marked attn.parallel allocates memory in its body}}
+  scf.for %i = %c0 to %c18 step %c1 {
+    %t = memref.alloca() : memref<16xf32>
+    %v = memref.load %t[%c0] : memref<16xf32>
+    memref.store %v, %x[%i] : memref<18xf32>
+  } {attn.parallel}
+  return
+}
