@@ -18,8 +18,8 @@ using namespace attnc;
 
 namespace {
 
-/// Floats per 64-byte cache line: every slot starts on one.
-constexpr int64_t kAlignFloats = 16;
+/// Every slot starts on a 64-byte cache line.
+constexpr int64_t kAlignBytes = 64;
 
 int64_t alignUp(int64_t value, int64_t to) { return (value + to - 1) / to * to; }
 
@@ -38,8 +38,8 @@ public:
 
 private:
   void add(const std::string &name, llvm::SmallVector<int64_t, 3> shape, int64_t block) {
-    WeightSlot slot{name, std::move(shape), layout.totalFloats, block};
-    layout.totalFloats = alignUp(layout.totalFloats + slot.numElements(), kAlignFloats);
+    WeightSlot slot{name, std::move(shape), ElementType::F32, layout.totalBytes, block};
+    layout.totalBytes = alignUp(layout.totalBytes + slot.numBytes(), kAlignBytes);
     layout.slots.push_back(std::move(slot));
   }
 };
@@ -98,7 +98,7 @@ WeightLayout attnc::planWeightLayout(const ModelSpec &spec) {
 llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeights &weights,
                                    llvm::raw_ostream &os) {
   // Zero padding between slots keeps every slot 64-byte aligned.
-  static const char zeros[kAlignFloats * sizeof(float)] = {};
+  static const char zeros[kAlignBytes] = {};
   std::vector<float> staging;
   int64_t written = 0;
   for (const WeightSlot &slot : layout.slots) {
@@ -126,10 +126,10 @@ llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeight
             dst[k * block] = row[k];
         }
     }
-    os.write(zeros, (slot.offset - written) * sizeof(float));
+    os.write(zeros, slot.offset - written);
     os.write(reinterpret_cast<const char *>(staging.data()), staging.size() * sizeof(float));
-    written = slot.offset + slot.numElements();
+    written = slot.offset + slot.numBytes();
   }
-  os.write(zeros, (layout.totalFloats - written) * sizeof(float));
+  os.write(zeros, layout.totalBytes - written);
   return llvm::Error::success();
 }

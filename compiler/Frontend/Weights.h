@@ -35,6 +35,24 @@
 
 namespace attnc {
 
+/// The element types a weight can be stored in, in a checkpoint and in the
+/// compiled blob.
+enum class ElementType { F32, BF16, F16 };
+
+inline int64_t elementBytes(ElementType type) { return type == ElementType::F32 ? 4 : 2; }
+
+inline const char *stringify(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return "f32";
+  case ElementType::BF16:
+    return "bf16";
+  case ElementType::F16:
+    return "f16";
+  }
+  return "?";
+}
+
 struct WeightTensor {
   llvm::SmallVector<int64_t, 2> shape;
   const float *data = nullptr; // shape-product floats, owned by ModelWeights

@@ -27,12 +27,15 @@ def F32Cache : MemRefRankOf<[F32], [4]>;
 def Attn_WeightOp : Attn_Op<"weight", [Pure]> {
   let summary = "a named tensor stored in the flat weight blob";
   let description = [{
-    The tensor of static shape `type($result)` that starts `offset` floats
-    into `blob`. Linear weights are stored packed in blocks of B output rows,
+    The tensor of static shape `type($result)` that starts `offset` bytes
+    into the byte blob `blob`, stored in its own element type (f32, bf16 or
+    f16). The offset is a multiple of the element size, so every element is
+    naturally aligned; the weight layout starts each tensor on a 64-byte line.
+    Linear weights are stored packed in blocks of B output rows,
     `(out / B, in, B)`, so that a block streams contiguously.
   }];
-  let arguments = (ins F32Tensor1D:$blob, StrAttr:$name, I64Attr:$offset);
-  let results = (outs RankedTensorOf<[F32]>:$result);
+  let arguments = (ins 1DTensorOf<[I8]>:$blob, StrAttr:$name, I64Attr:$offset);
+  let results = (outs RankedTensorOf<[F32, BF16, F16]>:$result);
   let assemblyFormat = [{
     $name `at` $offset `in` $blob attr-dict `:` type($blob) `->` type($result)
   }];

@@ -8,28 +8,37 @@
 // weight
 //===----------------------------------------------------------------------===//
 
-// Tests that weight rejects a dynamic result shape (its size is the slice length).
-func.func @weight_dynamic(%blob: tensor<?xf32>) {
+// Tests that weight rejects a dynamic result shape (its size is the view length).
+func.func @weight_dynamic(%blob: tensor<?xi8>) {
   // expected-error @+1 {{'attn.weight' op expects a static result shape, got 'tensor<?x64xf32>'}}
-  %0 = attn.weight "w" at 0 in %blob : tensor<?xf32> -> tensor<?x64xf32>
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xi8> -> tensor<?x64xf32>
   return
 }
 
 // -----
 
 // Tests that weight rejects a negative offset.
-func.func @weight_negative_offset(%blob: tensor<?xf32>) {
+func.func @weight_negative_offset(%blob: tensor<?xi8>) {
   // expected-error @+1 {{'attn.weight' op expects a non-negative offset, got -4}}
-  %0 = attn.weight "w" at -4 in %blob : tensor<?xf32> -> tensor<64xf32>
+  %0 = attn.weight "w" at -4 in %blob : tensor<?xi8> -> tensor<64xf32>
   return
 }
 
 // -----
 
-// Tests that weight rejects a read past the end of a static blob.
-func.func @weight_past_end(%blob: tensor<100xf32>) {
-  // expected-error @+1 {{'attn.weight' op reads floats [40, 104) of a blob of 100}}
-  %0 = attn.weight "w" at 40 in %blob : tensor<100xf32> -> tensor<64xf32>
+// Tests that weight rejects a byte offset that would misalign its elements.
+func.func @weight_misaligned(%blob: tensor<?xi8>) {
+  // expected-error @+1 {{'attn.weight' op expects a byte offset that is a multiple of the 2-byte element size of 'bf16', got 3}}
+  %0 = attn.weight "w" at 3 in %blob : tensor<?xi8> -> tensor<64xbf16>
+  return
+}
+
+// -----
+
+// Tests that weight rejects a read past the end of a static blob (sizes in bytes).
+func.func @weight_past_end(%blob: tensor<400xi8>) {
+  // expected-error @+1 {{'attn.weight' op reads bytes [160, 416) of a blob of 400}}
+  %0 = attn.weight "w" at 160 in %blob : tensor<400xi8> -> tensor<64xf32>
   return
 }
 
@@ -37,9 +46,9 @@ func.func @weight_past_end(%blob: tensor<100xf32>) {
 
 // Tests that weight rejects an offset plus size past the largest int64 index
 // (the end would wrap negative and pass the bounds check).
-func.func @weight_offset_overflow(%blob: tensor<100xf32>) {
-  // expected-error @+1 {{'attn.weight' op reads 64 floats at offset 9223372036854775800, past the largest int64 index}}
-  %0 = attn.weight "w" at 9223372036854775800 in %blob : tensor<100xf32> -> tensor<64xf32>
+func.func @weight_offset_overflow(%blob: tensor<100xi8>) {
+  // expected-error @+1 {{'attn.weight' op reads 256 bytes at offset 9223372036854775800, past the largest int64 index}}
+  %0 = attn.weight "w" at 9223372036854775800 in %blob : tensor<100xi8> -> tensor<64xf32>
   return
 }
 
@@ -47,18 +56,46 @@ func.func @weight_offset_overflow(%blob: tensor<100xf32>) {
 
 // Tests that weight rejects a result whose element count overflows int64
 // (the count would wrap to 0 and fit in any blob).
-func.func @weight_count_overflow(%blob: tensor<?xf32>) {
+func.func @weight_count_overflow(%blob: tensor<?xi8>) {
   // expected-error @+1 {{'attn.weight' op result #0 of type 'tensor<4611686018427387904x4xf32>' has an element count that overflows int64}}
-  %0 = attn.weight "w" at 0 in %blob : tensor<?xf32> -> tensor<4611686018427387904x4xf32>
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xi8> -> tensor<4611686018427387904x4xf32>
   return
 }
 
 // -----
 
-// Tests that weight takes only a 1-D f32 blob (ODS).
-func.func @weight_blob_rank(%blob: tensor<?x4xf32>) {
-  // expected-error @+1 {{'attn.weight' op operand #0 must be 1D tensor of 32-bit float values}}
-  %0 = attn.weight "w" at 0 in %blob : tensor<?x4xf32> -> tensor<64xf32>
+// Tests that weight rejects a result whose size in bytes overflows int64
+// (the element count fits).
+func.func @weight_bytes_overflow(%blob: tensor<?xi8>) {
+  // expected-error @+1 {{'attn.weight' op result #0 of type 'tensor<1152921504606846976x4xf32>' has a size in bytes that overflows int64}}
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xi8> -> tensor<1152921504606846976x4xf32>
+  return
+}
+
+// -----
+
+// Tests that weight takes only a 1-D byte blob (ODS).
+func.func @weight_blob_rank(%blob: tensor<?x4xi8>) {
+  // expected-error @+1 {{'attn.weight' op operand #0 must be 1D tensor of 8-bit signless integer values}}
+  %0 = attn.weight "w" at 0 in %blob : tensor<?x4xi8> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that weight takes a byte blob, not a float one (ODS).
+func.func @weight_blob_float(%blob: tensor<?xf32>) {
+  // expected-error @+1 {{'attn.weight' op operand #0 must be 1D tensor of 8-bit signless integer values}}
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xf32> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that weight produces only the element types a weight is stored in (ODS).
+func.func @weight_element_type(%blob: tensor<?xi8>) {
+  // expected-error @+1 {{'attn.weight' op result #0 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values}}
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xi8> -> tensor<64xf64>
   return
 }
 
