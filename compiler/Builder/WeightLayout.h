@@ -22,6 +22,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,8 +56,13 @@ struct WeightLayout {
 /// of two that does.
 int64_t packBlockFor(int64_t outFeatures);
 
-/// The layout of every weight of `spec`.
-WeightLayout planWeightLayout(const ModelSpec &spec);
+/// The layout of every weight of `spec`. The matrices (linear layers and
+/// embedding tables, except learned positions) are stored in `weightType`
+/// when it is given; otherwise each keeps its checkpoint's type
+/// (`WeightTensor::source` in `weights`, when given) if that is bf16 or f16,
+/// else f32. Norms, biases and learned positions are always f32.
+WeightLayout planWeightLayout(const ModelSpec &spec, const ModelWeights *weights = nullptr,
+                              std::optional<ElementType> weightType = std::nullopt);
 
 /// Writes the blob for `layout` from `weights` to `os` (the caller owns the
 /// file and its write errors), converting each tensor to its slot's element

@@ -145,7 +145,7 @@ bool CompileJob::run() {
                           "': it exists and is not a directory");
   }
 
-  layout = planWeightLayout(spec);
+  layout = planWeightLayout(spec, &weights, options.weightType);
   module = buildModelModule(context, spec, layout);
   if (mlir::failed(mlir::verify(*module)))
     return fail(sm, "internal error: the attn module of '" + spec.name + "' does not verify");

@@ -56,6 +56,10 @@ inline const char *stringify(ElementType type) {
 struct WeightTensor {
   llvm::SmallVector<int64_t, 2> shape;
   const float *data = nullptr; // shape-product floats, owned by ModelWeights
+  /// The type the checkpoint stores the tensor in. A bf16 or f16 tensor is
+  /// held widened to f32 (exactly), so narrowing it back gives its stored
+  /// bits; the weight layout keeps that type unless told otherwise.
+  ElementType source = ElementType::F32;
 
   int64_t numElements() const {
     int64_t n = 1;
@@ -73,8 +77,9 @@ public:
     auto it = tensors.find(name);
     return it == tensors.end() ? nullptr : &it->second;
   }
-  void add(llvm::StringRef name, llvm::ArrayRef<int64_t> shape, const float *data) {
-    tensors[name] = WeightTensor{llvm::SmallVector<int64_t, 2>(shape), data};
+  void add(llvm::StringRef name, llvm::ArrayRef<int64_t> shape, const float *data,
+           ElementType source = ElementType::F32) {
+    tensors[name] = WeightTensor{llvm::SmallVector<int64_t, 2>(shape), data, source};
   }
   /// Keeps `buffer` alive as long as these weights (a checkpoint may have
   /// several files, e.g. sharded safetensors).

@@ -92,6 +92,8 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
             indices = {b.create<arith::DivUIOp>(loc, token, block), col,
                        b.create<arith::RemUIOp>(loc, token, block)};
           Value row = b.create<tensor::ExtractOp>(loc, table, indices);
+          if (!row.getType().isF32()) // a bf16 / f16 table
+            row = b.create<arith::ExtFOp>(loc, b.getF32Type(), row);
           b.create<linalg::YieldOp>(loc, row);
         });
     rewriter.replaceOp(op, castTo(rewriter, loc, generic.getResult(0), op.getType()));

@@ -142,6 +142,15 @@ func.func @embedding_zero_block(%table: tensor<32x64x0xf32>, %tokens: tensor<1xi
 
 // -----
 
+// Tests that embedding takes a table in a weight type only, f32, bf16 or f16 (ODS).
+func.func @embedding_table_type(%table: tensor<512x64xi8>, %tokens: tensor<1xi32>) {
+  // expected-error @+1 {{'attn.embedding' op operand #0 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values}}
+  %0 = attn.embedding %table[%tokens] : tensor<512x64xi8>, tensor<1xi32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
 // Tests that embedding takes i32 token ids (ODS).
 func.func @embedding_token_type(%table: tensor<512x64xf32>, %tokens: tensor<1xi64>) {
   // expected-error @+1 {{'attn.embedding' op operand #1 must be 1D tensor of 32-bit signless integer values}}
@@ -195,6 +204,24 @@ func.func @rms_norm_weight(%x: tensor<1x64xf32>, %w: tensor<32xf32>) {
 func.func @rms_norm_result(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
   // expected-error @+1 {{'attn.rms_norm' op failed to verify that all of {input, result} have same type}}
   %0 = "attn.rms_norm"(%x, %w) {epsilon = 1.0e-05 : f32} : (tensor<1x64xf32>, tensor<64xf32>) -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+// Tests that linear takes a weight in a weight type only, f32, bf16 or f16 (ODS).
+func.func @linear_weight_type(%x: tensor<1x64xf32>, %w: tensor<4x64x16xf64>) {
+  // expected-error @+1 {{'attn.linear' op operand #1 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float values}}
+  %0 = attn.linear %x, %w : tensor<1x64xf32>, tensor<4x64x16xf64> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that linear takes f32 activations even with a narrow weight (ODS).
+func.func @linear_input_type(%x: tensor<1x64xbf16>, %w: tensor<4x64x16xbf16>) {
+  // expected-error @+1 {{'attn.linear' op operand #0 must be 2D tensor of 32-bit float values}}
+  %0 = attn.linear %x, %w : tensor<1x64xbf16>, tensor<4x64x16xbf16> -> tensor<1x64xf32>
   return
 }
 
