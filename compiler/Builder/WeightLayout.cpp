@@ -161,7 +161,7 @@ llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeight
                                      "weights have no tensor '%s'", slot.name.c_str());
     if (tensor->numElements() != slot.numElements())
       return llvm::createStringError(std::errc::invalid_argument,
-                                     "tensor '%s' has %lld floats, the layout expects %lld",
+                                     "tensor '%s' has %lld elements, the layout expects %lld",
                                      slot.name.c_str(), (long long)tensor->numElements(),
                                      (long long)slot.numElements());
     staging.assign(slot.numElements(), 0.0f);
