@@ -50,10 +50,21 @@ public:
 
 private:
   RankedTensorType tensor(ArrayRef<int64_t> shape) { return RankedTensorType::get(shape, f32); }
+  Type elementType(ElementType type) {
+    switch (type) {
+    case ElementType::BF16:
+      return b.getBF16Type();
+    case ElementType::F16:
+      return b.getF16Type();
+    case ElementType::F32:
+      break;
+    }
+    return f32;
+  }
 
   Value weight(const std::string &name) {
     const WeightSlot &slot = layout.get(name);
-    return b.create<attn::WeightOp>(loc, tensor(slot.storedShape), blob,
+    return b.create<attn::WeightOp>(loc, RankedTensorType::get(slot.storedShape, elementType(slot.type)), blob,
                                     b.getStringAttr(slot.name),
                                     b.getI64IntegerAttr(slot.offset));
   }
@@ -175,7 +186,7 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
       {spec.layers, spec.attention.kvHeads, spec.contextLength, spec.headDim()}, f32);
   SmallVector<Type> args = {RankedTensorType::get({tokens}, b.getI32Type()),
                             b.getIndexType(),
-                            tensor({ShapedType::kDynamic}),
+                            RankedTensorType::get({ShapedType::kDynamic}, b.getI8Type()),
                             cacheType,
                             cacheType,
                             MemRefType::get({tokens, spec.vocabSize}, f32)};

@@ -2,7 +2,8 @@
 //
 // Plans the blob (offsets aligned to 64 bytes so every tensor starts on a
 // cache line and a vector load never splits one) and writes it, packing
-// linear weights into (out / B, in, B) blocks.
+// linear weights into (out / B, in, B) blocks and rounding each tensor to
+// its slot's element type (round to nearest even).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Builder/WeightLayout.h"
@@ -14,12 +15,14 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstring>
+
 using namespace attnc;
 
 namespace {
 
-/// Floats per 64-byte cache line: every slot starts on one.
-constexpr int64_t kAlignFloats = 16;
+/// Every slot starts on a 64-byte cache line.
+constexpr int64_t kAlignBytes = 64;
 
 int64_t alignUp(int64_t value, int64_t to) { return (value + to - 1) / to * to; }
 
@@ -27,22 +30,61 @@ class LayoutPlanner {
 public:
   WeightLayout layout;
 
-  void plain(const std::string &name, llvm::ArrayRef<int64_t> shape) {
-    add(name, llvm::SmallVector<int64_t, 3>(shape), 0);
+  void plain(const std::string &name, llvm::ArrayRef<int64_t> shape, ElementType type) {
+    add(name, llvm::SmallVector<int64_t, 3>(shape), type, 0);
   }
   /// A linear layer's (out, in) matrix, stored packed.
-  void packed(const std::string &name, int64_t out, int64_t in) {
+  void packed(const std::string &name, int64_t out, int64_t in, ElementType type) {
     int64_t block = packBlockFor(out);
-    add(name, {out / block, in, block}, block);
+    add(name, {out / block, in, block}, type, block);
   }
 
 private:
-  void add(const std::string &name, llvm::SmallVector<int64_t, 3> shape, int64_t block) {
-    WeightSlot slot{name, std::move(shape), layout.totalFloats, block};
-    layout.totalFloats = alignUp(layout.totalFloats + slot.numElements(), kAlignFloats);
+  void add(const std::string &name, llvm::SmallVector<int64_t, 3> shape, ElementType type,
+           int64_t block) {
+    WeightSlot slot{name, std::move(shape), type, layout.totalBytes, block};
+    layout.totalBytes = alignUp(layout.totalBytes + slot.numBytes(), kAlignBytes);
     layout.slots.push_back(std::move(slot));
   }
 };
+
+/// f32 to bf16, rounding to nearest even (a NaN stays a quiet NaN).
+uint16_t toBF16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof bits);
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    return uint16_t((bits >> 16) | 0x0040u);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return uint16_t(bits >> 16);
+}
+
+/// f32 to IEEE half, rounding to nearest even (the compiler's conversion;
+/// values beyond the f16 range become infinities).
+uint16_t toF16(float value) {
+  _Float16 half = static_cast<_Float16>(value);
+  uint16_t bits;
+  std::memcpy(&bits, &half, sizeof bits);
+  return bits;
+}
+
+/// Appends `values` to `out` in element type `type`, little-endian.
+void appendAs(ElementType type, llvm::ArrayRef<float> values, std::vector<char> &out) {
+  size_t at = out.size();
+  out.resize(at + values.size() * size_t(elementBytes(type)));
+  char *dst = out.data() + at;
+  switch (type) {
+  case ElementType::F32:
+    std::memcpy(dst, values.data(), values.size() * sizeof(float));
+    return;
+  case ElementType::BF16:
+  case ElementType::F16:
+    for (size_t i = 0; i < values.size(); ++i) {
+      uint16_t bits = type == ElementType::BF16 ? toBF16(values[i]) : toF16(values[i]);
+      std::memcpy(dst + 2 * i, &bits, 2);
+    }
+    return;
+  }
+}
 
 /// The logical (out, in) shape of a packed slot.
 std::pair<int64_t, int64_t> logicalMatrixShape(const WeightSlot &slot) {
@@ -80,17 +122,27 @@ int64_t attnc::packBlockFor(int64_t outFeatures) {
   return 1;
 }
 
-WeightLayout attnc::planWeightLayout(const ModelSpec &spec) {
+WeightLayout attnc::planWeightLayout(const ModelSpec &spec, const ModelWeights *weights,
+                                     std::optional<ElementType> weightType) {
   // The plan's tensors in its order: linear layers packed, the rest as is.
   // Tied: one packed copy serves the classifier and (row by row) the lookup.
   LayoutPlanner plan;
   for (const TensorInfo &t : listTensors(spec)) {
+    bool matrix = t.role == TensorRole::Linear || t.role == TensorRole::Embedding;
+    ElementType type = ElementType::F32;
+    if (matrix && weightType) {
+      type = *weightType;
+    } else if (matrix && weights) {
+      const WeightTensor *tensor = weights->lookup(t.name);
+      if (tensor && tensor->source != ElementType::F32)
+        type = tensor->source;
+    }
     bool packed = t.role == TensorRole::Linear ||
                   (t.role == TensorRole::Embedding && spec.tieEmbeddings);
     if (packed)
-      plan.packed(t.name, t.shape[0], t.shape[1]);
+      plan.packed(t.name, t.shape[0], t.shape[1], type);
     else
-      plan.plain(t.name, t.shape);
+      plan.plain(t.name, t.shape, type);
   }
   return std::move(plan.layout);
 }
@@ -98,8 +150,9 @@ WeightLayout attnc::planWeightLayout(const ModelSpec &spec) {
 llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeights &weights,
                                    llvm::raw_ostream &os) {
   // Zero padding between slots keeps every slot 64-byte aligned.
-  static const char zeros[kAlignFloats * sizeof(float)] = {};
+  static const char zeros[kAlignBytes] = {};
   std::vector<float> staging;
+  std::vector<char> bytes;
   int64_t written = 0;
   for (const WeightSlot &slot : layout.slots) {
     const WeightTensor *tensor = weights.lookup(slot.name);
@@ -108,7 +161,7 @@ llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeight
                                      "weights have no tensor '%s'", slot.name.c_str());
     if (tensor->numElements() != slot.numElements())
       return llvm::createStringError(std::errc::invalid_argument,
-                                     "tensor '%s' has %lld floats, the layout expects %lld",
+                                     "tensor '%s' has %lld elements, the layout expects %lld",
                                      slot.name.c_str(), (long long)tensor->numElements(),
                                      (long long)slot.numElements());
     staging.assign(slot.numElements(), 0.0f);
@@ -126,10 +179,12 @@ llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeight
             dst[k * block] = row[k];
         }
     }
-    os.write(zeros, (slot.offset - written) * sizeof(float));
-    os.write(reinterpret_cast<const char *>(staging.data()), staging.size() * sizeof(float));
-    written = slot.offset + slot.numElements();
+    bytes.clear();
+    appendAs(slot.type, staging, bytes);
+    os.write(zeros, slot.offset - written);
+    os.write(bytes.data(), bytes.size());
+    written = slot.offset + slot.numBytes();
   }
-  os.write(zeros, (layout.totalFloats - written) * sizeof(float));
+  os.write(zeros, layout.totalBytes - written);
   return llvm::Error::success();
 }

@@ -1,7 +1,8 @@
 //===- WeightLayout.h - Where each weight lives in the blob -----*- C++ -*-===//
 //
-// The compiled code reads every weight from one flat float blob embedded in
-// the executable. This file decides, once, for a given ModelSpec, where each
+// The compiled code reads every weight from one flat byte blob embedded in
+// the executable, each tensor in its own element type at a 64-byte aligned
+// byte offset. This file decides, once, for a given ModelSpec, where each
 // tensor goes and how it is stored; the IR builder emits `attn.weight` ops
 // from the same plan and the blob writer fills the blob from it, so the two
 // can never disagree.
@@ -21,6 +22,7 @@
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,15 +31,17 @@ namespace attnc {
 struct WeightSlot {
   std::string name;                          // the logical name (Weights.h)
   llvm::SmallVector<int64_t, 3> storedShape; // as the compiled code sees it
-  int64_t offset = 0;                        // in floats from the blob start
+  ElementType type = ElementType::F32;       // as stored in the blob
+  int64_t offset = 0;                        // in bytes from the blob start, 64-byte aligned
   int64_t block = 0;                         // 0: as is; B: packed (out/B, in, B)
 
   int64_t numElements() const;
+  int64_t numBytes() const { return numElements() * elementBytes(type); }
 };
 
 struct WeightLayout {
   std::vector<WeightSlot> slots; // in blob order
-  int64_t totalFloats = 0;
+  int64_t totalBytes = 0;        // a multiple of 64
 
   /// The slot holding `name` (`output` resolves to `tok_embeddings` when the
   /// classifier is tied), or null when the model has no such tensor.
@@ -52,12 +56,18 @@ struct WeightLayout {
 /// of two that does.
 int64_t packBlockFor(int64_t outFeatures);
 
-/// The layout of every weight of `spec`.
-WeightLayout planWeightLayout(const ModelSpec &spec);
+/// The layout of every weight of `spec`. The matrices (linear layers and
+/// embedding tables, except learned positions) are stored in `weightType`
+/// when it is given; otherwise each keeps its checkpoint's type
+/// (`WeightTensor::source` in `weights`, when given) if that is bf16 or f16,
+/// else f32. Norms, biases and learned positions are always f32.
+WeightLayout planWeightLayout(const ModelSpec &spec, const ModelWeights *weights = nullptr,
+                              std::optional<ElementType> weightType = std::nullopt);
 
 /// Writes the blob for `layout` from `weights` to `os` (the caller owns the
-/// file and its write errors). Fails if a tensor is missing or has a shape
-/// the layout does not expect.
+/// file and its write errors), converting each tensor to its slot's element
+/// type. Fails if a tensor is missing or has a shape the layout does not
+/// expect.
 llvm::Error writeWeightBlob(const WeightLayout &layout, const ModelWeights &weights,
                             llvm::raw_ostream &os);
 

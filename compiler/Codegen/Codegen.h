@@ -30,8 +30,8 @@ namespace attnc {
 
 /// What the compiled object embeds besides code (see abi.h).
 struct EmbeddedData {
-  std::string weightsFile;   // raw little-endian floats, exactly weightsFloats of them
-  int64_t weightsFloats = 0;
+  std::string weightsFile;   // the weight blob (WeightLayout.h), exactly weightsBytes bytes
+  int64_t weightsBytes = 0;
   std::string tokenizerFile; // empty: no tokenizer (a single zero byte is embedded);
                              // attnc passes a private copy of the checked bytes
   int64_t tokenizerBytes = 0;

@@ -81,7 +81,7 @@ Expected<std::string> attnc::embeddedDataAsm(const EmbeddedData &data) {
     return createStringError(inconvertibleErrorCode(),
                              "model info has " + Twine(data.modelInfo.size()) +
                                  " fields, AttnModelInfo has " + Twine(kInfoFields));
-  if (data.weightsFloats <= 0 || data.tokenizerBytes < 0)
+  if (data.weightsBytes <= 0 || data.tokenizerBytes < 0)
     return createStringError(inconvertibleErrorCode(),
                              "embedded data sizes must be positive");
 
@@ -89,7 +89,7 @@ Expected<std::string> attnc::embeddedDataAsm(const EmbeddedData &data) {
   raw_string_ostream os(text);
 
   if (Error e = checkSize("weights", data.weightsFile,
-                          uint64_t(data.weightsFloats) * sizeof(float)))
+                          uint64_t(data.weightsBytes)))
     return std::move(e);
   Expected<std::string> weights = quotePath(data.weightsFile);
   if (!weights)

@@ -78,7 +78,7 @@ std::vector<int64_t> modelInfo(const ModelSpec &spec, const WeightLayout &layout
                                int64_t tokenizerBytes) {
   return {ATTN_ABI_VERSION,  spec.vocabSize,       spec.contextLength,  spec.dim,
           spec.layers,       spec.attention.heads, spec.attention.kvHeads,
-          spec.headDim(),    layout.totalFloats,   tokenizerBytes,      kPrefillChunk,
+          spec.headDim(),    layout.totalBytes,    tokenizerBytes,      kPrefillChunk,
           spec.tokens.bos,   spec.tokens.eos,      spec.tokens.addBos ? 1 : 0};
 }
 
@@ -145,7 +145,7 @@ bool CompileJob::run() {
                           "': it exists and is not a directory");
   }
 
-  layout = planWeightLayout(spec);
+  layout = planWeightLayout(spec, &weights, options.weightType);
   module = buildModelModule(context, spec, layout);
   if (mlir::failed(mlir::verify(*module)))
     return fail(sm, "internal error: the attn module of '" + spec.name + "' does not verify");
@@ -210,7 +210,7 @@ bool CompileJob::emitMachineCode() {
 
   EmbeddedData data;
   data.weightsFile = blob->path().str();
-  data.weightsFloats = layout.totalFloats;
+  data.weightsBytes = layout.totalBytes;
   std::optional<ScratchFile> tokenizer;
   if (!spec.tokenizer.path.empty()) {
     llvm::Expected<ScratchFile> copy = ScratchFile::create("tokenizer", "bin");

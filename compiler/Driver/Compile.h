@@ -12,6 +12,7 @@
 #include "compiler/Frontend/ModelSpec.h"
 #include "compiler/Frontend/Weights.h"
 #include "llvm/Support/SourceMgr.h"
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct CompileOptions {
   std::string output;   // "-" = stdout (text stages only)
   std::string emit = "exe"; // attn|linalg|vector|llvm|ll|asm|obj|exe
   std::string dumpDir;  // when set, every stage is written there as NN-stage.ext
+  /// The element type of the weight matrices (planWeightLayout); none: each
+  /// keeps its checkpoint's type where supported (bf16, f16), else f32.
+  std::optional<ElementType> weightType;
 };
 
 /// The stages `--emit` accepts, in lowering order.

@@ -352,12 +352,17 @@ private:
       int64_t rowElements = 1;
       for (size_t i = 1; i < w.shape.size(); ++i)
         rowElements *= w.shape[i];
+      // F16 and BF16 widen to f32 exactly: the layout can store them as they were.
+      ElementType source = t.type == GgmlType::F16    ? ElementType::F16
+                           : t.type == GgmlType::BF16 ? ElementType::BF16
+                                                      : ElementType::F32;
       for (const Part &p : w.parts)
-        weights.add(p.canonical, p.shape, data + p.firstRow * rowElements);
+        weights.add(p.canonical, p.shape, data + p.firstRow * rowElements, source);
     }
-    if (spec.tieEmbeddings)
-      weights.add("output", {spec.vocabSize, spec.dim},
-                  weights.lookup("tok_embeddings")->data);
+    if (spec.tieEmbeddings) {
+      const WeightTensor *embeddings = weights.lookup("tok_embeddings");
+      weights.add("output", {spec.vocabSize, spec.dim}, embeddings->data, embeddings->source);
+    }
     weights.adoptBuffer(f.takeBuffer());
     return true;
   }

@@ -253,6 +253,10 @@ public:
       data = out.adoptStorage(std::move(values));
     }
     converted[hf] = data;
+    // F16 and BF16 widen to f32 exactly: the layout can store them as they were.
+    sources[hf] = t->dtype == SafetensorsDType::F16    ? ElementType::F16
+                  : t->dtype == SafetensorsDType::BF16 ? ElementType::BF16
+                                                       : ElementType::F32;
     return data;
   }
 
@@ -260,7 +264,7 @@ public:
   bool copy(StringRef hf, StringRef name, ArrayRef<int64_t> shape) {
     const float *data = get(hf, shape);
     if (data)
-      out.add(name, shape, data);
+      out.add(name, shape, data, sources.lookup(hf));
     return data != nullptr;
   }
 
@@ -275,7 +279,7 @@ public:
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t c = 0; c < count; ++c)
         result[size_t(c * rows + r)] = data[r * cols + begin + c];
-    out.add(name, {count, rows}, out.adoptStorage(std::move(result)));
+    out.add(name, {count, rows}, out.adoptStorage(std::move(result)), sources.lookup(hf));
     return true;
   }
 
@@ -283,7 +287,7 @@ public:
   bool slice(StringRef hf, int64_t n, int64_t begin, int64_t count, StringRef name) {
     const float *data = get(hf, {n});
     if (data)
-      out.add(name, {count}, data + begin);
+      out.add(name, {count}, data + begin, sources.lookup(hf));
     return data != nullptr;
   }
 
@@ -313,6 +317,7 @@ private:
   ModelWeights &out;
   StringSet<> used;
   StringMap<const float *> converted;
+  StringMap<ElementType> sources; // the stored type of each tensor read, by HF name
 };
 
 bool importLlama(TensorImporter &t, ModelSpec &spec, StringRef dir, SMLoc loc, SourceMgr &sm) {
@@ -510,7 +515,7 @@ bool importHuggingFace(StringRef dir, SMLoc loc, SourceMgr &sm, ModelSpec &spec,
     return false;
   if (spec.tieEmbeddings) {
     const WeightTensor *embeddings = weights->lookup("tok_embeddings");
-    weights->add("output", embeddings->shape, embeddings->data);
+    weights->add("output", embeddings->shape, embeddings->data, embeddings->source);
   }
   return true;
 }

@@ -35,9 +35,31 @@
 
 namespace attnc {
 
+/// The element types a weight can be stored in, in a checkpoint and in the
+/// compiled blob.
+enum class ElementType { F32, BF16, F16 };
+
+inline int64_t elementBytes(ElementType type) { return type == ElementType::F32 ? 4 : 2; }
+
+inline const char *stringify(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return "f32";
+  case ElementType::BF16:
+    return "bf16";
+  case ElementType::F16:
+    return "f16";
+  }
+  return "?";
+}
+
 struct WeightTensor {
   llvm::SmallVector<int64_t, 2> shape;
   const float *data = nullptr; // shape-product floats, owned by ModelWeights
+  /// The type the checkpoint stores the tensor in. A bf16 or f16 tensor is
+  /// held widened to f32 (exactly), so narrowing it back gives its stored
+  /// bits; the weight layout keeps that type unless told otherwise.
+  ElementType source = ElementType::F32;
 
   int64_t numElements() const {
     int64_t n = 1;
@@ -55,8 +77,9 @@ public:
     auto it = tensors.find(name);
     return it == tensors.end() ? nullptr : &it->second;
   }
-  void add(llvm::StringRef name, llvm::ArrayRef<int64_t> shape, const float *data) {
-    tensors[name] = WeightTensor{llvm::SmallVector<int64_t, 2>(shape), data};
+  void add(llvm::StringRef name, llvm::ArrayRef<int64_t> shape, const float *data,
+           ElementType source = ElementType::F32) {
+    tensors[name] = WeightTensor{llvm::SmallVector<int64_t, 2>(shape), data, source};
   }
   /// Keeps `buffer` alive as long as these weights (a checkpoint may have
   /// several files, e.g. sharded safetensors).

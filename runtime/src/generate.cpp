@@ -163,7 +163,7 @@ Status check_model(const Model &model) {
                 {"kv_heads", info.kv_heads, 1},
                 {"head_dim", info.head_dim, 1},
                 {"prefill_chunk", info.prefill_chunk, 1},
-                {"weights_floats", info.weights_floats, 0},
+                {"weights_bytes", info.weights_bytes, 0},
                 {"tokenizer_bytes", info.tokenizer_bytes, 0}};
   for (const Field &f : fields)
     if (f.value < f.min)
@@ -302,7 +302,7 @@ Status generate(const Model &model, const Tokenizer *tokenizer, Sampler *sampler
 
   // Descriptors that stay the same for every call.
   const int64_t cache_sizes[4] = {info.layers, info.kv_heads, context, info.head_dim};
-  AttnMemRef<const float, 1> weights = memref(model.weights, {info.weights_floats});
+  AttnMemRef<const uint8_t, 1> weights = memref(model.weights, {info.weights_bytes});
   AttnMemRef<float, 4> k_cache = memref(state->key_cache, cache_sizes);
   AttnMemRef<float, 4> v_cache = memref(state->value_cache, cache_sizes);
 

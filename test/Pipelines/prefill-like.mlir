@@ -18,19 +18,24 @@
 #lw = affine_map<(nb, t, j, k) -> (nb, k, j)>
 #ly = affine_map<(nb, t, j, k) -> (t, nb, j)>
 
-func.func @attn_prefill(%tokens: tensor<?xi32>, %pos: index, %weights: tensor<?xf32>,
+func.func @attn_prefill(%tokens: tensor<?xi32>, %pos: index, %weights: tensor<?xi8>,
                         %k_cache: memref<1x2x512x16xf32>, %v_cache: memref<1x2x512x16xf32>,
                         %logits: memref<?x512xf32>) attributes {llvm.emit_c_interface} {
+  %wbytes = bufferization.to_memref %weights read_only : memref<?xi8>
   %c0 = arith.constant 0 : index
   %c0f = arith.constant 0.0 : f32
   %eps = arith.constant 1.0e-5 : f32
   %dimf = arith.constant 64.0 : f32
   %T = tensor.dim %tokens, %c0 : tensor<?xi32>
-  %emb_flat = tensor.extract_slice %weights[0] [32768] [1] : tensor<?xf32> to tensor<32768xf32>
-  %emb = tensor.expand_shape %emb_flat [[0, 1]] output_shape [512, 64] : tensor<32768xf32> into tensor<512x64xf32>
-  %g = tensor.extract_slice %weights[32768] [64] [1] : tensor<?xf32> to tensor<64xf32>
-  %wc_flat = tensor.extract_slice %weights[32832] [32768] [1] : tensor<?xf32> to tensor<32768xf32>
-  %wc = tensor.expand_shape %wc_flat [[0, 1, 2]] output_shape [32, 64, 16] : tensor<32768xf32> into tensor<32x64x16xf32>
+  %emb_at = arith.constant 0 : index
+  %emb_view = memref.view %wbytes[%emb_at][] : memref<?xi8> to memref<512x64xf32>
+  %emb = bufferization.to_tensor %emb_view restrict : memref<512x64xf32>
+  %g_at = arith.constant 131072 : index
+  %g_view = memref.view %wbytes[%g_at][] : memref<?xi8> to memref<64xf32>
+  %g = bufferization.to_tensor %g_view restrict : memref<64xf32>
+  %wc_at = arith.constant 131328 : index
+  %wc_view = memref.view %wbytes[%wc_at][] : memref<?xi8> to memref<32x64x16xf32>
+  %wc = bufferization.to_tensor %wc_view restrict : memref<32x64x16xf32>
 
   %e0 = tensor.empty(%T) : tensor<?x64xf32>
   %x = linalg.generic {indexing_maps = [#id2], iterator_types = ["parallel", "parallel"]} outs(%e0 : tensor<?x64xf32>) {

@@ -44,7 +44,7 @@ asm(".section .rodata\n"
     ".quad " REF_STR(ATTN_ABI_VERSION) ", " REF_STR(REF_VOCAB) ", " REF_STR(REF_CONTEXT) ", "
     REF_STR(REF_DIM) ", " REF_STR(REF_LAYERS) ", " REF_STR(REF_HEADS) ", "
     REF_STR(REF_KV_HEADS) ", " REF_STR(REF_DIM) " / " REF_STR(REF_HEADS) ", "
-    "(attn_weights_end - attn_weights) / 4, attn_tokenizer_end - attn_tokenizer, "
+    "attn_weights_end - attn_weights, attn_tokenizer_end - attn_tokenizer, "
     REF_STR(REF_PREFILL_CHUNK) ", 1, 2, 1, 0, 0\n" // BOS 1, EOS 2, add_bos: llama2.c's
     ".text\n");
 
@@ -113,7 +113,7 @@ void init(const float *ptr, int64_t floats) {
   ptr += long(p.seq_len) * head_size; // the legacy RoPE tables (real and imaginary halves)
   w.wcls = shared ? w.token_embedding_table : ptr;
   if ((shared ? ptr : ptr + long(p.vocab_size) * p.dim) - start != floats)
-    die("weights_floats does not match the checkpoint's shapes");
+    die("weights_bytes does not match the checkpoint's shapes");
   for (std::vector<float> *b : {&s.x, &s.xb, &s.xb2, &s.q, &s.k, &s.v})
     b->assign(size_t(p.dim), 0.0f);
   s.hb.assign(size_t(p.hidden_dim), 0.0f);
@@ -243,11 +243,11 @@ void forward(int token, int pos, AttnMemRef<float, 4> *kc, AttnMemRef<float, 4> 
   matmul(logits, x, w.wcls, p.dim, p.vocab_size);
 }
 
-void run(AttnMemRef<const int32_t, 1> *tokens, int64_t pos, AttnMemRef<const float, 1> *weights,
+void run(AttnMemRef<const int32_t, 1> *tokens, int64_t pos, AttnMemRef<const uint8_t, 1> *weights,
          AttnMemRef<float, 4> *k_cache, AttnMemRef<float, 4> *v_cache,
          AttnMemRef<float, 2> *logits) {
   if (!ready)
-    init(weights->aligned, weights->sizes[0]);
+    init(reinterpret_cast<const float *>(weights->aligned), weights->sizes[0] / 4);
   for (int64_t r = 0; r < tokens->sizes[0]; ++r)
     forward(tokens->aligned[r], int(pos + r), k_cache, v_cache,
             logits->aligned + r * logits->strides[0]);
@@ -259,7 +259,7 @@ void run(AttnMemRef<const int32_t, 1> *tokens, int64_t pos, AttnMemRef<const flo
 // the entry points of abi.h
 
 extern "C" void _mlir_ciface_attn_prefill(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
-                                          AttnMemRef<const float, 1> *weights,
+                                          AttnMemRef<const uint8_t, 1> *weights,
                                           AttnMemRef<float, 4> *k_cache,
                                           AttnMemRef<float, 4> *v_cache,
                                           AttnMemRef<float, 2> *logits) {
@@ -267,7 +267,7 @@ extern "C" void _mlir_ciface_attn_prefill(AttnMemRef<const int32_t, 1> *tokens, 
 }
 
 extern "C" void _mlir_ciface_attn_decode(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
-                                         AttnMemRef<const float, 1> *weights,
+                                         AttnMemRef<const uint8_t, 1> *weights,
                                          AttnMemRef<float, 4> *k_cache,
                                          AttnMemRef<float, 4> *v_cache,
                                          AttnMemRef<float, 2> *logits) {

@@ -40,6 +40,68 @@ func.func @linear_decode(%x: tensor<1x288xf32>, %w: tensor<18x288x16xf32>) -> te
 
 // -----
 
+// Tests that the decode linear on a bf16 weight vectorizes as the f32 one
+// does: the 16x16 weight tile is read as bf16 and widened with one vector
+// arith.extf before the contraction (the vector<16> accumulator stays f32 in
+// registers through the k loop).
+// CHECK-LABEL: func.func @linear_decode_bf16
+// CHECK: scf.for %[[NB:.*]] = %{{.*}} to %{{.*}}
+// CHECK: %[[ACC:.*]] = scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[A:.*]] = %{{.*}}) -> (vector<16xf32>)
+// CHECK-NEXT: %[[XV:.*]] = vector.transfer_read %{{.*}}[%{{.*}}, %[[K]]]{{.*}} : tensor<1x288xf32>, vector<16xf32>
+// CHECK-NEXT: %[[WN:.*]] = vector.transfer_read %{{.*}}[%[[NB]], %[[K]], %{{.*}}]{{.*}} : tensor<18x288x16xbf16>, vector<16x16xbf16>
+// CHECK-NEXT: %[[WV:.*]] = arith.extf %[[WN]] : vector<16x16xbf16> to vector<16x16xf32>
+// CHECK-NEXT: %[[R:.*]] = vector.contract {{.*}} %[[XV]], %[[WV]], %[[A]] : vector<16xf32>, vector<16x16xf32> into vector<16xf32>
+// CHECK-NEXT: scf.yield %[[R]] : vector<16xf32>
+// CHECK-NOT: linalg.generic
+func.func @linear_decode_bf16(%x: tensor<1x288xf32>, %w: tensor<18x288x16xbf16>) -> tensor<1x288xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x18x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x18x16xf32>) -> tensor<1x18x16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(nb, t, j, k) -> (t, k)>, affine_map<(nb, t, j, k) -> (nb, k, j)>, affine_map<(nb, t, j, k) -> (t, nb, j)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<1x288xf32>, tensor<18x288x16xbf16>) outs(%init : tensor<1x18x16xf32>) {
+  ^bb0(%a: f32, %b: bf16, %c: f32):
+    %bw = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %bw : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x18x16xf32>
+  %c = tensor.collapse_shape %r [[0], [1, 2]] : tensor<1x18x16xf32> into tensor<1x288xf32>
+  return %c : tensor<1x288xf32>
+}
+
+// -----
+
+// Tests that the register-blocked prefill linear on a bf16 weight keeps its
+// form: in a full 8-token tile each bf16 weight tile is widened once and
+// feeds the vector<8x1x16> accumulator (8 tokens).
+// CHECK-LABEL: func.func @linear_prefill_bf16
+// CHECK: scf.for %{{.*}} iter_args(%[[A:.*]] = %{{.*}}) -> (vector<8x1x16xf32>)
+// CHECK-NEXT: %[[XV:.*]] = vector.transfer_read {{.*}} : tensor<?x288xf32>, vector<8x16xf32>
+// CHECK-NEXT: %[[WN:.*]] = vector.transfer_read {{.*}} : tensor<18x288x16xbf16>, vector<16x16xbf16>
+// CHECK-NEXT: %[[WV:.*]] = arith.extf %[[WN]] : vector<16x16xbf16> to vector<16x16xf32>
+// CHECK-NEXT: %[[WB:.*]] = vector.broadcast %[[WV]] : vector<16x16xf32> to vector<1x16x16xf32>
+// CHECK-NEXT: vector.contract {{.*}} %[[XV]], %[[WB]], %[[A]] : vector<8x16xf32>, vector<1x16x16xf32> into vector<8x1x16xf32>
+func.func @linear_prefill_bf16(%x: tensor<?x288xf32>, %w: tensor<18x288x16xbf16>) -> tensor<?x18x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %t = tensor.dim %x, %c0 : tensor<?x288xf32>
+  %e = tensor.empty(%t) : tensor<?x18x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x18x16xf32>) -> tensor<?x18x16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(nb, t, j, k) -> (t, k)>, affine_map<(nb, t, j, k) -> (nb, k, j)>, affine_map<(nb, t, j, k) -> (t, nb, j)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x288xf32>, tensor<18x288x16xbf16>) outs(%init : tensor<?x18x16xf32>) {
+  ^bb0(%a: f32, %b: bf16, %c: f32):
+    %bw = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %bw : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x18x16xf32>
+  return %r : tensor<?x18x16xf32>
+}
+
+// -----
+
 // Tests that with a dynamic token count (prefill) the linear is register
 // blocked: inside the loop over the 18 output blocks (outermost, so that it
 // can run in parallel and one W block is reused from cache by every token),

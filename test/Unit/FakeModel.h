@@ -24,7 +24,7 @@
 namespace fake {
 
 constexpr int64_t kVocab = 16, kContext = 12, kChunk = 3;
-constexpr int64_t kLayers = 2, kKvHeads = 1, kHeadDim = 2, kWeights = 4;
+constexpr int64_t kLayers = 2, kKvHeads = 1, kHeadDim = 2, kWeights = 16;
 constexpr float kTarget = 10.0f;
 
 struct Call {
@@ -36,7 +36,7 @@ struct Call {
 
 struct State {
   AttnModelInfo info;
-  float weights[kWeights];
+  unsigned char weights[kWeights]; // bytes
   std::vector<unsigned char> tokenizer; // tokenizer.bin image
   Call calls[64];
   int num_calls;
@@ -92,7 +92,7 @@ template <typename... Args> void fail(const char *fmt, Args... args) {
 }
 
 inline void run(bool prefill, AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
-                AttnMemRef<const float, 1> *weights, AttnMemRef<float, 4> *k_cache,
+                AttnMemRef<const uint8_t, 1> *weights, AttnMemRef<float, 4> *k_cache,
                 AttnMemRef<float, 4> *v_cache, AttnMemRef<float, 2> *logits) {
   State &s = state();
   const int64_t n = tokens->sizes[0];
@@ -142,12 +142,12 @@ inline void run(bool prefill, AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
   ++s.num_calls;
 }
 
-inline void prefill(AttnMemRef<const int32_t, 1> *t, int64_t pos, AttnMemRef<const float, 1> *w,
+inline void prefill(AttnMemRef<const int32_t, 1> *t, int64_t pos, AttnMemRef<const uint8_t, 1> *w,
                     AttnMemRef<float, 4> *k, AttnMemRef<float, 4> *v, AttnMemRef<float, 2> *l) {
   run(true, t, pos, w, k, v, l);
 }
 
-inline void decode(AttnMemRef<const int32_t, 1> *t, int64_t pos, AttnMemRef<const float, 1> *w,
+inline void decode(AttnMemRef<const int32_t, 1> *t, int64_t pos, AttnMemRef<const uint8_t, 1> *w,
                    AttnMemRef<float, 4> *k, AttnMemRef<float, 4> *v, AttnMemRef<float, 2> *l) {
   run(false, t, pos, w, k, v, l);
 }

@@ -21,6 +21,9 @@ whole sequence at once (no KV cache), in float64. Run it with Debian's
   llama_ref.py CKPT --greedy N --write-logits FILE
       Also writes the reference's own float32 logits of that run, in the
       format of --logits (to test the comparison).
+  llama_ref.py CKPT ... --round-matrices bf16|f16
+      Rounds the weight matrices (not the norms) to bf16 or f16 first, to
+      check a model compiled with `attnc compile --weight-type`.
   llama_ref.py --selftest
       Checks the reference against a case computed by hand and against
       properties (causality, GQA head sharing).
@@ -79,6 +82,21 @@ class Checkpoint:
             sys.exit(f"{path}: {4 * (floats.size - offset)} bytes after the last tensor")
         if self.shared:
             self.wcls = self.emb
+
+    def round_matrices(self, dtype):
+        """Rounds the weight matrices (embedding, linear layers, classifier;
+        not the norms) to dtype, "bf16" or "f16", to nearest even, as a
+        compiler that stores them narrow must: f16 by NumPy, bf16 by torch
+        (NumPy has no bfloat16)."""
+        if dtype == "f16":
+            narrow = lambda a: a.astype(np.float32).astype(np.float16).astype(np.float64)
+        else:
+            import torch
+            narrow = lambda a: torch.from_numpy(a.astype(np.float32)).to(
+                torch.bfloat16).to(torch.float64).numpy()
+        for name in ("emb", "wq", "wk", "wv", "wo", "w1", "w2", "w3"):
+            setattr(self, name, narrow(getattr(self, name)))
+        self.wcls = self.emb if self.shared else narrow(self.wcls)
 
 
 def rmsnorm(x, w, eps):
@@ -282,12 +300,17 @@ def main():
     ap.add_argument("--mask", choices=["causal", "none", "sliding_window"], default="causal")
     ap.add_argument("--window", type=int, default=0)
     ap.add_argument("--selftest", action="store_true")
+    ap.add_argument("--round-matrices", choices=["bf16", "f16"],
+                    help="round the weight matrices to this type first (a model compiled "
+                         "with --weight-type)")
     args = ap.parse_args()
     if args.selftest:
         return selftest()
     if not args.checkpoint or (args.logits is None) == (args.greedy is None):
         ap.error("give a checkpoint and one of --logits, --greedy (or --selftest)")
     m = Checkpoint(args.checkpoint)
+    if args.round_matrices:
+        m.round_matrices(args.round_matrices)
     prompt = [int(t) for t in args.prompt_ids.split(",")]
     kw = dict(eps=args.eps, theta=args.rope_theta, mask=args.mask, window=args.window)
     if args.logits:

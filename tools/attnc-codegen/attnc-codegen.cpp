@@ -53,8 +53,8 @@ cl::list<std::string> stackOnly("stack-only",
                                          "the heap (default: attn_decode)"));
 cl::opt<std::string> weights("weights", cl::desc("Embed this file as attn_weights"),
                             cl::init(""));
-cl::opt<int64_t> weightsFloats("weights-floats", cl::desc("Floats in --weights"),
-                               cl::init(0));
+cl::opt<int64_t> weightsBytes("weights-bytes", cl::desc("Bytes in --weights"),
+                              cl::init(0));
 cl::opt<std::string> tokenizer("tokenizer",
                                cl::desc("Embed this file as attn_tokenizer"),
                                cl::init(""));
@@ -108,7 +108,7 @@ int main(int argc, char **argv) {
   if (!weights.empty()) {
     data.emplace();
     data->weightsFile = weights;
-    data->weightsFloats = weightsFloats;
+    data->weightsBytes = weightsBytes;
     data->tokenizerFile = tokenizer;
     data->tokenizerBytes = tokenizerBytes;
     data->modelInfo.assign(modelInfo.begin(), modelInfo.end());

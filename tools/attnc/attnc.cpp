@@ -400,6 +400,12 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember(emitStages()))
       ->capture_default_str();
   compile->add_option("--dump-dir", codegen.dumpDir, "Write every stage into this directory");
+  std::string weightType;
+  compile
+      ->add_option("--weight-type", weightType,
+                   "Store the weight matrices in this type (rounded to nearest even); default: "
+                   "the checkpoint's type if bf16 or f16, else f32")
+      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
   compile->allow_extras();
 
   try {
@@ -407,6 +413,9 @@ int main(int argc, char **argv) {
   } catch (const CLI::ParseError &e) {
     return app.exit(e) == 0 ? 0 : 1; // --help and --version exit 0, mistakes 1
   }
+  for (ElementType type : {ElementType::F32, ElementType::BF16, ElementType::F16})
+    if (weightType == stringify(type))
+      codegen.weightType = type;
 
   llvm::SourceMgr sm;
   ModelSpec spec;

@@ -32,8 +32,12 @@ SmallVector<AffineMap> identityMaps(MLIRContext *ctx, unsigned rank, unsigned co
   return SmallVector<AffineMap>(count, AffineMap::getMultiDimIdentityMap(rank, ctx));
 }
 
-/// weight: `tensor.extract_slice %blob[offset][numel][1]`, reshaped to the
-/// static result shape (a view: no copy of the weights).
+/// weight: a typed view of the byte blob, `memref.view %blob[offset][]` on
+/// the blob's buffer, read as a tensor (a view: no copy of the weights).
+/// There is no tensor op that reinterprets bytes as another element type, so
+/// the view is taken on memrefs: `to_memref read_only` of the blob (the same
+/// buffer after bufferization) and a `restrict` to_tensor of the view (the
+/// weights are only read, so no other tensor can alias a write to them).
 struct WeightLowering : OpConversionPattern<WeightOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -41,20 +45,14 @@ struct WeightLowering : OpConversionPattern<WeightOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
-    int64_t offset = static_cast<int64_t>(op.getOffset());
-    Value flat = rewriter.create<tensor::ExtractSliceOp>(
-        loc, adaptor.getBlob(), ArrayRef<OpFoldResult>{rewriter.getIndexAttr(offset)},
-        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(type.getNumElements())},
-        ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
-    Value shaped = flat;
-    if (type.getRank() == 0)
-      shaped = rewriter.create<tensor::CollapseShapeOp>(loc, type, flat,
-                                                        ArrayRef<ReassociationIndices>{});
-    else if (type.getRank() > 1)
-      shaped = rewriter.create<tensor::ExpandShapeOp>(
-          loc, type, flat,
-          ArrayRef<ReassociationIndices>{llvm::to_vector(llvm::seq<int64_t>(0, type.getRank()))});
-    rewriter.replaceOp(op, shaped);
+    auto bytesType = MemRefType::get({ShapedType::kDynamic}, rewriter.getI8Type());
+    auto bytes = rewriter.create<bufferization::ToMemrefOp>(loc, bytesType, adaptor.getBlob());
+    bytes.setReadOnly(true);
+    Value shift =
+        rewriter.create<arith::ConstantIndexOp>(loc, static_cast<int64_t>(op.getOffset()));
+    Value view = rewriter.create<memref::ViewOp>(
+        loc, MemRefType::get(type.getShape(), type.getElementType()), bytes, shift, ValueRange{});
+    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(op, type, view, /*restrict=*/true);
     return success();
   }
 };
@@ -94,6 +92,8 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
             indices = {b.create<arith::DivUIOp>(loc, token, block), col,
                        b.create<arith::RemUIOp>(loc, token, block)};
           Value row = b.create<tensor::ExtractOp>(loc, table, indices);
+          if (!row.getType().isF32()) // a bf16 / f16 table
+            row = b.create<arith::ExtFOp>(loc, b.getF32Type(), row);
           b.create<linalg::YieldOp>(loc, row);
         });
     rewriter.replaceOp(op, castTo(rewriter, loc, generic.getResult(0), op.getType()));

@@ -174,7 +174,14 @@ Value sumOfProducts(OpBuilder &b, Location loc, Value lhs, Value rhs, Value init
       .create<linalg::GenericOp>(
           loc, init.getType(), ValueRange{lhs, rhs}, ValueRange{init}, maps, iterators,
           [&](OpBuilder &nested, Location loc, ValueRange args) {
-            Value mul = nested.create<arith::MulFOp>(loc, args[0], args[1]);
+            // A narrow (bf16 / f16) weight is widened in registers: the
+            // product and the sum are f32.
+            auto widen = [&](Value v) -> Value {
+              if (v.getType().isF32())
+                return v;
+              return nested.create<arith::ExtFOp>(loc, nested.getF32Type(), v);
+            };
+            Value mul = nested.create<arith::MulFOp>(loc, widen(args[0]), widen(args[1]));
             nested.create<linalg::YieldOp>(
                 loc, ValueRange{nested.create<arith::AddFOp>(loc, args[2], mul)});
           })

@@ -72,7 +72,8 @@ SmallVector<utils::IteratorType> parallelIterators(unsigned count);
 
 /// `init + sum(lhs * rhs)`: a linalg.generic over `maps[0].getNumDims()` loops
 /// whose last loop is the reduction and all others are parallel (scores,
-/// weighted sum and the linear layer are all of this form).
+/// weighted sum and the linear layer are all of this form). A bf16 or f16
+/// operand (a narrow weight) is widened to f32 with arith.extf in the body.
 Value sumOfProducts(OpBuilder &b, Location loc, Value lhs, Value rhs, Value init,
                     ArrayRef<AffineMap> maps);
 

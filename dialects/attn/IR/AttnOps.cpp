@@ -130,14 +130,20 @@ LogicalResult WeightOp::verify() {
   int64_t offset = static_cast<int64_t>(getOffset());
   if (offset < 0)
     return emitOpError() << "expects a non-negative offset, got " << offset;
+  int64_t elementBytes = type.getElementTypeBitWidth() / 8;
+  if (offset % elementBytes != 0)
+    return emitOpError() << "expects a byte offset that is a multiple of the " << elementBytes
+                         << "-byte element size of " << type.getElementType() << ", got "
+                         << offset;
   int64_t blobSize = getBlob().getType().getDimSize(0);
-  // getNumElements cannot overflow: SizesFitInt64 was verified first.
-  std::optional<int64_t> end = llvm::checkedAdd(offset, type.getNumElements());
+  // The byte size cannot overflow: SizesFitInt64 was verified first.
+  int64_t bytes = type.getNumElements() * elementBytes;
+  std::optional<int64_t> end = llvm::checkedAdd(offset, bytes);
   if (!end)
-    return emitOpError() << "reads " << type.getNumElements() << " floats at offset " << offset
+    return emitOpError() << "reads " << bytes << " bytes at offset " << offset
                          << ", past the largest int64 index";
   if (!ShapedType::isDynamic(blobSize) && *end > blobSize)
-    return emitOpError() << "reads floats [" << offset << ", " << *end << ") of a blob of "
+    return emitOpError() << "reads bytes [" << offset << ", " << *end << ") of a blob of "
                          << blobSize;
   return success();
 }

@@ -19,6 +19,10 @@ def F32Tensor1D : 1DTensorOf<[F32]>;
 def F32Tensor2D : 2DTensorOf<[F32]>;
 def F32Tensor3D : 3DTensorOf<[F32]>;
 def F32Cache : MemRefRankOf<[F32], [4]>;
+// A weight as stored in the blob: f32, or bf16 / f16 widened to f32 where it
+// is read.
+def WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
+def WeightTensor3D : 3DTensorOf<[F32, BF16, F16]>;
 
 //===----------------------------------------------------------------------===//
 // Weights and activations
@@ -27,12 +31,15 @@ def F32Cache : MemRefRankOf<[F32], [4]>;
 def Attn_WeightOp : Attn_Op<"weight", [Pure]> {
   let summary = "a named tensor stored in the flat weight blob";
   let description = [{
-    The tensor of static shape `type($result)` that starts `offset` floats
-    into `blob`. Linear weights are stored packed in blocks of B output rows,
+    The tensor of static shape `type($result)` that starts `offset` bytes
+    into the byte blob `blob`, stored in its own element type (f32, bf16 or
+    f16). The offset is a multiple of the element size, so every element is
+    naturally aligned; the weight layout starts each tensor on a 64-byte line.
+    Linear weights are stored packed in blocks of B output rows,
     `(out / B, in, B)`, so that a block streams contiguously.
   }];
-  let arguments = (ins F32Tensor1D:$blob, StrAttr:$name, I64Attr:$offset);
-  let results = (outs RankedTensorOf<[F32]>:$result);
+  let arguments = (ins 1DTensorOf<[I8]>:$blob, StrAttr:$name, I64Attr:$offset);
+  let results = (outs WeightTensor:$result);
   let assemblyFormat = [{
     $name `at` $offset `in` $blob attr-dict `:` type($blob) `->` type($result)
   }];
@@ -44,9 +51,10 @@ def Attn_EmbeddingOp : Attn_Op<"embedding", [Pure]> {
   let description = [{
     `result[t, :] = table[tokens[t], :]`. The table is `(V, D)` or packed
     `(V / B, D, B)` (then row v is `table[v / B, :, v % B]`), which lets a tied
-    classifier and the embedding share one copy.
+    classifier and the embedding share one copy. A bf16 or f16 table is
+    widened to f32 as it is read.
   }];
-  let arguments = (ins RankedTensorOf<[F32]>:$table, 1DTensorOf<[I32]>:$tokens);
+  let arguments = (ins WeightTensor:$table, 1DTensorOf<[I32]>:$tokens);
   let results = (outs F32Tensor2D:$result);
   let assemblyFormat = [{
     $table `[` $tokens `]` attr-dict `:` type($table) `,` type($tokens) `->` type($result)
@@ -69,9 +77,10 @@ def Attn_LinearOp : Attn_Op<"linear", [Pure]> {
   let summary = "x times the transpose of a packed weight matrix";
   let description = [{
     `result[t, nb * B + j] = sum_k input[t, k] * weight[nb, k, j]`, where
-    `weight` is the `(out, in)` matrix packed as `(out / B, in, B)`.
+    `weight` is the `(out, in)` matrix packed as `(out / B, in, B)`. A bf16
+    or f16 weight is widened to f32 in registers; products and sums are f32.
   }];
-  let arguments = (ins F32Tensor2D:$input, F32Tensor3D:$weight);
+  let arguments = (ins F32Tensor2D:$input, WeightTensor3D:$weight);
   let results = (outs F32Tensor2D:$result);
   let assemblyFormat = [{
     $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)

@@ -16,7 +16,9 @@
 
 /// 2: the special tokens (bos_token, eos_token, add_bos) and the embedded
 /// tokenizer format of runtime/include/attnrt/tokenizer.h.
-#define ATTN_ABI_VERSION 2
+/// 3: the weights are a byte blob (weights_bytes), each tensor in its own
+/// element type at a 64-byte aligned byte offset.
+#define ATTN_ABI_VERSION 3
 
 /// The sizes the runtime executes, and so the sizes the compiler
 /// accepts (both check against these, so the bound is one number). Token ids
@@ -51,7 +53,7 @@ struct AttnModelInfo {
   int64_t heads;
   int64_t kv_heads;
   int64_t head_dim;
-  int64_t weights_floats;  // floats in attn_weights
+  int64_t weights_bytes;   // bytes in attn_weights
   int64_t tokenizer_bytes; // bytes in attn_tokenizer (tokenizer.h's embedded format)
   int64_t prefill_chunk;   // at most this many tokens per attn_prefill call
   // The special tokens (the description's special_tokens, ModelSpec::tokens).
@@ -66,20 +68,20 @@ struct AttnModelInfo {
 extern "C" {
 /// Embedded data (defined by the compiled model object).
 extern const AttnModelInfo attn_model_info;
-extern const float attn_weights[];       // attn_model_info.weights_floats floats, 64-byte aligned
+extern const unsigned char attn_weights[]; // attn_model_info.weights_bytes bytes, 64-byte aligned
 extern const unsigned char attn_tokenizer[]; // attn_model_info.tokenizer_bytes bytes
 
 /// Runs the model on `tokens` (T of them) at positions [pos, pos + T):
 /// writes their keys and values into the caches and the logits of every
 /// position into `logits`.
 ///   tokens  (T)                                   int32 token ids < vocab_size
-///   weights (weights_floats)                      attn_weights
+///   weights (weights_bytes)                       attn_weights, bytes
 ///   k_cache (layers, kv_heads, context_length, head_dim)
 ///   v_cache (layers, kv_heads, context_length, head_dim)
 ///   logits  (T, vocab_size)                       out
 /// Requires pos + T <= context_length and 1 <= T <= prefill_chunk.
 void _mlir_ciface_attn_prefill(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
-                               AttnMemRef<const float, 1> *weights,
+                               AttnMemRef<const uint8_t, 1> *weights,
                                AttnMemRef<float, 4> *k_cache,
                                AttnMemRef<float, 4> *v_cache,
                                AttnMemRef<float, 2> *logits);
@@ -89,7 +91,7 @@ void _mlir_ciface_attn_prefill(AttnMemRef<const int32_t, 1> *tokens, int64_t pos
 /// private static buffers of the object. So it must not run concurrently
 /// with itself; the runtime calls it from one thread.
 void _mlir_ciface_attn_decode(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
-                              AttnMemRef<const float, 1> *weights,
+                              AttnMemRef<const uint8_t, 1> *weights,
                               AttnMemRef<float, 4> *k_cache,
                               AttnMemRef<float, 4> *v_cache,
                               AttnMemRef<float, 2> *logits);

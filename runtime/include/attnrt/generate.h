@@ -24,14 +24,14 @@ namespace attnrt {
 
 /// The signature of `_mlir_ciface_attn_prefill` and `_mlir_ciface_attn_decode`.
 using AttnEntryPoint = void (*)(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
-                                AttnMemRef<const float, 1> *weights,
+                                AttnMemRef<const uint8_t, 1> *weights,
                                 AttnMemRef<float, 4> *k_cache, AttnMemRef<float, 4> *v_cache,
                                 AttnMemRef<float, 2> *logits);
 
 /// A compiled model as the runtime sees it.
 struct Model {
   const AttnModelInfo *info = nullptr;
-  const float *weights = nullptr;          // (weights_floats)
+  const unsigned char *weights = nullptr;  // (weights_bytes)
   const unsigned char *tokenizer = nullptr; // (tokenizer_bytes) tokenizer.h's format; none when 0 bytes
   AttnEntryPoint prefill = nullptr;        // 1 <= T <= prefill_chunk tokens
   AttnEntryPoint decode = nullptr;         // exactly 1 token

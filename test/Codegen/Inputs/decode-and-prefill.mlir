@@ -9,9 +9,10 @@
 #id3 = affine_map<(t, h, d) -> (t, h, d)>
 #id4 = affine_map<(a, b, c, d) -> (a, b, c, d)>
 #red4 = affine_map<(a, b, c, d) -> (a, b, c)>
-func.func @attn_decode(%tokens: tensor<1xi32>, %pos: index, %weights: tensor<?xf32>,
+func.func @attn_decode(%tokens: tensor<1xi32>, %pos: index, %weights: tensor<?xi8>,
                        %k_cache: memref<1x2x512x16xf32>, %v_cache: memref<1x2x512x16xf32>,
                        %logits: memref<1x512xf32>) attributes {llvm.emit_c_interface} {
+  %wbytes = bufferization.to_memref %weights read_only : memref<?xi8>
   %c0f = arith.constant 0.0 : f32
   %c1f = arith.constant 1.0 : f32
   %ninf = arith.constant 0xFF800000 : f32
@@ -20,20 +21,28 @@ func.func @attn_decode(%tokens: tensor<1xi32>, %pos: index, %weights: tensor<?xf
   %theta = arith.constant 10000.0 : f32
   %scale = arith.constant 0.25 : f32
 
-  // Weights: static slices of the flat blob.
-  %emb_flat = tensor.extract_slice %weights[0] [32768] [1] : tensor<?xf32> to tensor<32768xf32>
-  %emb = tensor.expand_shape %emb_flat [[0, 1]] output_shape [512, 64] : tensor<32768xf32> into tensor<512x64xf32>
-  %g = tensor.extract_slice %weights[32768] [64] [1] : tensor<?xf32> to tensor<64xf32>
-  %wq_flat = tensor.extract_slice %weights[32832] [4096] [1] : tensor<?xf32> to tensor<4096xf32>
-  %wq = tensor.expand_shape %wq_flat [[0, 1, 2]] output_shape [4, 64, 16] : tensor<4096xf32> into tensor<4x64x16xf32>
-  %wk_flat = tensor.extract_slice %weights[36928] [2048] [1] : tensor<?xf32> to tensor<2048xf32>
-  %wk = tensor.expand_shape %wk_flat [[0, 1, 2]] output_shape [2, 64, 16] : tensor<2048xf32> into tensor<2x64x16xf32>
-  %wv_flat = tensor.extract_slice %weights[38976] [2048] [1] : tensor<?xf32> to tensor<2048xf32>
-  %wv = tensor.expand_shape %wv_flat [[0, 1, 2]] output_shape [2, 64, 16] : tensor<2048xf32> into tensor<2x64x16xf32>
-  %wo_flat = tensor.extract_slice %weights[41024] [4096] [1] : tensor<?xf32> to tensor<4096xf32>
-  %wo = tensor.expand_shape %wo_flat [[0, 1, 2]] output_shape [4, 64, 16] : tensor<4096xf32> into tensor<4x64x16xf32>
-  %wc_flat = tensor.extract_slice %weights[45120] [32768] [1] : tensor<?xf32> to tensor<32768xf32>
-  %wc = tensor.expand_shape %wc_flat [[0, 1, 2]] output_shape [32, 64, 16] : tensor<32768xf32> into tensor<32x64x16xf32>
+  // Weights: typed views of the byte blob (attn.weight lowered).
+  %emb_at = arith.constant 0 : index
+  %emb_view = memref.view %wbytes[%emb_at][] : memref<?xi8> to memref<512x64xf32>
+  %emb = bufferization.to_tensor %emb_view restrict : memref<512x64xf32>
+  %g_at = arith.constant 131072 : index
+  %g_view = memref.view %wbytes[%g_at][] : memref<?xi8> to memref<64xf32>
+  %g = bufferization.to_tensor %g_view restrict : memref<64xf32>
+  %wq_at = arith.constant 131328 : index
+  %wq_view = memref.view %wbytes[%wq_at][] : memref<?xi8> to memref<4x64x16xf32>
+  %wq = bufferization.to_tensor %wq_view restrict : memref<4x64x16xf32>
+  %wk_at = arith.constant 147712 : index
+  %wk_view = memref.view %wbytes[%wk_at][] : memref<?xi8> to memref<2x64x16xf32>
+  %wk = bufferization.to_tensor %wk_view restrict : memref<2x64x16xf32>
+  %wv_at = arith.constant 155904 : index
+  %wv_view = memref.view %wbytes[%wv_at][] : memref<?xi8> to memref<2x64x16xf32>
+  %wv = bufferization.to_tensor %wv_view restrict : memref<2x64x16xf32>
+  %wo_at = arith.constant 164096 : index
+  %wo_view = memref.view %wbytes[%wo_at][] : memref<?xi8> to memref<4x64x16xf32>
+  %wo = bufferization.to_tensor %wo_view restrict : memref<4x64x16xf32>
+  %wc_at = arith.constant 180480 : index
+  %wc_view = memref.view %wbytes[%wc_at][] : memref<?xi8> to memref<32x64x16xf32>
+  %wc = bufferization.to_tensor %wc_view restrict : memref<32x64x16xf32>
 
   // Embedding gather.
   %e0 = tensor.empty() : tensor<1x64xf32>
@@ -241,19 +250,24 @@ func.func @attn_decode(%tokens: tensor<1xi32>, %pos: index, %weights: tensor<?xf
   bufferization.materialize_in_destination %lg2 in restrict writable %logits : (tensor<1x512xf32>, memref<1x512xf32>) -> ()
   return
 }
-func.func @attn_prefill(%tokens: tensor<?xi32>, %pos: index, %weights: tensor<?xf32>,
+func.func @attn_prefill(%tokens: tensor<?xi32>, %pos: index, %weights: tensor<?xi8>,
                         %k_cache: memref<1x2x512x16xf32>, %v_cache: memref<1x2x512x16xf32>,
                         %logits: memref<?x512xf32>) attributes {llvm.emit_c_interface} {
+  %wbytes = bufferization.to_memref %weights read_only : memref<?xi8>
   %c0 = arith.constant 0 : index
   %c0f = arith.constant 0.0 : f32
   %eps = arith.constant 1.0e-5 : f32
   %dimf = arith.constant 64.0 : f32
   %T = tensor.dim %tokens, %c0 : tensor<?xi32>
-  %emb_flat = tensor.extract_slice %weights[0] [32768] [1] : tensor<?xf32> to tensor<32768xf32>
-  %emb = tensor.expand_shape %emb_flat [[0, 1]] output_shape [512, 64] : tensor<32768xf32> into tensor<512x64xf32>
-  %g = tensor.extract_slice %weights[32768] [64] [1] : tensor<?xf32> to tensor<64xf32>
-  %wc_flat = tensor.extract_slice %weights[32832] [32768] [1] : tensor<?xf32> to tensor<32768xf32>
-  %wc = tensor.expand_shape %wc_flat [[0, 1, 2]] output_shape [32, 64, 16] : tensor<32768xf32> into tensor<32x64x16xf32>
+  %emb_at = arith.constant 0 : index
+  %emb_view = memref.view %wbytes[%emb_at][] : memref<?xi8> to memref<512x64xf32>
+  %emb = bufferization.to_tensor %emb_view restrict : memref<512x64xf32>
+  %g_at = arith.constant 131072 : index
+  %g_view = memref.view %wbytes[%g_at][] : memref<?xi8> to memref<64xf32>
+  %g = bufferization.to_tensor %g_view restrict : memref<64xf32>
+  %wc_at = arith.constant 131328 : index
+  %wc_view = memref.view %wbytes[%wc_at][] : memref<?xi8> to memref<32x64x16xf32>
+  %wc = bufferization.to_tensor %wc_view restrict : memref<32x64x16xf32>
 
   %e0 = tensor.empty(%T) : tensor<?x64xf32>
   %x = linalg.generic {indexing_maps = [#id2], iterator_types = ["parallel", "parallel"]} outs(%e0 : tensor<?x64xf32>) {

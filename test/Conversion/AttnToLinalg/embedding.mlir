@@ -44,3 +44,16 @@ func.func @plain(%table: tensor<512x64xf32>, %tokens: tensor<?xi32>) -> tensor<?
   %0 = attn.embedding %table[%tokens] : tensor<512x64xf32>, tensor<?xi32> -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
+
+// -----
+
+// Tests that a bf16 table is widened to f32 as each element is gathered.
+// CHECK-LABEL: func.func @bf16
+// CHECK-SAME: (%[[TABLE:[^:]*]]: tensor<32x64x16xbf16>, %[[TOKENS:[^:]*]]: tensor<1xi32>)
+func.func @bf16(%table: tensor<32x64x16xbf16>, %tokens: tensor<1xi32>) -> tensor<1x64xf32> {
+  // CHECK: %[[E:.*]] = tensor.extract %[[TABLE]][%{{.*}}, %{{.*}}, %{{.*}}] : tensor<32x64x16xbf16>
+  // CHECK-NEXT: %[[W:.*]] = arith.extf %[[E]] : bf16 to f32
+  // CHECK-NEXT: linalg.yield %[[W]] : f32
+  %0 = attn.embedding %table[%tokens] : tensor<32x64x16xbf16>, tensor<1xi32> -> tensor<1x64xf32>
+  return %0 : tensor<1x64xf32>
+}

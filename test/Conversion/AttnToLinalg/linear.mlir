@@ -40,3 +40,32 @@ func.func @prefill(%x: tensor<?x64xf32>, %w: tensor<4x64x16xf32>) -> tensor<?x64
   %0 = attn.linear %x, %w : tensor<?x64xf32>, tensor<4x64x16xf32> -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
+
+// -----
+
+// Tests that a bf16 weight is widened in the body (arith.extf) and multiplied
+// and summed in f32.
+// CHECK-LABEL: func.func @bf16
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<1x64xf32>, %[[W:[^:]*]]: tensor<4x64x16xbf16>)
+func.func @bf16(%x: tensor<1x64xf32>, %w: tensor<4x64x16xbf16>) -> tensor<1x64xf32> {
+  // CHECK: linalg.generic
+  // CHECK-SAME: ins(%[[X]], %[[W]] : tensor<1x64xf32>, tensor<4x64x16xbf16>) outs(%{{.*}} : tensor<1x4x16xf32>)
+  // CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[WV:.*]]: bf16, %[[ACC:.*]]: f32):
+  // CHECK-NEXT: %[[WIDE:.*]] = arith.extf %[[WV]] : bf16 to f32
+  // CHECK-NEXT: %[[MUL:.*]] = arith.mulf %[[XV]], %[[WIDE]] : f32
+  // CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[MUL]] : f32
+  %0 = attn.linear %x, %w : tensor<1x64xf32>, tensor<4x64x16xbf16> -> tensor<1x64xf32>
+  return %0 : tensor<1x64xf32>
+}
+
+// -----
+
+// Tests the same for f16.
+// CHECK-LABEL: func.func @f16
+func.func @f16(%x: tensor<?x64xf32>, %w: tensor<4x64x16xf16>) -> tensor<?x64xf32> {
+  // CHECK: ^bb0(%[[XV:.*]]: f32, %[[WV:.*]]: f16, %[[ACC:.*]]: f32):
+  // CHECK-NEXT: %[[WIDE:.*]] = arith.extf %[[WV]] : f16 to f32
+  // CHECK-NEXT: arith.mulf %[[XV]], %[[WIDE]] : f32
+  %0 = attn.linear %x, %w : tensor<?x64xf32>, tensor<4x64x16xf16> -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}

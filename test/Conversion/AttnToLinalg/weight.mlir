@@ -1,28 +1,44 @@
 // RUN: attnc-opt %s --split-input-file --convert-attn-to-linalg --mlir-print-local-scope | FileCheck %s
 
-// attn.weight: a view of the flat blob, `tensor.extract_slice %blob[offset]
-// [numel] [1]`, expanded to the static shape (no copy of the weights).
+// attn.weight: a typed view of the byte blob, `memref.view` at the byte
+// offset on the blob's buffer (`to_memref read_only`), read back as a tensor
+// with a `restrict` to_tensor (no copy of the weights).
 
-// Tests a packed 3-D weight: numel = 4 * 64 * 16 floats at offset 32832.
+// Tests a packed 3-D f32 weight at byte offset 131328.
 // CHECK-LABEL: func.func @packed
-// CHECK-SAME: (%[[BLOB:[^:]*]]: tensor<?xf32>)
-func.func @packed(%blob: tensor<?xf32>) -> tensor<4x64x16xf32> {
-  // CHECK: %[[FLAT:.*]] = tensor.extract_slice %[[BLOB]][32832] [4096] [1] : tensor<?xf32> to tensor<4096xf32>
-  // CHECK: %[[W:.*]] = tensor.expand_shape %[[FLAT]] {{\[\[}}0, 1, 2]] output_shape [4, 64, 16] : tensor<4096xf32> into tensor<4x64x16xf32>
+// CHECK-SAME: (%[[BLOB:[^:]*]]: tensor<?xi8>)
+func.func @packed(%blob: tensor<?xi8>) -> tensor<4x64x16xf32> {
+  // CHECK: %[[BYTES:.*]] = bufferization.to_memref %[[BLOB]] read_only : memref<?xi8>
+  // CHECK: %[[AT:.*]] = arith.constant 131328 : index
+  // CHECK: %[[VIEW:.*]] = memref.view %[[BYTES]][%[[AT]]][] : memref<?xi8> to memref<4x64x16xf32>
+  // CHECK: %[[W:.*]] = bufferization.to_tensor %[[VIEW]] restrict : memref<4x64x16xf32>
   // CHECK: return %[[W]]
-  %0 = attn.weight "layers.0.wq" at 32832 in %blob : tensor<?xf32> -> tensor<4x64x16xf32>
+  %0 = attn.weight "layers.0.wq" at 131328 in %blob : tensor<?xi8> -> tensor<4x64x16xf32>
   return %0 : tensor<4x64x16xf32>
 }
 
 // -----
 
-// Tests a 1-D weight (a norm): the slice alone.
+// Tests a 1-D weight (a norm).
 // CHECK-LABEL: func.func @vector
-// CHECK-SAME: (%[[BLOB:[^:]*]]: tensor<?xf32>)
-func.func @vector(%blob: tensor<?xf32>) -> tensor<64xf32> {
-  // CHECK: %[[FLAT:.*]] = tensor.extract_slice %[[BLOB]][100] [64] [1] : tensor<?xf32> to tensor<64xf32>
-  // CHECK-NOT: tensor.expand_shape
-  // CHECK: return %[[FLAT]]
-  %0 = attn.weight "norm" at 100 in %blob : tensor<?xf32> -> tensor<64xf32>
+// CHECK-SAME: (%[[BLOB:[^:]*]]: tensor<?xi8>)
+func.func @vector(%blob: tensor<?xi8>) -> tensor<64xf32> {
+  // CHECK: %[[BYTES:.*]] = bufferization.to_memref %[[BLOB]] read_only : memref<?xi8>
+  // CHECK: %[[AT:.*]] = arith.constant 448 : index
+  // CHECK: %[[VIEW:.*]] = memref.view %[[BYTES]][%[[AT]]][] : memref<?xi8> to memref<64xf32>
+  // CHECK: bufferization.to_tensor %[[VIEW]] restrict : memref<64xf32>
+  %0 = attn.weight "norm" at 448 in %blob : tensor<?xi8> -> tensor<64xf32>
   return %0 : tensor<64xf32>
+}
+
+// -----
+
+// Tests a bf16 weight: the view has the stored element type.
+// CHECK-LABEL: func.func @bf16
+func.func @bf16(%blob: tensor<?xi8>) -> tensor<2x64x16xbf16> {
+  // CHECK: %[[AT:.*]] = arith.constant 64 : index
+  // CHECK: %[[VIEW:.*]] = memref.view %{{.*}}[%[[AT]]][] : memref<?xi8> to memref<2x64x16xbf16>
+  // CHECK: bufferization.to_tensor %[[VIEW]] restrict : memref<2x64x16xbf16>
+  %0 = attn.weight "layers.0.wk" at 64 in %blob : tensor<?xi8> -> tensor<2x64x16xbf16>
+  return %0 : tensor<2x64x16xbf16>
 }

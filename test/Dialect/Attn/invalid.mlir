@@ -8,28 +8,37 @@
 // weight
 //===----------------------------------------------------------------------===//
 
-// Tests that weight rejects a dynamic result shape (its size is the slice length).
-func.func @weight_dynamic(%blob: tensor<?xf32>) {
+// Tests that weight rejects a dynamic result shape (its size is the view length).
+func.func @weight_dynamic(%blob: tensor<?xi8>) {
   // expected-error @+1 {{'attn.weight' op expects a static result shape, got 'tensor<?x64xf32>'}}
-  %0 = attn.weight "w" at 0 in %blob : tensor<?xf32> -> tensor<?x64xf32>
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xi8> -> tensor<?x64xf32>
   return
 }
 
 // -----
 
 // Tests that weight rejects a negative offset.
-func.func @weight_negative_offset(%blob: tensor<?xf32>) {
+func.func @weight_negative_offset(%blob: tensor<?xi8>) {
   // expected-error @+1 {{'attn.weight' op expects a non-negative offset, got -4}}
-  %0 = attn.weight "w" at -4 in %blob : tensor<?xf32> -> tensor<64xf32>
+  %0 = attn.weight "w" at -4 in %blob : tensor<?xi8> -> tensor<64xf32>
   return
 }
 
 // -----
 
-// Tests that weight rejects a read past the end of a static blob.
-func.func @weight_past_end(%blob: tensor<100xf32>) {
-  // expected-error @+1 {{'attn.weight' op reads floats [40, 104) of a blob of 100}}
-  %0 = attn.weight "w" at 40 in %blob : tensor<100xf32> -> tensor<64xf32>
+// Tests that weight rejects a byte offset that would misalign its elements.
+func.func @weight_misaligned(%blob: tensor<?xi8>) {
+  // expected-error @+1 {{'attn.weight' op expects a byte offset that is a multiple of the 2-byte element size of 'bf16', got 3}}
+  %0 = attn.weight "w" at 3 in %blob : tensor<?xi8> -> tensor<64xbf16>
+  return
+}
+
+// -----
+
+// Tests that weight rejects a read past the end of a static blob (sizes in bytes).
+func.func @weight_past_end(%blob: tensor<400xi8>) {
+  // expected-error @+1 {{'attn.weight' op reads bytes [160, 416) of a blob of 400}}
+  %0 = attn.weight "w" at 160 in %blob : tensor<400xi8> -> tensor<64xf32>
   return
 }
 
@@ -37,9 +46,9 @@ func.func @weight_past_end(%blob: tensor<100xf32>) {
 
 // Tests that weight rejects an offset plus size past the largest int64 index
 // (the end would wrap negative and pass the bounds check).
-func.func @weight_offset_overflow(%blob: tensor<100xf32>) {
-  // expected-error @+1 {{'attn.weight' op reads 64 floats at offset 9223372036854775800, past the largest int64 index}}
-  %0 = attn.weight "w" at 9223372036854775800 in %blob : tensor<100xf32> -> tensor<64xf32>
+func.func @weight_offset_overflow(%blob: tensor<100xi8>) {
+  // expected-error @+1 {{'attn.weight' op reads 256 bytes at offset 9223372036854775800, past the largest int64 index}}
+  %0 = attn.weight "w" at 9223372036854775800 in %blob : tensor<100xi8> -> tensor<64xf32>
   return
 }
 
@@ -47,18 +56,46 @@ func.func @weight_offset_overflow(%blob: tensor<100xf32>) {
 
 // Tests that weight rejects a result whose element count overflows int64
 // (the count would wrap to 0 and fit in any blob).
-func.func @weight_count_overflow(%blob: tensor<?xf32>) {
+func.func @weight_count_overflow(%blob: tensor<?xi8>) {
   // expected-error @+1 {{'attn.weight' op result #0 of type 'tensor<4611686018427387904x4xf32>' has an element count that overflows int64}}
-  %0 = attn.weight "w" at 0 in %blob : tensor<?xf32> -> tensor<4611686018427387904x4xf32>
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xi8> -> tensor<4611686018427387904x4xf32>
   return
 }
 
 // -----
 
-// Tests that weight takes only a 1-D f32 blob (ODS).
-func.func @weight_blob_rank(%blob: tensor<?x4xf32>) {
-  // expected-error @+1 {{'attn.weight' op operand #0 must be 1D tensor of 32-bit float values}}
-  %0 = attn.weight "w" at 0 in %blob : tensor<?x4xf32> -> tensor<64xf32>
+// Tests that weight rejects a result whose size in bytes overflows int64
+// (the element count fits).
+func.func @weight_bytes_overflow(%blob: tensor<?xi8>) {
+  // expected-error @+1 {{'attn.weight' op result #0 of type 'tensor<1152921504606846976x4xf32>' has a size in bytes that overflows int64}}
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xi8> -> tensor<1152921504606846976x4xf32>
+  return
+}
+
+// -----
+
+// Tests that weight takes only a 1-D byte blob (ODS).
+func.func @weight_blob_rank(%blob: tensor<?x4xi8>) {
+  // expected-error @+1 {{'attn.weight' op operand #0 must be 1D tensor of 8-bit signless integer values}}
+  %0 = attn.weight "w" at 0 in %blob : tensor<?x4xi8> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that weight takes a byte blob, not a float one (ODS).
+func.func @weight_blob_float(%blob: tensor<?xf32>) {
+  // expected-error @+1 {{'attn.weight' op operand #0 must be 1D tensor of 8-bit signless integer values}}
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xf32> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that weight produces only the element types a weight is stored in (ODS).
+func.func @weight_element_type(%blob: tensor<?xi8>) {
+  // expected-error @+1 {{'attn.weight' op result #0 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values}}
+  %0 = attn.weight "w" at 0 in %blob : tensor<?xi8> -> tensor<64xf64>
   return
 }
 
@@ -100,6 +137,15 @@ func.func @embedding_rows(%table: tensor<512x64xf32>, %tokens: tensor<3xi32>) {
 func.func @embedding_zero_block(%table: tensor<32x64x0xf32>, %tokens: tensor<1xi32>) {
   // expected-error @+1 {{'attn.embedding' op expects a positive packing block B (table dimension 2), got 0}}
   %0 = attn.embedding %table[%tokens] : tensor<32x64x0xf32>, tensor<1xi32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that embedding takes a table in a weight type only, f32, bf16 or f16 (ODS).
+func.func @embedding_table_type(%table: tensor<512x64xi8>, %tokens: tensor<1xi32>) {
+  // expected-error @+1 {{'attn.embedding' op operand #0 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values}}
+  %0 = attn.embedding %table[%tokens] : tensor<512x64xi8>, tensor<1xi32> -> tensor<1x64xf32>
   return
 }
 
@@ -158,6 +204,24 @@ func.func @rms_norm_weight(%x: tensor<1x64xf32>, %w: tensor<32xf32>) {
 func.func @rms_norm_result(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
   // expected-error @+1 {{'attn.rms_norm' op failed to verify that all of {input, result} have same type}}
   %0 = "attn.rms_norm"(%x, %w) {epsilon = 1.0e-05 : f32} : (tensor<1x64xf32>, tensor<64xf32>) -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+// Tests that linear takes a weight in a weight type only, f32, bf16 or f16 (ODS).
+func.func @linear_weight_type(%x: tensor<1x64xf32>, %w: tensor<4x64x16xf64>) {
+  // expected-error @+1 {{'attn.linear' op operand #1 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float values}}
+  %0 = attn.linear %x, %w : tensor<1x64xf32>, tensor<4x64x16xf64> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that linear takes f32 activations even with a narrow weight (ODS).
+func.func @linear_input_type(%x: tensor<1x64xbf16>, %w: tensor<4x64x16xbf16>) {
+  // expected-error @+1 {{'attn.linear' op operand #0 must be 2D tensor of 32-bit float values}}
+  %0 = attn.linear %x, %w : tensor<1x64xbf16>, tensor<4x64x16xbf16> -> tensor<1x64xf32>
   return
 }
 

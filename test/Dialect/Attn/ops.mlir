@@ -4,13 +4,18 @@
 // Round trip of every attn op: parsed, printed, parsed again (and through the
 // generic form), with its operands, attributes and types intact.
 
-// Tests that weight keeps its name, offset, blob and static result type.
+// Tests that weight keeps its name, byte offset, byte blob and static result
+// type, in each element type a weight can be stored in.
 // CHECK-LABEL: func.func @weight
-// CHECK-SAME: (%[[BLOB:.*]]: tensor<?xf32>)
-func.func @weight(%blob: tensor<?xf32>) -> tensor<4x64x16xf32> {
-  // CHECK: attn.weight "layers.0.wq" at 128 in %[[BLOB]] : tensor<?xf32> -> tensor<4x64x16xf32>
-  %0 = attn.weight "layers.0.wq" at 128 in %blob : tensor<?xf32> -> tensor<4x64x16xf32>
-  return %0 : tensor<4x64x16xf32>
+// CHECK-SAME: (%[[BLOB:.*]]: tensor<?xi8>)
+func.func @weight(%blob: tensor<?xi8>) -> (tensor<4x64x16xf32>, tensor<4x64x16xbf16>, tensor<64xf16>) {
+  // CHECK: attn.weight "layers.0.wq" at 128 in %[[BLOB]] : tensor<?xi8> -> tensor<4x64x16xf32>
+  // CHECK: attn.weight "layers.0.wk" at 16512 in %[[BLOB]] : tensor<?xi8> -> tensor<4x64x16xbf16>
+  // CHECK: attn.weight "norm" at 24704 in %[[BLOB]] : tensor<?xi8> -> tensor<64xf16>
+  %0 = attn.weight "layers.0.wq" at 128 in %blob : tensor<?xi8> -> tensor<4x64x16xf32>
+  %1 = attn.weight "layers.0.wk" at 16512 in %blob : tensor<?xi8> -> tensor<4x64x16xbf16>
+  %2 = attn.weight "norm" at 24704 in %blob : tensor<?xi8> -> tensor<64xf16>
+  return %0, %1, %2 : tensor<4x64x16xf32>, tensor<4x64x16xbf16>, tensor<64xf16>
 }
 
 // -----
