@@ -73,6 +73,25 @@ const WeightSlot &WeightLayout::get(llvm::StringRef name) const {
   llvm::report_fatal_error(llvm::Twine("weight layout has no slot '") + name + "'");
 }
 
+std::optional<int64_t> WeightLayout::layerStride(llvm::StringRef kind, int64_t layers) const {
+  const WeightSlot *first = find(layerTensorName(0, kind));
+  if (!first)
+    return std::nullopt;
+  if (layers == 1)
+    return std::max<int64_t>(first->numElements(), 1);
+  int64_t stride = get(layerTensorName(1, kind)).offset - first->offset;
+  for (int64_t l = 1; l < layers; ++l) {
+    const WeightSlot &slot = get(layerTensorName(l, kind));
+    if (slot.storedShape != first->storedShape || slot.offset != first->offset + l * stride)
+      llvm::report_fatal_error(llvm::Twine("weight layout: '") + slot.name +
+                               "' is not at a constant stride from layer 0's copy");
+  }
+  if (stride <= 0)
+    llvm::report_fatal_error(llvm::Twine("weight layout: layers of '") + kind +
+                             "' are not in increasing order");
+  return stride;
+}
+
 int64_t attnc::packBlockFor(int64_t outFeatures) {
   for (int64_t block = 16; block > 1; block /= 2)
     if (outFeatures % block == 0)

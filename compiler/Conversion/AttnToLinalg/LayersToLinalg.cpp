@@ -33,7 +33,8 @@ SmallVector<AffineMap> identityMaps(MLIRContext *ctx, unsigned rank, unsigned co
 }
 
 /// weight: `tensor.extract_slice %blob[offset][numel][1]`, reshaped to the
-/// static result shape (a view: no copy of the weights).
+/// static result shape (a view: no copy of the weights). With a layer index
+/// the offset is `offset + index * layer_stride`, computed at run time.
 struct WeightLowering : OpConversionPattern<WeightOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -41,9 +42,18 @@ struct WeightLowering : OpConversionPattern<WeightOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
-    int64_t offset = static_cast<int64_t>(op.getOffset());
+    OpFoldResult offset = rewriter.getIndexAttr(static_cast<int64_t>(op.getOffset()));
+    if (Value index = adaptor.getLayerIndex()) {
+      auto constant = [&](int64_t v) { return rewriter.create<arith::ConstantIndexOp>(loc, v); };
+      Value scaled = rewriter.create<arith::MulIOp>(
+          loc, index, constant(static_cast<int64_t>(*op.getLayerStride())));
+      offset = rewriter
+                   .create<arith::AddIOp>(loc, scaled,
+                                          constant(static_cast<int64_t>(op.getOffset())))
+                   .getResult();
+    }
     Value flat = rewriter.create<tensor::ExtractSliceOp>(
-        loc, adaptor.getBlob(), ArrayRef<OpFoldResult>{rewriter.getIndexAttr(offset)},
+        loc, adaptor.getBlob(), ArrayRef<OpFoldResult>{offset},
         ArrayRef<OpFoldResult>{rewriter.getIndexAttr(type.getNumElements())},
         ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1)});
     Value shaped = flat;
@@ -309,12 +319,19 @@ struct AddLowering : OpConversionPattern<AddOp> {
   }
 };
 
+/// The layer a cache op accesses: its dynamic index or its static layer.
+OpFoldResult cacheLayer(OpBuilder &b, Value layerIndex, std::optional<uint64_t> layer) {
+  if (layerIndex)
+    return layerIndex;
+  return b.getIndexAttr(static_cast<int64_t>(*layer));
+}
+
 /// The rank-reduced subview `cache[layer, 0, start, 0] [1, KVH, count, HD]`:
 /// (kv_heads, count, head_dim) positions of one layer, in place in the cache.
-Value cacheWindow(OpBuilder &b, Location loc, Value cache, int64_t layer, OpFoldResult start,
-                  OpFoldResult count) {
+Value cacheWindow(OpBuilder &b, Location loc, Value cache, OpFoldResult layer,
+                  OpFoldResult start, OpFoldResult count) {
   auto cacheType = cast<MemRefType>(cache.getType());
-  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(layer), b.getIndexAttr(0), start,
+  SmallVector<OpFoldResult> offsets = {layer, b.getIndexAttr(0), start,
                                        b.getIndexAttr(0)};
   SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), memref::getMixedSize(b, loc, cache, 1),
                                      count, memref::getMixedSize(b, loc, cache, 3)};
@@ -349,7 +366,8 @@ struct CacheWriteLowering : OpConversionPattern<CacheWriteOp> {
     Value transposed =
         rewriter.create<linalg::TransposeOp>(loc, value, init, ArrayRef<int64_t>{1, 0, 2})
             .getResult()[0];
-    Value window = cacheWindow(rewriter, loc, cache, static_cast<int64_t>(op.getLayer()),
+    Value window = cacheWindow(rewriter, loc, cache,
+                               cacheLayer(rewriter, adaptor.getLayerIndex(), op.getLayer()),
                                getAsOpFoldResult(adaptor.getPosition()), tokens);
     rewriter.create<bufferization::MaterializeInDestinationOp>(
         loc, TypeRange{}, transposed, window, /*restrict=*/true, /*writable=*/true);
@@ -373,7 +391,8 @@ struct CacheReadLowering : OpConversionPattern<CacheReadOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value window =
-        cacheWindow(rewriter, loc, adaptor.getCache(), static_cast<int64_t>(op.getLayer()),
+        cacheWindow(rewriter, loc, adaptor.getCache(),
+                    cacheLayer(rewriter, adaptor.getLayerIndex(), op.getLayer()),
                     rewriter.getIndexAttr(0), getAsOpFoldResult(adaptor.getLength()));
     Value tensor = rewriter.create<bufferization::ToTensorOp>(loc, window, /*restrict=*/true);
     rewriter.replaceOp(op, castTo(rewriter, loc, tensor, op.getType()));
