@@ -245,7 +245,7 @@ LogicalResult verifyCacheAccess(Operation *op, MemRefType cache, Value layerInde
                                 std::optional<uint64_t> layerAttr, ShapedType value,
                                 unsigned headsDim, unsigned widthDim) {
   if (static_cast<bool>(layerIndex) == layerAttr.has_value())
-    return op->emitOpError() << "expects either a static layer or a layer index, not "
+    return op->emitOpError() << "expects exactly one of a static layer and a layer index, got "
                              << (layerIndex ? "both" : "neither");
   int64_t layers = cache.getDimSize(0);
   if (layerAttr) {

@@ -26,3 +26,18 @@ func.func @vector(%blob: tensor<?xf32>) -> tensor<64xf32> {
   %0 = attn.weight "norm" at 100 in %blob : tensor<?xf32> -> tensor<64xf32>
   return %0 : tensor<64xf32>
 }
+
+// -----
+
+// Tests a per-layer weight in the loop over layers: the slice starts at
+// offset + l * layer_stride, computed at run time; its size stays static.
+// CHECK-LABEL: func.func @layer
+// CHECK-SAME: (%[[BLOB:[^:]*]]: tensor<?xf32>, %[[L:[^:]*]]: index)
+func.func @layer(%blob: tensor<?xf32>, %l: index) -> tensor<4x64x16xf32> {
+  // CHECK: %[[SCALED:.*]] = arith.muli %[[L]], %{{.*}} : index
+  // CHECK: %[[OFFSET:.*]] = arith.addi %[[SCALED]], %{{.*}} : index
+  // CHECK: %[[FLAT:.*]] = tensor.extract_slice %[[BLOB]][%[[OFFSET]]] [4096] [1] : tensor<?xf32> to tensor<4096xf32>
+  // CHECK: tensor.expand_shape %[[FLAT]] {{\[\[}}0, 1, 2]] output_shape [4, 64, 16] : tensor<4096xf32> into tensor<4x64x16xf32>
+  %0 = attn.weight "layers.*.wq" at 32832 + %l * 45440 in %blob : tensor<?xf32> -> tensor<4x64x16xf32>
+  return %0 : tensor<4x64x16xf32>
+}
