@@ -261,6 +261,17 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
     break;
   }
   x = layers(x);
+  if (ShapedType::isDynamic(tokens)) {
+    // The classifier runs on the last R positions only, R the rows of the
+    // logits buffer: 1 when generating (only the last position's logits are
+    // sampled), every position when the runtime writes them all out.
+    Value rows = b.create<memref::DimOp>(loc, logitsOut, 0);
+    Value start = b.create<arith::SubIOp>(loc, count, rows);
+    x = b.create<tensor::ExtractSliceOp>(
+        loc, embeddedType, x, ArrayRef<OpFoldResult>{start, b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{rows, b.getIndexAttr(spec.dim)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  }
   if (spec.norm.final)
     x = norm(x, "norm");
   Value logits = linear(x, "output");
