@@ -12,6 +12,8 @@
 #include "compiler/Frontend/ModelSpec.h"
 #include "compiler/Frontend/Weights.h"
 #include "llvm/Support/SourceMgr.h"
+#include "mlir/Support/Timing.h"
+
 #include <string>
 #include <vector>
 
@@ -21,6 +23,8 @@ struct CompileOptions {
   std::string output;   // "-" = stdout (text stages only)
   std::string emit = "exe"; // attn|linalg|vector|llvm|ll|asm|obj|exe
   std::string dumpDir;  // when set, every stage is written there as NN-stage.ext
+  /// Where the stages' wall-clock timers nest (--mlir-timing); none if null.
+  mlir::TimingScope *timing = nullptr;
 };
 
 /// The stages `--emit` accepts, in lowering order.
