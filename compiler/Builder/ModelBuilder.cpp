@@ -9,7 +9,8 @@
 // spaces every layer's copy evenly) and the KV cache at layer l, so that
 // compile time and object size do not grow with depth, while every weight
 // shape stays static for the vectorizer and the body reads like the
-// description. The residual stream is the loop's one iter_arg.
+// description. The residual stream is the loop's one iter_arg, copied back
+// into its own buffer at the end of the body.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Builder/ModelBuilder.h"
@@ -21,10 +22,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 
