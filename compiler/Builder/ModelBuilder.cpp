@@ -3,13 +3,19 @@
 // Emits the layers of a model as attn ops, following the architecture plan
 // (compiler/Frontend/ArchPlan.h): the spec says how positions enter, which
 // norm goes where and which activation the MLP has; the weight layout says
-// which tensors (biases) exist. Attention runs over a KV cache. Layers are
-// unrolled:
-// each reads its own weights at static offsets, which keeps every weight shape
-// static for the vectorizer and makes the IR read like the description.
+// which tensors (biases) exist. Attention runs over a KV cache. The layers
+// are one `scf.for` over the layer index whose body is emitted once: each
+// per-layer weight is read at `offset + l * layer_stride` (the weight layout
+// spaces every layer's copy evenly) and the KV cache at layer l, so that
+// compile time and object size do not grow with depth, while every weight
+// shape stays static for the vectorizer and the body reads like the
+// description. The residual stream is the loop's one iter_arg, copied back
+// into its own buffer at the end of the body.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Builder/ModelBuilder.h"
+
+#include "compiler/Frontend/ArchPlan.h"
 
 #include "dialects/attn/IR/AttnOps.h"
 
@@ -17,7 +23,9 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 
@@ -62,30 +70,47 @@ private:
     return f32;
   }
 
-  Value weight(const std::string &name) {
-    const WeightSlot &slot = layout.get(name);
+  /// The global tensor `name`, or with `layer` set the per-layer tensor of
+  /// kind `name` ("wq", ...) of the layer `layer` (the loop index).
+  Value weight(const std::string &name, Value layer = {}) {
+    if (!layer) {
+      const WeightSlot &slot = layout.get(name);
+      return b.create<attn::WeightOp>(loc, RankedTensorType::get(slot.storedShape, elementType(slot.type)), blob,
+                                      b.getStringAttr(slot.name),
+                                      b.getI64IntegerAttr(slot.offset));
+    }
+    const WeightSlot &slot = layout.get(layerTensorName(0, name));
+    int64_t stride = *layout.layerStride(name, spec.layers);
     return b.create<attn::WeightOp>(loc, RankedTensorType::get(slot.storedShape, elementType(slot.type)), blob,
-                                    b.getStringAttr(slot.name),
-                                    b.getI64IntegerAttr(slot.offset));
+                                    b.getStringAttr("layers.*." + name),
+                                    b.getI64IntegerAttr(slot.offset), layer,
+                                    b.getI64IntegerAttr(stride));
+  }
+  /// Whether the model has the weight `name` (of kind `name` in the layers
+  /// when `perLayer`).
+  bool hasWeight(const std::string &name, bool perLayer) {
+    return layout.find(perLayer ? layerTensorName(0, name) : name) != nullptr;
   }
   /// x w^T for the packed matrix `name`, plus its bias `biasName` if the
-  /// model has one.
-  Value linear(Value x, const std::string &name, const std::string &biasName = "") {
-    const WeightSlot &slot = layout.get(name);
+  /// model has one; per-layer tensors of layer `layer` when it is set.
+  Value linear(Value x, const std::string &name, const std::string &biasName = "",
+               Value layer = {}) {
+    const WeightSlot &slot = layout.get(layer ? layerTensorName(0, name) : name);
     int64_t out = slot.storedShape[0] * slot.storedShape[2];
     auto type = tensor({cast<RankedTensorType>(x.getType()).getDimSize(0), out});
-    Value y = b.create<attn::LinearOp>(loc, type, x, weight(name));
-    if (!biasName.empty() && layout.find(biasName))
-      y = b.create<attn::BiasAddOp>(loc, type, y, weight(biasName));
+    Value y = b.create<attn::LinearOp>(loc, type, x, weight(name, layer));
+    if (!biasName.empty() && hasWeight(biasName, static_cast<bool>(layer)))
+      y = b.create<attn::BiasAddOp>(loc, type, y, weight(biasName, layer));
     return y;
   }
-  /// The norm `name` (its bias is `name`_bias for a layer norm).
-  Value norm(Value x, const std::string &name) {
+  /// The norm `name` (its bias is `name`_bias for a layer norm), of layer
+  /// `layer` when it is set.
+  Value norm(Value x, const std::string &name, Value layer = {}) {
     auto eps = b.getF32FloatAttr(static_cast<float>(spec.norm.eps));
     if (spec.norm.kind == NormKind::Layer)
-      return b.create<attn::LayerNormOp>(loc, x.getType(), x, weight(name),
-                                         weight(name + "_bias"), eps);
-    return b.create<attn::RmsNormOp>(loc, x.getType(), x, weight(name), eps);
+      return b.create<attn::LayerNormOp>(loc, x.getType(), x, weight(name, layer),
+                                         weight(name + "_bias", layer), eps);
+    return b.create<attn::RmsNormOp>(loc, x.getType(), x, weight(name, layer), eps);
   }
   Value rope(Value x) {
     auto theta = b.getF32FloatAttr(static_cast<float>(spec.attention.ropeTheta));
@@ -106,11 +131,14 @@ private:
                                              ArrayRef<ReassociationIndices>{{0}, {1, 2}});
   }
 
-  /// The attention block on the normed input `h`, through wo (and bo).
-  Value attention(Value h, int64_t l);
+  /// The attention block of layer `l` (the loop index) on the normed input
+  /// `h`, through wo (and bo).
+  Value attention(Value h, Value l);
   /// The MLP block on the normed input `h`, through w2 (and b2).
-  Value mlp(Value h, int64_t l);
-  Value layer(Value x, int64_t l);
+  Value mlp(Value h, Value l);
+  Value layer(Value x, Value l);
+  /// The loop over the layers, from and to the residual stream `x`.
+  Value layers(Value x);
 
   OpBuilder &b;
   const ModelSpec &spec;
@@ -121,39 +149,36 @@ private:
   Value blob, position, keyCache, valueCache, length;
 };
 
-Value FunctionBuilder::attention(Value h, int64_t l) {
-  std::string p = "layers." + std::to_string(l) + ".";
+Value FunctionBuilder::attention(Value h, Value l) {
   const AttentionSpec &att = spec.attention;
-  Value q = splitHeads(linear(h, p + "wq", p + "bq"), att.heads);
-  Value k = splitHeads(linear(h, p + "wk", p + "bk"), att.kvHeads);
-  Value v = splitHeads(linear(h, p + "wv", p + "bv"), att.kvHeads);
+  Value q = splitHeads(linear(h, "wq", "bq", l), att.heads);
+  Value k = splitHeads(linear(h, "wk", "bk", l), att.kvHeads);
+  Value v = splitHeads(linear(h, "wv", "bv", l), att.kvHeads);
   if (att.position == PositionKind::Rope) {
     q = rope(q);
     k = rope(k);
   }
-  b.create<attn::CacheWriteOp>(loc, k, keyCache, position, b.getI64IntegerAttr(l));
-  b.create<attn::CacheWriteOp>(loc, v, valueCache, position, b.getI64IntegerAttr(l));
+  b.create<attn::CacheWriteOp>(loc, k, keyCache, position, l, IntegerAttr());
+  b.create<attn::CacheWriteOp>(loc, v, valueCache, position, l, IntegerAttr());
 
   auto cachedType = tensor({att.kvHeads, ShapedType::kDynamic, spec.headDim()});
-  Value keys = b.create<attn::CacheReadOp>(loc, cachedType, keyCache, length,
-                                           b.getI64IntegerAttr(l));
-  Value values = b.create<attn::CacheReadOp>(loc, cachedType, valueCache, length,
-                                             b.getI64IntegerAttr(l));
+  Value keys = b.create<attn::CacheReadOp>(loc, cachedType, keyCache, length, l, IntegerAttr());
+  Value values =
+      b.create<attn::CacheReadOp>(loc, cachedType, valueCache, length, l, IntegerAttr());
   float scale = 1.0f / std::sqrt(static_cast<float>(spec.headDim()));
   Value attended = b.create<attn::AttentionOp>(
       loc, q.getType(), q, keys, values, position, b.getI64IntegerAttr(att.heads),
       b.getI64IntegerAttr(att.kvHeads), b.getF32FloatAttr(scale),
       attn::MaskKindAttr::get(b.getContext(), toMaskKind(att.mask)),
       b.getI64IntegerAttr(att.mask == MaskKind::SlidingWindow ? att.window : 0));
-  return linear(mergeHeads(attended), p + "wo", p + "bo");
+  return linear(mergeHeads(attended), "wo", "bo", l);
 }
 
-Value FunctionBuilder::mlp(Value h, int64_t l) {
-  std::string p = "layers." + std::to_string(l) + ".";
-  Value up = linear(h, p + "w1", p + "b1");
+Value FunctionBuilder::mlp(Value h, Value l) {
+  Value up = linear(h, "w1", "b1", l);
   switch (spec.mlp.activation) {
   case Activation::SwiGLU:
-    up = b.create<attn::SwigluOp>(loc, up.getType(), up, linear(h, p + "w3", p + "b3"));
+    up = b.create<attn::SwigluOp>(loc, up.getType(), up, linear(h, "w3", "b3", l));
     break;
   case Activation::Gelu:
   case Activation::GeluTanh: {
@@ -167,18 +192,42 @@ Value FunctionBuilder::mlp(Value h, int64_t l) {
     up = b.create<attn::ReluOp>(loc, up.getType(), up);
     break;
   }
-  return linear(up, p + "w2", p + "b2");
+  return linear(up, "w2", "b2", l);
 }
 
-Value FunctionBuilder::layer(Value x, int64_t l) {
-  std::string p = "layers." + std::to_string(l) + ".";
+Value FunctionBuilder::layer(Value x, Value l) {
   auto add = [&](Value a, Value c) { return b.create<attn::AddOp>(loc, a.getType(), a, c); };
   if (spec.norm.placement == NormPlacement::Pre) {
-    x = add(x, attention(norm(x, p + "attention_norm"), l));
-    return add(x, mlp(norm(x, p + "ffn_norm"), l));
+    x = add(x, attention(norm(x, "attention_norm", l), l));
+    return add(x, mlp(norm(x, "ffn_norm", l), l));
   }
-  x = norm(add(x, attention(x, l)), p + "attention_norm");
-  return norm(add(x, mlp(x, l)), p + "ffn_norm");
+  x = norm(add(x, attention(x, l)), "attention_norm", l);
+  return norm(add(x, mlp(x, l)), "ffn_norm", l);
+}
+
+Value FunctionBuilder::layers(Value x) {
+  Value lower = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value upper = b.create<arith::ConstantIndexOp>(loc, spec.layers);
+  Value step = b.create<arith::ConstantIndexOp>(loc, 1);
+  auto loop = b.create<scf::ForOp>(
+      loc, lower, upper, step, ValueRange{x},
+      [&](OpBuilder &nested, Location, Value l, ValueRange carried) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToEnd(nested.getInsertionBlock());
+        Value next = layer(carried[0], l);
+        // The next layer's input is copied to where this layer's came from:
+        // yielded in the iter_arg's own buffer, the loop needs no new buffer
+        // per iteration (one-shot bufferization would otherwise allocate
+        // one in every iteration to yield, which attn_decode must not do).
+        // A copy (T x D floats), not materialize_in_destination: empty-
+        // tensor elimination would compute the last residual add into the
+        // iter_arg through the latter, which MLIR 19's one-shot analysis
+        // then rejects as a read-after-write conflict.
+        Value stored =
+            b.create<linalg::CopyOp>(loc, next, carried[0]).getResult(0);
+        b.create<scf::YieldOp>(loc, stored);
+      });
+  return loop.getResult(0);
 }
 
 void FunctionBuilder::build(StringRef name, int64_t tokens) {
@@ -223,8 +272,18 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
   case PositionKind::None:
     break;
   }
-  for (int64_t l = 0; l < spec.layers; ++l)
-    x = layer(x, l);
+  x = layers(x);
+  if (ShapedType::isDynamic(tokens)) {
+    // The classifier runs on the last R positions only, R the rows of the
+    // logits buffer: 1 when generating (only the last position's logits are
+    // sampled), every position when the runtime writes them all out.
+    Value rows = b.create<memref::DimOp>(loc, logitsOut, 0);
+    Value start = b.create<arith::SubIOp>(loc, count, rows);
+    x = b.create<tensor::ExtractSliceOp>(
+        loc, embeddedType, x, ArrayRef<OpFoldResult>{start, b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{rows, b.getIndexAttr(spec.dim)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
+  }
   if (spec.norm.final)
     x = norm(x, "norm");
   Value logits = linear(x, "output");
@@ -240,8 +299,8 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
 OwningOpRef<ModuleOp> attnc::buildModelModule(MLIRContext &context, const ModelSpec &spec,
                                               const WeightLayout &layout) {
   context.loadDialect<attn::AttnDialect, arith::ArithDialect, bufferization::BufferizationDialect,
-                      func::FuncDialect, LLVM::LLVMDialect, memref::MemRefDialect,
-                      tensor::TensorDialect>();
+                      func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
+                      memref::MemRefDialect, scf::SCFDialect, tensor::TensorDialect>();
   OpBuilder b(&context);
   auto module = ModuleOp::create(b.getUnknownLoc(), StringRef(spec.name));
   b.setInsertionPointToEnd(module.getBody());

@@ -10,12 +10,15 @@
 
 #include "compiler/Frontend/ArchPlan.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+#include <map>
+#include <set>
 
 using namespace attnc;
 
@@ -115,6 +118,25 @@ const WeightSlot &WeightLayout::get(llvm::StringRef name) const {
   llvm::report_fatal_error(llvm::Twine("weight layout has no slot '") + name + "'");
 }
 
+std::optional<int64_t> WeightLayout::layerStride(llvm::StringRef kind, int64_t layers) const {
+  const WeightSlot *first = find(layerTensorName(0, kind));
+  if (!first)
+    return std::nullopt;
+  if (layers == 1)
+    return std::max<int64_t>(first->numBytes(), 64);
+  int64_t stride = get(layerTensorName(1, kind)).offset - first->offset;
+  for (int64_t l = 1; l < layers; ++l) {
+    const WeightSlot &slot = get(layerTensorName(l, kind));
+    if (slot.storedShape != first->storedShape || slot.offset != first->offset + l * stride)
+      llvm::report_fatal_error(llvm::Twine("weight layout: '") + slot.name +
+                               "' is not at a constant stride from layer 0's copy");
+  }
+  if (stride <= 0)
+    llvm::report_fatal_error(llvm::Twine("weight layout: layers of '") + kind +
+                             "' are not in increasing order");
+  return stride;
+}
+
 int64_t attnc::packBlockFor(int64_t outFeatures) {
   for (int64_t block = 16; block > 1; block /= 2)
     if (outFeatures % block == 0)
@@ -126,8 +148,19 @@ WeightLayout attnc::planWeightLayout(const ModelSpec &spec, const ModelWeights *
                                      std::optional<ElementType> weightType) {
   // The plan's tensors in its order: linear layers packed, the rest as is.
   // Tied: one packed copy serves the classifier and (row by row) the lookup.
-  LayoutPlanner plan;
-  for (const TensorInfo &t : listTensors(spec)) {
+  std::vector<TensorInfo> tensors = listTensors(spec);
+  std::vector<ElementType> types;
+  // One compiled layer reads every layer's copy of a tensor kind at one
+  // stride and in one element type: a kind whose layers a checkpoint stores
+  // in different types (mixed-precision files) is widened to f32 throughout.
+  std::map<std::string, ElementType> kindType;
+  std::set<std::string> mixedKinds;
+  auto kindOf = [](llvm::StringRef name) -> std::string {
+    if (!name.consume_front("layers."))
+      return "";
+    return name.split('.').second.str();
+  };
+  for (const TensorInfo &t : tensors) {
     bool matrix = t.role == TensorRole::Linear || t.role == TensorRole::Embedding;
     ElementType type = ElementType::F32;
     if (matrix && weightType) {
@@ -137,6 +170,17 @@ WeightLayout attnc::planWeightLayout(const ModelSpec &spec, const ModelWeights *
       if (tensor && tensor->source != ElementType::F32)
         type = tensor->source;
     }
+    types.push_back(type);
+    std::string kind = kindOf(t.name);
+    if (kind.empty())
+      continue;
+    auto [it, inserted] = kindType.emplace(kind, type);
+    if (!inserted && it->second != type)
+      mixedKinds.insert(kind);
+  }
+  LayoutPlanner plan;
+  for (auto [i, t] : llvm::enumerate(tensors)) {
+    ElementType type = mixedKinds.count(kindOf(t.name)) ? ElementType::F32 : types[i];
     bool packed = t.role == TensorRole::Linear ||
                   (t.role == TensorRole::Embedding && spec.tieEmbeddings);
     if (packed)

@@ -49,6 +49,14 @@ struct WeightLayout {
   /// The same for a tensor the model must have; aborts on an unknown name
   /// (a builder bug).
   const WeightSlot &get(llvm::StringRef name) const;
+  /// The distance (in the unit of WeightSlot::offset) from layer l's to
+  /// layer l + 1's copy of the per-layer tensor `kind` ("wq", ...): every
+  /// layer's tensors are planned in the same order and sizes, so it is the
+  /// same for every l, which the compiled loop over layers relies on. Null
+  /// when the model has no such tensor; aborts (a planner bug) when the
+  /// layers' copies differ in shape or are not evenly spaced. With one layer
+  /// it is the tensor's own size.
+  std::optional<int64_t> layerStride(llvm::StringRef kind, int64_t layers) const;
 };
 
 /// Rows packed together for a linear layer with `outFeatures` outputs: 16

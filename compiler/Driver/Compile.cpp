@@ -102,7 +102,7 @@ private:
   /// it is the stage asked for. Sets `done` when nothing further is needed.
   bool stageReached(llvm::StringRef name, llvm::StringRef extension,
                     const std::function<void(llvm::raw_ostream &)> &print);
-  bool emitMachineCode();
+  bool emitMachineCode(mlir::TimingScope &root);
 
   const ModelSpec &spec;
   const ModelWeights &weights;
@@ -145,8 +145,12 @@ bool CompileJob::run() {
                           "': it exists and is not a directory");
   }
 
+  mlir::TimingScope untimed;
+  mlir::TimingScope &root = options.timing ? *options.timing : untimed;
+  mlir::TimingScope buildTimer = root.nest("build attn IR");
   layout = planWeightLayout(spec, &weights, options.weightType);
   module = buildModelModule(context, spec, layout);
+  buildTimer.stop();
   if (mlir::failed(mlir::verify(*module)))
     return fail(sm, "internal error: the attn module of '" + spec.name + "' does not verify");
   auto printModule = [&](llvm::raw_ostream &os) { module->print(os); };
@@ -159,7 +163,9 @@ bool CompileJob::run() {
     mlir::PassManager pm(&context);
     if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
       return fail(sm, "invalid pass manager options");
-    mlir::applyDefaultTimingPassManagerCLOptions(pm);
+    // Passes are timed inside their stage's timer (--mlir-timing).
+    mlir::TimingScope stageTimer = root.nest((llvm::Twine("lower to ") + stage.name).str());
+    pm.enableTiming(stageTimer);
     stage.build(pm);
     if (mlir::failed(pm.run(*module)))
       return fail(sm, llvm::Twine("internal error: lowering '") + spec.name + "' to " +
@@ -169,10 +175,10 @@ bool CompileJob::run() {
     if (done)
       return true;
   }
-  return emitMachineCode();
+  return emitMachineCode(root);
 }
 
-bool CompileJob::emitMachineCode() {
+bool CompileJob::emitMachineCode(mlir::TimingScope &root) {
   auto tm = createTargetMachine();
   if (!tm)
     return fail(sm, tm.takeError());
@@ -200,6 +206,7 @@ bool CompileJob::emitMachineCode() {
 
   // The packed weight blob and the tokenizer's checked bytes, assembled into
   // the object with .incbin from private files.
+  mlir::TimingScope blobTimer = root.nest("write weight blob");
   llvm::Expected<ScratchFile> blob = ScratchFile::create("weights", "bin");
   if (!blob)
     return fail(sm, blob.takeError());
@@ -207,6 +214,7 @@ bool CompileJob::emitMachineCode() {
         return writeWeightBlob(layout, weights, os);
       }))
     return fail(sm, std::move(error));
+  blobTimer.stop();
 
   EmbeddedData data;
   data.weightsFile = blob->path().str();
@@ -225,9 +233,12 @@ bool CompileJob::emitMachineCode() {
   data.modelInfo = modelInfo(spec, layout, data.tokenizerBytes);
 
   llvm::LLVMContext llvmContext;
+  mlir::TimingScope optimizeTimer = root.nest("translate and optimize LLVM IR");
   auto llvmModule = translateAndOptimize(*module, llvmContext, **tm, &data);
   if (!llvmModule)
     return fail(sm, llvmModule.takeError());
+  optimizeTimer.stop();
+  mlir::TimingScope objectTimer = root.nest("emit object");
   if (options.emit == "obj") {
     if (llvm::Error error = emitFile(**llvmModule, **tm, OutputKind::Object, options.output))
       return fail(sm, std::move(error));
@@ -240,6 +251,8 @@ bool CompileJob::emitMachineCode() {
         return emitFile(**llvmModule, **tm, OutputKind::Object, os);
       }))
     return fail(sm, std::move(error));
+  objectTimer.stop();
+  mlir::TimingScope linkTimer = root.nest("link executable");
   if (llvm::Error error = linkExecutable(object->path(), options.output))
     return fail(sm, std::move(error));
   return true;

@@ -13,6 +13,8 @@
 #include "compiler/Frontend/Weights.h"
 #include "llvm/Support/SourceMgr.h"
 #include <optional>
+#include "mlir/Support/Timing.h"
+
 #include <string>
 #include <vector>
 
@@ -25,6 +27,8 @@ struct CompileOptions {
   /// The element type of the weight matrices (planWeightLayout); none: each
   /// keeps its checkpoint's type where supported (bf16, f16), else f32.
   std::optional<ElementType> weightType;
+  /// Where the stages' wall-clock timers nest (--mlir-timing); none if null.
+  mlir::TimingScope *timing = nullptr;
 };
 
 /// The stages `--emit` accepts, in lowering order.

@@ -306,21 +306,24 @@ Status generate(const Model &model, const Tokenizer *tokenizer, Sampler *sampler
   AttnMemRef<float, 4> k_cache = memref(state->key_cache, cache_sizes);
   AttnMemRef<float, 4> v_cache = memref(state->value_cache, cache_sizes);
 
-  // Prefill: the prompt in chunks of at most prefill_chunk positions.
+  // Prefill: the prompt in chunks of at most prefill_chunk positions. Each
+  // call computes the logits of its last position only (all of them for
+  // --logits-out): only the prompt's last position is sampled from.
   int64_t last_rows = 0;
   for (int64_t start = 0; start < prompt_len; start += info.prefill_chunk) {
     const int64_t rows = std::min(info.prefill_chunk, prompt_len - start);
+    const int64_t logit_rows = request.logits_out ? rows : 1;
     AttnMemRef<const int32_t, 1> tokens = memref<const int32_t>(state->tokens + start, {rows});
-    AttnMemRef<float, 2> logits = memref(state->logits, {rows, vocab});
+    AttnMemRef<float, 2> logits = memref(state->logits, {logit_rows, vocab});
     double t0 = now_seconds();
     model.prefill(&tokens, start, &weights, &k_cache, &v_cache, &logits);
     result->prefill_seconds += now_seconds() - t0;
     if (request.logits_out) {
-      Status st = write_logits(request.logits_out, state->logits, rows, vocab);
+      Status st = write_logits(request.logits_out, state->logits, logit_rows, vocab);
       if (!st.ok())
         return st;
     }
-    last_rows = rows;
+    last_rows = logit_rows;
   }
   result->prompt_tokens = prompt_len;
 

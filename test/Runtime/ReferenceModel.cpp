@@ -248,9 +248,13 @@ void run(AttnMemRef<const int32_t, 1> *tokens, int64_t pos, AttnMemRef<const uin
          AttnMemRef<float, 2> *logits) {
   if (!ready)
     init(reinterpret_cast<const float *>(weights->aligned), weights->sizes[0] / 4);
-  for (int64_t r = 0; r < tokens->sizes[0]; ++r)
+  // The logits of the last R positions only (abi.h); the others' go to scratch.
+  static std::vector<float> scratch;
+  scratch.resize(size_t(logits->sizes[1]));
+  const int64_t n = tokens->sizes[0], first_row = n - logits->sizes[0];
+  for (int64_t r = 0; r < n; ++r)
     forward(tokens->aligned[r], int(pos + r), k_cache, v_cache,
-            logits->aligned + r * logits->strides[0]);
+            r < first_row ? scratch.data() : logits->aligned + (r - first_row) * logits->strides[0]);
 }
 
 } // namespace

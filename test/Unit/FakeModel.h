@@ -32,6 +32,7 @@ struct Call {
   int64_t pos;
   int64_t count;
   int32_t tokens[kChunk];
+  int64_t logitRows; // R: the logits of the last R positions were asked for
 };
 
 struct State {
@@ -112,9 +113,12 @@ inline void run(bool prefill, AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
     if (reinterpret_cast<uintptr_t>(c->aligned) % 64 != 0 || c->offset != 0)
       return fail("call %d: cache not 64-byte aligned", s.num_calls);
   }
-  if (logits->sizes[0] != n || logits->sizes[1] != kVocab || logits->strides[0] != kVocab ||
-      logits->strides[1] != 1)
+  // The logits of the last R positions only (abi.h): the runtime asks for
+  // R = 1 or, for --logits-out, all of them.
+  if ((logits->sizes[0] != n && logits->sizes[0] != 1) || logits->sizes[1] != kVocab ||
+      logits->strides[0] != kVocab || logits->strides[1] != 1)
     return fail("call %d: bad logits descriptor", s.num_calls);
+  const int64_t first_row = n - logits->sizes[0];
 
   // The cache must hold what earlier calls wrote (token + 1000 at [l][0][p][0]).
   float *k = k_cache->aligned, *v = v_cache->aligned;
@@ -124,7 +128,7 @@ inline void run(bool prefill, AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
       return fail("call %d: KV cache position %lld was never written", s.num_calls,
                   (long long)p);
   Call &call = s.calls[s.num_calls < 64 ? s.num_calls : 63];
-  call = Call{prefill, pos, n, {}};
+  call = Call{prefill, pos, n, {}, logits->sizes[0]};
   for (int64_t r = 0; r < n; ++r) {
     const int32_t tok = tokens->aligned[r];
     call.tokens[r] = tok;
@@ -132,7 +136,9 @@ inline void run(bool prefill, AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
       k[l * layer_stride + (pos + r) * kHeadDim] = float(tok) + 1000.0f;
       v[l * layer_stride + (pos + r) * kHeadDim] = float(tok) + 1000.0f;
     }
-    float *row = logits->aligned + r * kVocab;
+    if (r < first_row)
+      continue;
+    float *row = logits->aligned + (r - first_row) * kVocab;
     for (int64_t j = 0; j < kVocab; ++j)
       row[j] = -float(pos + r + 1) / 1000.0f;
     row[tok == s.stop_after ? s.stop_token : successor(tok)] = kTarget;

@@ -133,6 +133,9 @@ TEST_F(Generate, ChunkedPrefillThenOneTokenDecodes) {
               expected[i].tokens)
         << "call " << i;
   }
+  // Without --logits-out every call asks for its last position's logits only.
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(s.calls[i].logitRows, 1) << "call " << i;
   // The first new token comes from the last prompt position (9 -> 10).
   EXPECT_EQ(run.tokens, (std::vector<int32_t>{1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}));
   EXPECT_EQ(run.result.prompt_tokens, 8);
@@ -189,6 +192,9 @@ TEST_F(Generate, LogitsOutHasEveryPositionInOrder) {
   FILE *logits = std::tmpfile();
   Generation run({1, 3, 4, 5, 6}, 4, 0.0f, 0, 1.0f, logits);
   ASSERT_TRUE(run.status.ok());
+  // With --logits-out every call asks for the logits of all its positions.
+  for (int i = 0; i < fake::state().num_calls; ++i)
+    EXPECT_EQ(fake::state().calls[i].logitRows, fake::state().calls[i].count) << "call " << i;
   std::string bytes = contents(logits);
   std::fclose(logits);
   const int64_t rows = 5 + 3; // prompt positions, then decode positions

@@ -443,12 +443,29 @@ int main(int argc, char **argv) {
     return finite ? 0 : 1;
   }
 
-  if (!parseLlvmOptions(argv[0], compile->remaining()) ||
-      !loadModel(compileOptions, sm, spec, weights, tokenizer) ||
-      !checkFinite(spec, findNonFinite(spec, weights), compileOptions.allowNonfinite, sm) ||
+  if (!parseLlvmOptions(argv[0], compile->remaining()))
+    return 1;
+  // --mlir-timing: the wall-clock time of every stage of the compile (and of
+  // every pass in the MLIR stages), printed to stderr when `timing` is
+  // destroyed.
+  mlir::DefaultTimingManager timing;
+  mlir::applyDefaultTimingManagerCLOptions(timing);
+  mlir::TimingScope root = timing.getRootScope();
+  auto timed = [&](llvm::StringRef name, auto &&stage) {
+    mlir::TimingScope timer = root.nest(name.str());
+    return stage();
+  };
+  if (!timed("load model and weights",
+             [&] { return loadModel(compileOptions, sm, spec, weights, tokenizer); }) ||
+      !timed("check weights are finite",
+             [&] {
+               return checkFinite(spec, findNonFinite(spec, weights),
+                                  compileOptions.allowNonfinite, sm);
+             }) ||
       !checkOutputs(compileOptions, codegen, spec, sm) ||
       !saveWeightsIfAsked(compileOptions, spec, weights, sm))
     return 1;
   llvm::StringRef tokenizerBytes = tokenizer.bytes ? tokenizer.bytes->getBuffer() : "";
+  codegen.timing = &root;
   return compileModel(spec, weights, tokenizerBytes, codegen, sm) ? 0 : 1;
 }

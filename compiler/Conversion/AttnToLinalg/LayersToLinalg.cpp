@@ -38,6 +38,8 @@ SmallVector<AffineMap> identityMaps(MLIRContext *ctx, unsigned rank, unsigned co
 /// the view is taken on memrefs: `to_memref read_only` of the blob (the same
 /// buffer after bufferization) and a `restrict` to_tensor of the view (the
 /// weights are only read, so no other tensor can alias a write to them).
+/// With a layer index the byte offset is `offset + index * layer_stride`,
+/// computed at run time.
 struct WeightLowering : OpConversionPattern<WeightOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -48,8 +50,13 @@ struct WeightLowering : OpConversionPattern<WeightOp> {
     auto bytesType = MemRefType::get({ShapedType::kDynamic}, rewriter.getI8Type());
     auto bytes = rewriter.create<bufferization::ToMemrefOp>(loc, bytesType, adaptor.getBlob());
     bytes.setReadOnly(true);
-    Value shift =
-        rewriter.create<arith::ConstantIndexOp>(loc, static_cast<int64_t>(op.getOffset()));
+    auto constant = [&](int64_t v) { return rewriter.create<arith::ConstantIndexOp>(loc, v); };
+    Value shift = constant(static_cast<int64_t>(op.getOffset()));
+    if (Value index = adaptor.getLayerIndex()) {
+      Value scaled = rewriter.create<arith::MulIOp>(
+          loc, index, constant(static_cast<int64_t>(*op.getLayerStride())));
+      shift = rewriter.create<arith::AddIOp>(loc, scaled, shift);
+    }
     Value view = rewriter.create<memref::ViewOp>(
         loc, MemRefType::get(type.getShape(), type.getElementType()), bytes, shift, ValueRange{});
     rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(op, type, view, /*restrict=*/true);
@@ -309,12 +316,19 @@ struct AddLowering : OpConversionPattern<AddOp> {
   }
 };
 
+/// The layer a cache op accesses: its dynamic index or its static layer.
+OpFoldResult cacheLayer(OpBuilder &b, Value layerIndex, std::optional<uint64_t> layer) {
+  if (layerIndex)
+    return layerIndex;
+  return b.getIndexAttr(static_cast<int64_t>(*layer));
+}
+
 /// The rank-reduced subview `cache[layer, 0, start, 0] [1, KVH, count, HD]`:
 /// (kv_heads, count, head_dim) positions of one layer, in place in the cache.
-Value cacheWindow(OpBuilder &b, Location loc, Value cache, int64_t layer, OpFoldResult start,
-                  OpFoldResult count) {
+Value cacheWindow(OpBuilder &b, Location loc, Value cache, OpFoldResult layer,
+                  OpFoldResult start, OpFoldResult count) {
   auto cacheType = cast<MemRefType>(cache.getType());
-  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(layer), b.getIndexAttr(0), start,
+  SmallVector<OpFoldResult> offsets = {layer, b.getIndexAttr(0), start,
                                        b.getIndexAttr(0)};
   SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), memref::getMixedSize(b, loc, cache, 1),
                                      count, memref::getMixedSize(b, loc, cache, 3)};
@@ -349,7 +363,8 @@ struct CacheWriteLowering : OpConversionPattern<CacheWriteOp> {
     Value transposed =
         rewriter.create<linalg::TransposeOp>(loc, value, init, ArrayRef<int64_t>{1, 0, 2})
             .getResult()[0];
-    Value window = cacheWindow(rewriter, loc, cache, static_cast<int64_t>(op.getLayer()),
+    Value window = cacheWindow(rewriter, loc, cache,
+                               cacheLayer(rewriter, adaptor.getLayerIndex(), op.getLayer()),
                                getAsOpFoldResult(adaptor.getPosition()), tokens);
     rewriter.create<bufferization::MaterializeInDestinationOp>(
         loc, TypeRange{}, transposed, window, /*restrict=*/true, /*writable=*/true);
@@ -373,7 +388,8 @@ struct CacheReadLowering : OpConversionPattern<CacheReadOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value window =
-        cacheWindow(rewriter, loc, adaptor.getCache(), static_cast<int64_t>(op.getLayer()),
+        cacheWindow(rewriter, loc, adaptor.getCache(),
+                    cacheLayer(rewriter, adaptor.getLayerIndex(), op.getLayer()),
                     rewriter.getIndexAttr(0), getAsOpFoldResult(adaptor.getLength()));
     Value tensor = rewriter.create<bufferization::ToTensorOp>(loc, window, /*restrict=*/true);
     rewriter.replaceOp(op, castTo(rewriter, loc, tensor, op.getType()));

@@ -145,6 +145,16 @@ LogicalResult WeightOp::verify() {
   if (!ShapedType::isDynamic(blobSize) && *end > blobSize)
     return emitOpError() << "reads bytes [" << offset << ", " << *end << ") of a blob of "
                          << blobSize;
+  // The format ties the two together; a generic-form op could still have one.
+  if (static_cast<bool>(getLayerIndex()) != getLayerStride().has_value())
+    return emitOpError() << "expects a layer index and a layer_stride together";
+  if (getLayerStride() && static_cast<int64_t>(*getLayerStride()) <= 0)
+    return emitOpError() << "expects a positive layer_stride, got "
+                         << static_cast<int64_t>(*getLayerStride());
+  if (getLayerStride() && static_cast<int64_t>(*getLayerStride()) % elementBytes != 0)
+    return emitOpError() << "expects a layer_stride that is a multiple of the " << elementBytes
+                         << "-byte element size of " << type.getElementType() << ", got "
+                         << static_cast<int64_t>(*getLayerStride());
   return success();
 }
 
@@ -239,13 +249,22 @@ LogicalResult RopeOp::verify() {
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// The layer index and the (kv_heads, head_dim) of a cache access.
-LogicalResult verifyCacheAccess(Operation *op, MemRefType cache, int64_t layer,
-                                ShapedType value, unsigned headsDim, unsigned widthDim) {
+/// The layer (static `layer` or dynamic `layerIndex`, exactly one) and the
+/// (kv_heads, head_dim) of a cache access.
+LogicalResult verifyCacheAccess(Operation *op, MemRefType cache, Value layerIndex,
+                                std::optional<uint64_t> layerAttr, ShapedType value,
+                                unsigned headsDim, unsigned widthDim) {
+  if (static_cast<bool>(layerIndex) == layerAttr.has_value())
+    return op->emitOpError() << "expects exactly one of a static layer and a layer index, got "
+                             << (layerIndex ? "both" : "neither");
   int64_t layers = cache.getDimSize(0);
-  if (layer < 0 || (!ShapedType::isDynamic(layers) && layer >= layers))
-    return op->emitOpError() << "layer " << layer << " is outside the cache's " << layers
-                             << " layers";
+  if (layerAttr) {
+    // I64Attr getters are unsigned: read the layer back as the signed value it was.
+    int64_t layer = static_cast<int64_t>(*layerAttr);
+    if (layer < 0 || (!ShapedType::isDynamic(layers) && layer >= layers))
+      return op->emitOpError() << "layer " << layer << " is outside the cache's " << layers
+                               << " layers";
+  }
   if (failed(checkDim(op, "value", value, headsDim, cache.getDimSize(1), "kv heads")) ||
       failed(checkDim(op, "value", value, widthDim, cache.getDimSize(3), "head_dim")))
     return failure();
@@ -255,7 +274,8 @@ LogicalResult verifyCacheAccess(Operation *op, MemRefType cache, int64_t layer,
 
 LogicalResult CacheWriteOp::verify() {
   auto value = getValue().getType();
-  if (failed(verifyCacheAccess(*this, getCache().getType(), getLayer(), value, 1, 2)))
+  if (failed(verifyCacheAccess(*this, getCache().getType(), getLayerIndex(), getLayer(), value,
+                               1, 2)))
     return failure();
   int64_t tokens = value.getDimSize(0), context = getCache().getType().getDimSize(2);
   if (!ShapedType::isDynamic(tokens) && !ShapedType::isDynamic(context) && tokens > context)
@@ -265,12 +285,40 @@ LogicalResult CacheWriteOp::verify() {
 
 LogicalResult CacheReadOp::verify() {
   auto result = getResult().getType();
-  if (failed(verifyCacheAccess(*this, getCache().getType(), getLayer(), result, 0, 2)))
+  if (failed(verifyCacheAccess(*this, getCache().getType(), getLayerIndex(), getLayer(), result,
+                               0, 2)))
     return failure();
   int64_t length = result.getDimSize(1), context = getCache().getType().getDimSize(2);
   if (!ShapedType::isDynamic(length) && !ShapedType::isDynamic(context) && length > context)
     return emitOpError() << "reads " << length << " positions from a cache of " << context;
   return success();
+}
+
+/// `[%l]` (the dynamic layer index) or `[2]` (a static layer) of the cache ops.
+static ParseResult parseCacheLayer(OpAsmParser &parser,
+                                   std::optional<OpAsmParser::UnresolvedOperand> &layerIndex,
+                                   IntegerAttr &layer) {
+  OpAsmParser::UnresolvedOperand operand;
+  OptionalParseResult parsed = parser.parseOptionalOperand(operand);
+  if (parsed.has_value()) {
+    if (failed(*parsed))
+      return failure();
+    layerIndex = operand;
+    return success();
+  }
+  int64_t value;
+  if (parser.parseInteger(value))
+    return failure();
+  layer = parser.getBuilder().getI64IntegerAttr(value);
+  return success();
+}
+
+static void printCacheLayer(OpAsmPrinter &printer, Operation *, Value layerIndex,
+                            IntegerAttr layer) {
+  if (layerIndex)
+    printer << layerIndex;
+  else if (layer)
+    printer << layer.getInt();
 }
 
 //===----------------------------------------------------------------------===//

@@ -37,12 +37,25 @@ def Attn_WeightOp : Attn_Op<"weight", [Pure]> {
     naturally aligned; the weight layout starts each tensor on a 64-byte line.
     Linear weights are stored packed in blocks of B output rows,
     `(out / B, in, B)`, so that a block streams contiguously.
+
+    A per-layer tensor read inside the loop over layers takes the layer
+    index: it then starts `offset + layer_index * layer_stride` bytes into
+    the blob (`layer_stride` in bytes, a multiple of the element size), the weight layout
+    placing layer l's copy of each per-layer tensor at a constant stride.
   }];
-  let arguments = (ins 1DTensorOf<[I8]>:$blob, StrAttr:$name, I64Attr:$offset);
+  let arguments = (ins 1DTensorOf<[I8]>:$blob, StrAttr:$name, I64Attr:$offset,
+                       Optional<Index>:$layer_index, OptionalAttr<I64Attr>:$layer_stride);
   let results = (outs WeightTensor:$result);
   let assemblyFormat = [{
-    $name `at` $offset `in` $blob attr-dict `:` type($blob) `->` type($result)
+    $name `at` $offset (`+` $layer_index^ `*` $layer_stride)? `in` $blob attr-dict `:` type($blob) `->` type($result)
   }];
+  let builders = [
+    // A tensor at a static offset (no layer index).
+    OpBuilder<(ins "Type":$result, "Value":$blob, "StringAttr":$name, "IntegerAttr":$offset), [{
+      build($_builder, $_state, result, blob, name, offset, /*layer_index=*/Value(),
+            /*layer_stride=*/IntegerAttr());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 
@@ -217,14 +230,23 @@ def Attn_CacheWriteOp : Attn_Op<"cache_write"> {
   let summary = "store the keys or values of T tokens in the cache";
   let description = [{
     `cache[layer, h, position + t, :] = value[t, h, :]` for every token t and
-    kv head h.
+    kv head h. The layer is either static (`layer`, `[2]`) or the dynamic
+    `layer_index` of the loop over layers (`[%l]`): exactly one is given.
   }];
   let arguments = (ins F32Tensor3D:$value,
                        Arg<F32Cache, "the cache", [MemWrite]>:$cache,
-                       Index:$position, I64Attr:$layer);
+                       Index:$position, Optional<Index>:$layer_index,
+                       OptionalAttr<I64Attr>:$layer);
   let assemblyFormat = [{
-    $value `into` $cache `[` $layer `]` `at` $position attr-dict `:` type($value) `,` type($cache)
+    $value `into` $cache `[` custom<CacheLayer>($layer_index, $layer) `]` `at` $position attr-dict `:` type($value) `,` type($cache)
   }];
+  let builders = [
+    // A static layer.
+    OpBuilder<(ins "Value":$value, "Value":$cache, "Value":$position, "int64_t":$layer), [{
+      build($_builder, $_state, value, cache, position, /*layer_index=*/Value(),
+            $_builder.getI64IntegerAttr(layer));
+    }]>
+  ];
   let hasVerifier = 1;
 }
 
@@ -232,14 +254,23 @@ def Attn_CacheReadOp : Attn_Op<"cache_read"> {
   let summary = "the first `length` positions of one layer of the cache";
   let description = [{
     `result[h, n, :] = cache[layer, h, n, :]` for n < length: shape
-    (kv_heads, length, head_dim).
+    (kv_heads, length, head_dim). The layer is static (`layer`) or dynamic
+    (`layer_index`), as for cache_write.
   }];
   let arguments = (ins Arg<F32Cache, "the cache", [MemRead]>:$cache,
-                       Index:$length, I64Attr:$layer);
+                       Index:$length, Optional<Index>:$layer_index,
+                       OptionalAttr<I64Attr>:$layer);
   let results = (outs F32Tensor3D:$result);
   let assemblyFormat = [{
-    $cache `[` $layer `]` `len` $length attr-dict `:` type($cache) `->` type($result)
+    $cache `[` custom<CacheLayer>($layer_index, $layer) `]` `len` $length attr-dict `:` type($cache) `->` type($result)
   }];
+  let builders = [
+    // A static layer.
+    OpBuilder<(ins "Type":$result, "Value":$cache, "Value":$length, "int64_t":$layer), [{
+      build($_builder, $_state, result, cache, length, /*layer_index=*/Value(),
+            $_builder.getI64IntegerAttr(layer));
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

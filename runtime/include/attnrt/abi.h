@@ -18,7 +18,9 @@
 /// tokenizer format of runtime/include/attnrt/tokenizer.h.
 /// 3: the weights are a byte blob (weights_bytes), each tensor in its own
 /// element type at a 64-byte aligned byte offset.
-#define ATTN_ABI_VERSION 3
+/// 4: attn_prefill writes the logits of the last R positions only, R the
+/// rows of its logits buffer.
+#define ATTN_ABI_VERSION 4
 
 /// The sizes the runtime executes, and so the sizes the compiler
 /// accepts (both check against these, so the bound is one number). Token ids
@@ -72,14 +74,17 @@ extern const unsigned char attn_weights[]; // attn_model_info.weights_bytes byte
 extern const unsigned char attn_tokenizer[]; // attn_model_info.tokenizer_bytes bytes
 
 /// Runs the model on `tokens` (T of them) at positions [pos, pos + T):
-/// writes their keys and values into the caches and the logits of every
-/// position into `logits`.
+/// writes their keys and values into the caches and the logits of the last
+/// R positions (pos + T - R .. pos + T - 1) into `logits`: the classifier,
+/// the largest matrix of a small model, runs on those R rows only (R = 1
+/// when generating, R = T when every position's logits are wanted).
 ///   tokens  (T)                                   int32 token ids < vocab_size
 ///   weights (weights_bytes)                       attn_weights, bytes
 ///   k_cache (layers, kv_heads, context_length, head_dim)
 ///   v_cache (layers, kv_heads, context_length, head_dim)
-///   logits  (T, vocab_size)                       out
-/// Requires pos + T <= context_length and 1 <= T <= prefill_chunk.
+///   logits  (R, vocab_size)                       out
+/// Requires pos + T <= context_length, 1 <= T <= prefill_chunk and
+/// 1 <= R <= T.
 void _mlir_ciface_attn_prefill(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
                                AttnMemRef<const uint8_t, 1> *weights,
                                AttnMemRef<float, 4> *k_cache,

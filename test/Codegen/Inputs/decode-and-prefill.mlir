@@ -296,9 +296,13 @@ func.func @attn_prefill(%tokens: tensor<?xi32>, %pos: index, %weights: tensor<?x
     %_y = arith.mulf %_n, %_w : f32
     linalg.yield %_y : f32
   } -> tensor<?x64xf32>
-  %ec = tensor.empty(%T) : tensor<?x32x16xf32>
+  // The classifier on the last R positions, R the logits' rows (ABI 3).
+  %R = memref.dim %logits, %c0 : memref<?x512xf32>
+  %start = arith.subi %T, %R : index
+  %xl = tensor.extract_slice %xn[%start, 0] [%R, 64] [1, 1] : tensor<?x64xf32> to tensor<?x64xf32>
+  %ec = tensor.empty(%R) : tensor<?x32x16xf32>
   %zc = linalg.fill ins(%c0f : f32) outs(%ec : tensor<?x32x16xf32>) -> tensor<?x32x16xf32>
-  %lg = linalg.generic {indexing_maps = [#lx, #lw, #ly], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%xn, %wc : tensor<?x64xf32>, tensor<32x64x16xf32>) outs(%zc : tensor<?x32x16xf32>) {
+  %lg = linalg.generic {indexing_maps = [#lx, #lw, #ly], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%xl, %wc : tensor<?x64xf32>, tensor<32x64x16xf32>) outs(%zc : tensor<?x32x16xf32>) {
   ^bb0(%_a: f32, %_b: f32, %_c: f32):
     %_m = arith.mulf %_a, %_b : f32
     %_r = arith.addf %_c, %_m : f32

@@ -48,3 +48,19 @@ func.func @static_length(%cache: memref<5x4x512x8xf32>) -> tensor<4x16x8xf32> {
   %0 = attn.cache_read %cache[0] len %c16 : memref<5x4x512x8xf32> -> tensor<4x16x8xf32>
   return %0 : tensor<4x16x8xf32>
 }
+
+// -----
+
+// Tests a dynamic layer index (the loop over layers): the window's layer
+// offset is the index.
+// CHECK-LABEL: func.func @layer_index
+// CHECK-SAME: (%[[V:[^:]*]]: tensor<1x4x8xf32>, %[[CACHE:[^:]*]]: memref<5x4x512x8xf32>, %[[POS:[^:]*]]: index, %[[LEN:[^:]*]]: index, %[[L:[^:]*]]: index)
+func.func @layer_index(%v: tensor<1x4x8xf32>, %cache: memref<5x4x512x8xf32>, %pos: index, %len: index, %l: index) -> tensor<4x?x8xf32> {
+  // CHECK: %[[W:.*]] = memref.subview %[[CACHE]][%[[L]], 0, %[[POS]], 0] [1, 4, 1, 8] [1, 1, 1, 1] : memref<5x4x512x8xf32> to memref<4x1x8xf32, strided<[4096, 8, 1], offset: ?>>
+  // CHECK: bufferization.materialize_in_destination %{{.*}} in restrict writable %[[W]]
+  attn.cache_write %v into %cache[%l] at %pos : tensor<1x4x8xf32>, memref<5x4x512x8xf32>
+  // CHECK: %[[R:.*]] = memref.subview %[[CACHE]][%[[L]], 0, 0, 0] [1, 4, %[[LEN]], 8] [1, 1, 1, 1] : memref<5x4x512x8xf32> to memref<4x?x8xf32, strided<[4096, 8, 1], offset: ?>>
+  // CHECK: bufferization.to_tensor %[[R]] restrict
+  %0 = attn.cache_read %cache[%l] len %len : memref<5x4x512x8xf32> -> tensor<4x?x8xf32>
+  return %0 : tensor<4x?x8xf32>
+}

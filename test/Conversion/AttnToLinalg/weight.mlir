@@ -42,3 +42,19 @@ func.func @bf16(%blob: tensor<?xi8>) -> tensor<2x64x16xbf16> {
   %0 = attn.weight "layers.0.wk" at 64 in %blob : tensor<?xi8> -> tensor<2x64x16xbf16>
   return %0 : tensor<2x64x16xbf16>
 }
+
+// -----
+
+// Tests a per-layer weight in the loop over layers: the view starts at byte
+// offset + l * layer_stride, computed at run time; its shape stays static.
+// CHECK-LABEL: func.func @layer
+// CHECK-SAME: (%[[BLOB:[^:]*]]: tensor<?xi8>, %[[L:[^:]*]]: index)
+func.func @layer(%blob: tensor<?xi8>, %l: index) -> tensor<4x64x16xf32> {
+  // CHECK-DAG: %[[STRIDE:.*]] = arith.constant 181760 : index
+  // CHECK-DAG: %[[AT:.*]] = arith.constant 131328 : index
+  // CHECK: %[[SCALED:.*]] = arith.muli %[[L]], %[[STRIDE]] : index
+  // CHECK: %[[OFFSET:.*]] = arith.addi %[[SCALED]], %[[AT]] : index
+  // CHECK: memref.view %{{.*}}[%[[OFFSET]]][] : memref<?xi8> to memref<4x64x16xf32>
+  %0 = attn.weight "layers.*.wq" at 131328 + %l * 181760 in %blob : tensor<?xi8> -> tensor<4x64x16xf32>
+  return %0 : tensor<4x64x16xf32>
+}

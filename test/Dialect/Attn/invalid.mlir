@@ -101,6 +101,45 @@ func.func @weight_element_type(%blob: tensor<?xi8>) {
 
 // -----
 
+// Tests that weight rejects a zero layer_stride (every layer would read
+// layer 0's tensor).
+func.func @weight_zero_layer_stride(%blob: tensor<?xi8>, %l: index) {
+  // expected-error @+1 {{'attn.weight' op expects a positive layer_stride, got 0}}
+  %0 = attn.weight "w" at 0 + %l * 0 in %blob : tensor<?xi8> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that weight rejects a layer index without a layer_stride (only the
+// generic form can say that).
+func.func @weight_index_without_stride(%blob: tensor<?xi8>, %l: index) {
+  // expected-error @+1 {{'attn.weight' op expects a layer index and a layer_stride together}}
+  %0 = "attn.weight"(%blob, %l) <{name = "w", offset = 0 : i64}> : (tensor<?xi8>, index) -> tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that weight rejects a layer_stride without a layer index.
+func.func @weight_stride_without_index(%blob: tensor<?xi8>) {
+  // expected-error @+1 {{'attn.weight' op expects a layer index and a layer_stride together}}
+  %0 = "attn.weight"(%blob) <{name = "w", offset = 0 : i64, layer_stride = 64 : i64}> : (tensor<?xi8>) -> tensor<64xf32>
+  return
+}
+
+// -----
+
+// Tests that weight rejects a layer_stride that would misalign a bf16
+// tensor of a later layer.
+func.func @weight_odd_layer_stride(%blob: tensor<?xi8>, %l: index) {
+  // expected-error @+1 {{'attn.weight' op expects a layer_stride that is a multiple of the 2-byte element size of 'bf16', got 65}}
+  %0 = attn.weight "w" at 0 + %l * 65 in %blob : tensor<?xi8> -> tensor<64xbf16>
+  return
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // embedding
 //===----------------------------------------------------------------------===//
@@ -505,6 +544,24 @@ func.func @sinusoidal_base_nan(%x: tensor<?x64xf32>, %pos: index) {
 func.func @cache_write_layer(%v: tensor<1x4x8xf32>, %cache: memref<5x4x512x8xf32>, %pos: index) {
   // expected-error @+1 {{'attn.cache_write' op layer 5 is outside the cache's 5 layers}}
   attn.cache_write %v into %cache[5] at %pos : tensor<1x4x8xf32>, memref<5x4x512x8xf32>
+  return
+}
+
+// -----
+
+// Tests that cache_write rejects both a static layer and a layer index.
+func.func @cache_write_both_layers(%v: tensor<1x4x8xf32>, %cache: memref<5x4x512x8xf32>, %pos: index, %l: index) {
+  // expected-error @+1 {{'attn.cache_write' op expects exactly one of a static layer and a layer index, got both}}
+  "attn.cache_write"(%v, %cache, %pos, %l) <{layer = 0 : i64}> : (tensor<1x4x8xf32>, memref<5x4x512x8xf32>, index, index) -> ()
+  return
+}
+
+// -----
+
+// Tests that cache_read rejects an access without any layer.
+func.func @cache_read_no_layer(%cache: memref<5x4x512x8xf32>, %len: index) {
+  // expected-error @+1 {{'attn.cache_read' op expects exactly one of a static layer and a layer index, got neither}}
+  %0 = "attn.cache_read"(%cache, %len) : (memref<5x4x512x8xf32>, index) -> tensor<4x?x8xf32>
   return
 }
 

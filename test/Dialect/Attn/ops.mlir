@@ -20,6 +20,17 @@ func.func @weight(%blob: tensor<?xi8>) -> (tensor<4x64x16xf32>, tensor<4x64x16xb
 
 // -----
 
+// Tests that a per-layer weight keeps its layer index and layer_stride.
+// CHECK-LABEL: func.func @weight_layer
+// CHECK-SAME: (%[[BLOB:.*]]: tensor<?xi8>, %[[L:.*]]: index)
+func.func @weight_layer(%blob: tensor<?xi8>, %l: index) -> tensor<4x64x16xf32> {
+  // CHECK: attn.weight "layers.*.wq" at 128 + %[[L]] * 181760 in %[[BLOB]] : tensor<?xi8> -> tensor<4x64x16xf32>
+  %0 = attn.weight "layers.*.wq" at 128 + %l * 181760 in %blob : tensor<?xi8> -> tensor<4x64x16xf32>
+  return %0 : tensor<4x64x16xf32>
+}
+
+// -----
+
 // Tests that embedding round-trips with a plain (V, D) and a packed (V / B, D, B) table.
 // CHECK-LABEL: func.func @embedding
 // CHECK-SAME: (%[[TABLE:.*]]: tensor<512x64xf32>, %[[PACKED:.*]]: tensor<32x64x16xf32>, %[[TOKENS:.*]]: tensor<?xi32>)
@@ -155,6 +166,20 @@ func.func @cache(%v: tensor<1x4x8xf32>, %cache: memref<5x4x512x8xf32>, %pos: ind
   attn.cache_write %v into %cache[3] at %pos : tensor<1x4x8xf32>, memref<5x4x512x8xf32>
   // CHECK: attn.cache_read %[[CACHE]][3] len %[[LEN]] : memref<5x4x512x8xf32> -> tensor<4x?x8xf32>
   %0 = attn.cache_read %cache[3] len %len : memref<5x4x512x8xf32> -> tensor<4x?x8xf32>
+  return %0 : tensor<4x?x8xf32>
+}
+
+// -----
+
+// Tests that cache_write and cache_read keep a dynamic layer index.
+// CHECK-LABEL: func.func @cache_layer_index
+// CHECK-SAME: (%[[V:.*]]: tensor<1x4x8xf32>, %[[CACHE:.*]]: memref<5x4x512x8xf32>, %[[POS:.*]]: index, %[[LEN:.*]]: index, %[[L:.*]]: index)
+func.func @cache_layer_index(%v: tensor<1x4x8xf32>, %cache: memref<5x4x512x8xf32>, %pos: index,
+                             %len: index, %l: index) -> tensor<4x?x8xf32> {
+  // CHECK: attn.cache_write %[[V]] into %[[CACHE]][%[[L]]] at %[[POS]] : tensor<1x4x8xf32>, memref<5x4x512x8xf32>
+  attn.cache_write %v into %cache[%l] at %pos : tensor<1x4x8xf32>, memref<5x4x512x8xf32>
+  // CHECK: attn.cache_read %[[CACHE]][%[[L]]] len %[[LEN]] : memref<5x4x512x8xf32> -> tensor<4x?x8xf32>
+  %0 = attn.cache_read %cache[%l] len %len : memref<5x4x512x8xf32> -> tensor<4x?x8xf32>
   return %0 : tensor<4x?x8xf32>
 }
 
