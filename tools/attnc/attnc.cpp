@@ -396,10 +396,19 @@ int main(int argc, char **argv) {
                                                     "e.g. --mlir-print-ir-after-all)");
   addLoadOptions(*compile, compileOptions);
   compile->add_option("-o", codegen.output, "Output file (\"-\": stdout)")->required();
-  compile->add_option("--emit", codegen.emit, "What to produce")
+  compile->add_option("--emit", codegen.emit, "The stage to produce (see README, \"Inspecting a model\")")
       ->check(CLI::IsMember(emitStages()))
       ->capture_default_str();
-  compile->add_option("--dump-dir", codegen.dumpDir, "Write every stage into this directory");
+  compile->add_option("--dump-dir", codegen.dumpDir,
+                      "Also write every stage up to the emitted one into this directory, "
+                      "with index.md (the passes of each stage and their wall time)");
+  compile->add_flag("--timing", codegen.timing,
+                    "Print the wall time of every stage and pass to stderr");
+  compile->add_flag("--print-ir-after-all", codegen.printIRAfterAll,
+                    "Print the module after every MLIR pass to stderr");
+  compile->add_flag("-g", codegen.debugInfo,
+                    "Debug locations in the LLVM IR and the object, pointing at the "
+                    "description's lines");
   compile->allow_extras();
 
   try {
