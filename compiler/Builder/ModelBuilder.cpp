@@ -7,6 +7,11 @@
 // unrolled:
 // each reads its own weights at static offsets, which keeps every weight shape
 // static for the vectorizer and makes the IR read like the description.
+// Every op is located at the description line it comes from (the key's
+// FileLineColLoc, in a NameLoc naming the block or tensor: "layers.3.attention",
+// "layers.3.wq"); for a checkpoint compiled directly, at the checkpoint (line
+// 0), named the same way. The locations survive lowering to LLVM debug
+// locations (attnc compile -g).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Builder/ModelBuilder.h"
@@ -22,6 +27,7 @@
 #include "mlir/IR/Builders.h"
 
 #include <cmath>
+#include <optional>
 
 using namespace mlir;
 using namespace attnc;
@@ -42,6 +48,26 @@ attn::MaskKind toMaskKind(MaskKind kind) {
 
 /// Emits one entry point; `tokens` is the static token count or kDynamic.
 class FunctionBuilder {
+  /// While alive, the ops built are located at the description's `key` (or,
+  /// when the description leaves it out, its section's key, else `layers`)
+  /// and named `name`.
+  class Located {
+  public:
+    Located(FunctionBuilder &f, StringRef key, const std::string &name)
+        : f(f), savedLoc(f.loc), savedFile(f.fileLoc) {
+      f.fileLoc = f.descriptionLoc(key);
+      f.loc = NameLoc::get(f.b.getStringAttr(name), f.fileLoc);
+    }
+    ~Located() {
+      f.loc = savedLoc;
+      f.fileLoc = savedFile;
+    }
+
+  private:
+    FunctionBuilder &f;
+    Location savedLoc, savedFile;
+  };
+
 public:
   FunctionBuilder(OpBuilder &b, const ModelSpec &spec, const WeightLayout &layout)
       : b(b), spec(spec), layout(layout), f32(b.getF32Type()) {}
@@ -51,9 +77,25 @@ public:
 private:
   RankedTensorType tensor(ArrayRef<int64_t> shape) { return RankedTensorType::get(shape, f32); }
 
+  Location descriptionLoc(StringRef key) {
+    SpecOrigin::Position at;
+    for (StringRef k : {key, key.split('.').first, StringRef("layers")}) {
+      auto it = spec.origin.keys.find(k.str());
+      if (it != spec.origin.keys.end()) {
+        at = it->second;
+        break;
+      }
+    }
+    if (spec.origin.file.empty())
+      return b.getUnknownLoc();
+    return FileLineColLoc::get(b.getStringAttr(spec.origin.file), at.line, at.column);
+  }
+  /// Where the ops on tensor `name` go: the current line, named by the tensor.
+  Location tensorLoc(StringRef name) { return NameLoc::get(b.getStringAttr(name), fileLoc); }
+
   Value weight(const std::string &name) {
     const WeightSlot &slot = layout.get(name);
-    return b.create<attn::WeightOp>(loc, tensor(slot.storedShape), blob,
+    return b.create<attn::WeightOp>(tensorLoc(name), tensor(slot.storedShape), blob,
                                     b.getStringAttr(slot.name),
                                     b.getI64IntegerAttr(slot.offset));
   }
@@ -63,13 +105,14 @@ private:
     const WeightSlot &slot = layout.get(name);
     int64_t out = slot.storedShape[0] * slot.storedShape[2];
     auto type = tensor({cast<RankedTensorType>(x.getType()).getDimSize(0), out});
-    Value y = b.create<attn::LinearOp>(loc, type, x, weight(name));
+    Value y = b.create<attn::LinearOp>(tensorLoc(name), type, x, weight(name));
     if (!biasName.empty() && layout.find(biasName))
-      y = b.create<attn::BiasAddOp>(loc, type, y, weight(biasName));
+      y = b.create<attn::BiasAddOp>(tensorLoc(biasName), type, y, weight(biasName));
     return y;
   }
   /// The norm `name` (its bias is `name`_bias for a layer norm).
   Value norm(Value x, const std::string &name) {
+    Located here(*this, "norm", name);
     auto eps = b.getF32FloatAttr(static_cast<float>(spec.norm.eps));
     if (spec.norm.kind == NormKind::Layer)
       return b.create<attn::LayerNormOp>(loc, x.getType(), x, weight(name),
@@ -105,13 +148,16 @@ private:
   const ModelSpec &spec;
   const WeightLayout &layout;
   Type f32;
+  // Where the ops being built go (see Located).
   Location loc = b.getUnknownLoc();
+  Location fileLoc = b.getUnknownLoc();
   // Arguments of the function being built.
   Value blob, position, keyCache, valueCache, length;
 };
 
 Value FunctionBuilder::attention(Value h, int64_t l) {
   std::string p = "layers." + std::to_string(l) + ".";
+  Located here(*this, "attention", p + "attention");
   const AttentionSpec &att = spec.attention;
   Value q = splitHeads(linear(h, p + "wq", p + "bq"), att.heads);
   Value k = splitHeads(linear(h, p + "wk", p + "bk"), att.kvHeads);
@@ -139,6 +185,7 @@ Value FunctionBuilder::attention(Value h, int64_t l) {
 
 Value FunctionBuilder::mlp(Value h, int64_t l) {
   std::string p = "layers." + std::to_string(l) + ".";
+  Located here(*this, "mlp", p + "mlp");
   Value up = linear(h, p + "w1", p + "b1");
   switch (spec.mlp.activation) {
   case Activation::SwiGLU:
@@ -161,6 +208,7 @@ Value FunctionBuilder::mlp(Value h, int64_t l) {
 
 Value FunctionBuilder::layer(Value x, int64_t l) {
   std::string p = "layers." + std::to_string(l) + ".";
+  Located here(*this, "layers", "layers." + std::to_string(l));
   auto add = [&](Value a, Value c) { return b.create<attn::AddOp>(loc, a.getType(), a, c); };
   if (spec.norm.placement == NormPlacement::Pre) {
     x = add(x, attention(norm(x, p + "attention_norm"), l));
@@ -171,6 +219,7 @@ Value FunctionBuilder::layer(Value x, int64_t l) {
 }
 
 void FunctionBuilder::build(StringRef name, int64_t tokens) {
+  Located function(*this, "name", name.str());
   auto cacheType = MemRefType::get(
       {spec.layers, spec.attention.kvHeads, spec.contextLength, spec.headDim()}, f32);
   SmallVector<Type> args = {RankedTensorType::get({tokens}, b.getI32Type()),
@@ -196,9 +245,13 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
   Value count = b.create<tensor::DimOp>(loc, tokenIds, 0);
   length = b.create<arith::AddIOp>(loc, position, count);
 
+  std::optional<Located> part;
+  part.emplace(*this, "vocab_size", "tok_embeddings");
   Value embeddings = weight("tok_embeddings");
   auto embeddedType = tensor({tokens, spec.dim});
   Value x = b.create<attn::EmbeddingOp>(loc, embeddedType, embeddings, tokenIds);
+  part.reset();
+  part.emplace(*this, "attention.position", "positions");
   switch (spec.attention.position) {
   case PositionKind::Learned:
     x = b.create<attn::LearnedPositionsOp>(loc, x.getType(), x, weight("pos_embeddings"),
@@ -212,10 +265,13 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
   case PositionKind::None:
     break;
   }
+  part.reset();
   for (int64_t l = 0; l < spec.layers; ++l)
     x = layer(x, l);
   if (spec.norm.final)
     x = norm(x, "norm");
+  part.emplace(*this, spec.origin.keys.count("tie_embeddings") ? "tie_embeddings" : "vocab_size",
+               "output");
   Value logits = linear(x, "output");
 
   auto store = b.create<bufferization::MaterializeInDestinationOp>(loc, logits, logitsOut);
@@ -232,7 +288,10 @@ OwningOpRef<ModuleOp> attnc::buildModelModule(MLIRContext &context, const ModelS
                       func::FuncDialect, LLVM::LLVMDialect, memref::MemRefDialect,
                       tensor::TensorDialect>();
   OpBuilder b(&context);
-  auto module = ModuleOp::create(b.getUnknownLoc(), StringRef(spec.name));
+  Location where = spec.origin.file.empty()
+                       ? Location(b.getUnknownLoc())
+                       : Location(FileLineColLoc::get(b.getStringAttr(spec.origin.file), 0, 0));
+  auto module = ModuleOp::create(where, StringRef(spec.name));
   b.setInsertionPointToEnd(module.getBody());
   FunctionBuilder builder(b, spec, layout);
   builder.build("attn_prefill", ShapedType::kDynamic);
