@@ -117,6 +117,8 @@ public:
       : spec(spec), weights(weights), tokenizerBytes(tokenizerBytes), options(options), sm(sm),
         emitStage(*mlir::attnc::stageNamed(options.emit)), context(registry()) {
     pipelineOptions.debugInfo = options.debugInfo;
+    for (const std::string &name : options.stackOnlyFunctions)
+      pipelineOptions.stackOnlyFunctions.push_back(name);
   }
   ~CompileJob() {
     // MLIR's manager prints a report when destroyed, if enabled: only the

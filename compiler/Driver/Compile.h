@@ -27,6 +27,9 @@ struct CompileOptions {
   bool timing = false;          // per-pass wall times to stderr (MLIR's report)
   bool printIRAfterAll = false; // the module after every MLIR pass, to stderr
   bool debugInfo = false;       // -g: LLVM debug locations from the op locations
+  /// Added to PipelineOptions::stackOnlyFunctions (a hidden debugging
+  /// option: asking it of attn_prefill shows a pass's diagnostic).
+  std::vector<std::string> stackOnlyFunctions;
 };
 
 /// The stages `--emit` accepts, in lowering order (the names of allStages()).

@@ -409,6 +409,11 @@ int main(int argc, char **argv) {
   compile->add_flag("-g", codegen.debugInfo,
                     "Debug locations in the LLVM IR and the object, pointing at the "
                     "description's lines");
+  // Hidden (no group): for debugging the pipeline, e.g. to see how a pass's
+  // diagnostic points at the description.
+  compile->add_option("--stack-only", codegen.stackOnlyFunctions,
+                      "Also require this function to use no heap and a bounded stack")
+      ->group("");
   compile->allow_extras();
 
   try {
