@@ -25,6 +25,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <cmath>
 #include <optional>
@@ -89,6 +90,19 @@ private:
     if (spec.origin.file.empty())
       return b.getUnknownLoc();
     return FileLineColLoc::get(b.getStringAttr(spec.origin.file), at.line, at.column);
+  }
+  /// The function's location, at the description's `name:` line. Its file
+  /// is made absolute: LLVM debug info (-g) takes the file and directory of
+  /// every function's scope from it (the ops' own lines are in that file).
+  Location functionLoc(StringRef name) {
+    if (spec.origin.file.empty())
+      return NameLoc::get(b.getStringAttr(name), b.getUnknownLoc());
+    SmallString<256> path(spec.origin.file);
+    llvm::sys::fs::make_absolute(path);
+    auto it = spec.origin.keys.find("name");
+    SpecOrigin::Position at = it == spec.origin.keys.end() ? SpecOrigin::Position() : it->second;
+    return NameLoc::get(b.getStringAttr(name),
+                        FileLineColLoc::get(b.getStringAttr(path), at.line, at.column));
   }
   /// Where the ops on tensor `name` go: the current line, named by the tensor.
   Location tensorLoc(StringRef name) { return NameLoc::get(b.getStringAttr(name), fileLoc); }
@@ -228,7 +242,7 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
                             cacheType,
                             cacheType,
                             MemRefType::get({tokens, spec.vocabSize}, f32)};
-  auto func = b.create<func::FuncOp>(loc, name, b.getFunctionType(args, {}));
+  auto func = b.create<func::FuncOp>(functionLoc(name), name, b.getFunctionType(args, {}));
   func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), b.getUnitAttr());
 
   OpBuilder::InsertionGuard guard(b);
@@ -288,9 +302,12 @@ OwningOpRef<ModuleOp> attnc::buildModelModule(MLIRContext &context, const ModelS
                       func::FuncDialect, LLVM::LLVMDialect, memref::MemRefDialect,
                       tensor::TensorDialect>();
   OpBuilder b(&context);
+  // Absolute, as the functions' (the compile unit of -g's debug info).
+  SmallString<256> path(spec.origin.file);
+  llvm::sys::fs::make_absolute(path);
   Location where = spec.origin.file.empty()
                        ? Location(b.getUnknownLoc())
-                       : Location(FileLineColLoc::get(b.getStringAttr(spec.origin.file), 0, 0));
+                       : Location(FileLineColLoc::get(b.getStringAttr(path), 0, 0));
   auto module = ModuleOp::create(where, StringRef(spec.name));
   b.setInsertionPointToEnd(module.getBody());
   FunctionBuilder builder(b, spec, layout);
