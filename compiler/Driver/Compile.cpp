@@ -387,6 +387,8 @@ bool CompileJob::finish() {
   root = mlir::TimingScope();
   if (printReport)
     timing.dumpAsTree(); // MLIR's report, to stderr; the timers stay
+  // Reported: the manager's destructor prints nothing more.
+  timing.setEnabled(false);
   if (options.dumpDir.empty())
     return true;
   std::vector<TimingRows::Row> rows;
@@ -394,7 +396,6 @@ bool CompileJob::finish() {
   collect->rows = &rows;
   timing.setOutput(std::move(collect));
   timing.dumpAsTree();
-  timing.setEnabled(false);
   return writeIndex(rows);
 }
 
