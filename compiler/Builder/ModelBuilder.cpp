@@ -11,6 +11,11 @@
 // shape stays static for the vectorizer and the body reads like the
 // description. The residual stream is the loop's one iter_arg, copied back
 // into its own buffer at the end of the body.
+// Every op is located at the description line it comes from (the key's
+// FileLineColLoc, in a NameLoc naming the block or tensor: "layers.attention",
+// "layers.*.wq", "output"); for a checkpoint compiled directly, at the
+// checkpoint (line 0), named the same way. The locations survive lowering to
+// LLVM debug locations (attnc compile -g).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Builder/ModelBuilder.h"
@@ -28,8 +33,10 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <cmath>
+#include <optional>
 
 using namespace mlir;
 using namespace attnc;
@@ -50,6 +57,26 @@ attn::MaskKind toMaskKind(MaskKind kind) {
 
 /// Emits one entry point; `tokens` is the static token count or kDynamic.
 class FunctionBuilder {
+  /// While alive, the ops built are located at the description's `key` (or,
+  /// when the description leaves it out, its section's key, else `layers`)
+  /// and named `name`.
+  class Located {
+  public:
+    Located(FunctionBuilder &f, StringRef key, const std::string &name)
+        : f(f), savedLoc(f.loc), savedFile(f.fileLoc) {
+      f.fileLoc = f.descriptionLoc(key);
+      f.loc = NameLoc::get(f.b.getStringAttr(name), f.fileLoc);
+    }
+    ~Located() {
+      f.loc = savedLoc;
+      f.fileLoc = savedFile;
+    }
+
+  private:
+    FunctionBuilder &f;
+    Location savedLoc, savedFile;
+  };
+
 public:
   FunctionBuilder(OpBuilder &b, const ModelSpec &spec, const WeightLayout &layout)
       : b(b), spec(spec), layout(layout), f32(b.getF32Type()) {}
@@ -70,19 +97,50 @@ private:
     return f32;
   }
 
+  Location descriptionLoc(StringRef key) {
+    SpecOrigin::Position at;
+    for (StringRef k : {key, key.split('.').first, StringRef("layers")}) {
+      auto it = spec.origin.keys.find(k.str());
+      if (it != spec.origin.keys.end()) {
+        at = it->second;
+        break;
+      }
+    }
+    if (spec.origin.file.empty())
+      return b.getUnknownLoc();
+    return FileLineColLoc::get(b.getStringAttr(spec.origin.file), at.line, at.column);
+  }
+  /// The function's location, at the description's `name:` line. Its file
+  /// is made absolute: LLVM debug info (-g) takes the file and directory of
+  /// every function's scope from it (the ops' own lines are in that file).
+  Location functionLoc(StringRef name) {
+    if (spec.origin.file.empty())
+      return NameLoc::get(b.getStringAttr(name), b.getUnknownLoc());
+    SmallString<256> path(spec.origin.file);
+    llvm::sys::fs::make_absolute(path);
+    auto it = spec.origin.keys.find("name");
+    SpecOrigin::Position at = it == spec.origin.keys.end() ? SpecOrigin::Position() : it->second;
+    return NameLoc::get(b.getStringAttr(name),
+                        FileLineColLoc::get(b.getStringAttr(path), at.line, at.column));
+  }
+  /// Where the ops on tensor `name` go: the current line, named by the tensor.
+  Location tensorLoc(StringRef name) { return NameLoc::get(b.getStringAttr(name), fileLoc); }
+
   /// The global tensor `name`, or with `layer` set the per-layer tensor of
   /// kind `name` ("wq", ...) of the layer `layer` (the loop index).
   Value weight(const std::string &name, Value layer = {}) {
     if (!layer) {
       const WeightSlot &slot = layout.get(name);
-      return b.create<attn::WeightOp>(loc, RankedTensorType::get(slot.storedShape, elementType(slot.type)), blob,
-                                      b.getStringAttr(slot.name),
+      return b.create<attn::WeightOp>(tensorLoc(name),
+                                      RankedTensorType::get(slot.storedShape, elementType(slot.type)),
+                                      blob, b.getStringAttr(slot.name),
                                       b.getI64IntegerAttr(slot.offset));
     }
     const WeightSlot &slot = layout.get(layerTensorName(0, name));
     int64_t stride = *layout.layerStride(name, spec.layers);
-    return b.create<attn::WeightOp>(loc, RankedTensorType::get(slot.storedShape, elementType(slot.type)), blob,
-                                    b.getStringAttr("layers.*." + name),
+    return b.create<attn::WeightOp>(tensorLoc("layers.*." + name),
+                                    RankedTensorType::get(slot.storedShape, elementType(slot.type)),
+                                    blob, b.getStringAttr("layers.*." + name),
                                     b.getI64IntegerAttr(slot.offset), layer,
                                     b.getI64IntegerAttr(stride));
   }
@@ -98,14 +156,17 @@ private:
     const WeightSlot &slot = layout.get(layer ? layerTensorName(0, name) : name);
     int64_t out = slot.storedShape[0] * slot.storedShape[2];
     auto type = tensor({cast<RankedTensorType>(x.getType()).getDimSize(0), out});
-    Value y = b.create<attn::LinearOp>(loc, type, x, weight(name, layer));
+    std::string prefix = layer ? "layers.*." : "";
+    Value y = b.create<attn::LinearOp>(tensorLoc(prefix + name), type, x, weight(name, layer));
     if (!biasName.empty() && hasWeight(biasName, static_cast<bool>(layer)))
-      y = b.create<attn::BiasAddOp>(loc, type, y, weight(biasName, layer));
+      y = b.create<attn::BiasAddOp>(tensorLoc(prefix + biasName), type, y,
+                                    weight(biasName, layer));
     return y;
   }
   /// The norm `name` (its bias is `name`_bias for a layer norm), of layer
   /// `layer` when it is set.
   Value norm(Value x, const std::string &name, Value layer = {}) {
+    Located here(*this, "norm", (layer ? "layers.*." : "") + name);
     auto eps = b.getF32FloatAttr(static_cast<float>(spec.norm.eps));
     if (spec.norm.kind == NormKind::Layer)
       return b.create<attn::LayerNormOp>(loc, x.getType(), x, weight(name, layer),
@@ -144,12 +205,15 @@ private:
   const ModelSpec &spec;
   const WeightLayout &layout;
   Type f32;
+  // Where the ops being built go (see Located).
   Location loc = b.getUnknownLoc();
+  Location fileLoc = b.getUnknownLoc();
   // Arguments of the function being built.
   Value blob, position, keyCache, valueCache, length;
 };
 
 Value FunctionBuilder::attention(Value h, Value l) {
+  Located here(*this, "attention", "layers.attention");
   const AttentionSpec &att = spec.attention;
   Value q = splitHeads(linear(h, "wq", "bq", l), att.heads);
   Value k = splitHeads(linear(h, "wk", "bk", l), att.kvHeads);
@@ -175,6 +239,7 @@ Value FunctionBuilder::attention(Value h, Value l) {
 }
 
 Value FunctionBuilder::mlp(Value h, Value l) {
+  Located here(*this, "mlp", "layers.mlp");
   Value up = linear(h, "w1", "b1", l);
   switch (spec.mlp.activation) {
   case Activation::SwiGLU:
@@ -206,6 +271,7 @@ Value FunctionBuilder::layer(Value x, Value l) {
 }
 
 Value FunctionBuilder::layers(Value x) {
+  Located here(*this, "layers", "layers");
   Value lower = b.create<arith::ConstantIndexOp>(loc, 0);
   Value upper = b.create<arith::ConstantIndexOp>(loc, spec.layers);
   Value step = b.create<arith::ConstantIndexOp>(loc, 1);
@@ -231,6 +297,7 @@ Value FunctionBuilder::layers(Value x) {
 }
 
 void FunctionBuilder::build(StringRef name, int64_t tokens) {
+  Located function(*this, "name", name.str());
   auto cacheType = MemRefType::get(
       {spec.layers, spec.attention.kvHeads, spec.contextLength, spec.headDim()}, f32);
   SmallVector<Type> args = {RankedTensorType::get({tokens}, b.getI32Type()),
@@ -239,7 +306,7 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
                             cacheType,
                             cacheType,
                             MemRefType::get({tokens, spec.vocabSize}, f32)};
-  auto func = b.create<func::FuncOp>(loc, name, b.getFunctionType(args, {}));
+  auto func = b.create<func::FuncOp>(functionLoc(name), name, b.getFunctionType(args, {}));
   func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), b.getUnitAttr());
 
   OpBuilder::InsertionGuard guard(b);
@@ -256,9 +323,13 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
   Value count = b.create<tensor::DimOp>(loc, tokenIds, 0);
   length = b.create<arith::AddIOp>(loc, position, count);
 
+  std::optional<Located> part;
+  part.emplace(*this, "vocab_size", "tok_embeddings");
   Value embeddings = weight("tok_embeddings");
   auto embeddedType = tensor({tokens, spec.dim});
   Value x = b.create<attn::EmbeddingOp>(loc, embeddedType, embeddings, tokenIds);
+  part.reset();
+  part.emplace(*this, "attention.position", "positions");
   switch (spec.attention.position) {
   case PositionKind::Learned:
     x = b.create<attn::LearnedPositionsOp>(loc, x.getType(), x, weight("pos_embeddings"),
@@ -272,7 +343,10 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
   case PositionKind::None:
     break;
   }
+  part.reset();
   x = layers(x);
+  part.emplace(*this, spec.origin.keys.count("tie_embeddings") ? "tie_embeddings" : "vocab_size",
+               "output");
   if (ShapedType::isDynamic(tokens)) {
     // The classifier runs on the last R positions only, R the rows of the
     // logits buffer: 1 when generating (only the last position's logits are
@@ -284,8 +358,13 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
         ArrayRef<OpFoldResult>{rows, b.getIndexAttr(spec.dim)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
   }
-  if (spec.norm.final)
+  if (spec.norm.final) {
+    part.reset();
     x = norm(x, "norm");
+    part.emplace(*this,
+                 spec.origin.keys.count("tie_embeddings") ? "tie_embeddings" : "vocab_size",
+                 "output");
+  }
   Value logits = linear(x, "output");
 
   auto store = b.create<bufferization::MaterializeInDestinationOp>(loc, logits, logitsOut);
@@ -302,7 +381,13 @@ OwningOpRef<ModuleOp> attnc::buildModelModule(MLIRContext &context, const ModelS
                       func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
                       memref::MemRefDialect, scf::SCFDialect, tensor::TensorDialect>();
   OpBuilder b(&context);
-  auto module = ModuleOp::create(b.getUnknownLoc(), StringRef(spec.name));
+  // Absolute, as the functions' (the compile unit of -g's debug info).
+  SmallString<256> path(spec.origin.file);
+  llvm::sys::fs::make_absolute(path);
+  Location where = spec.origin.file.empty()
+                       ? Location(b.getUnknownLoc())
+                       : Location(FileLineColLoc::get(b.getStringAttr(path), 0, 0));
+  auto module = ModuleOp::create(where, StringRef(spec.name));
   b.setInsertionPointToEnd(module.getBody());
   FunctionBuilder builder(b, spec, layout);
   builder.build("attn_prefill", ShapedType::kDynamic);

@@ -19,10 +19,24 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCAsmBackend.h"
+#include "llvm/MC/MCAsmInfo.h"
+#include "llvm/MC/MCCodeEmitter.h"
+#include "llvm/MC/MCContext.h"
+#include "llvm/MC/MCInstrInfo.h"
+#include "llvm/MC/MCObjectFileInfo.h"
+#include "llvm/MC/MCObjectWriter.h"
+#include "llvm/MC/MCParser/MCAsmParser.h"
+#include "llvm/MC/MCParser/MCTargetAsmParser.h"
+#include "llvm/MC/MCRegisterInfo.h"
+#include "llvm/MC/MCStreamer.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
@@ -52,11 +66,13 @@ void initializeNativeTarget() {
   (void)done;
 }
 
-/// LLVM's default pipeline at `optLevel`, as `opt -O<n>` builds it. (MLIR's
-/// makeOptimizingTransformer was measured to leave stories15M's module 2.7x
-/// larger, mostly unscalarized <1 x float> code from the attention loops,
-/// and made compilation 5x slower: 33 s instead of 7 s.)
-void optimizeModule(Module &module, TargetMachine &tm, unsigned optLevel) {
+} // namespace
+
+/// As `opt -O<n>` builds it. (MLIR's makeOptimizingTransformer was measured
+/// to leave stories15M's module 2.7x larger, mostly unscalarized <1 x float>
+/// code from the attention loops, and made compilation 5x slower: 33 s
+/// instead of 7 s.)
+void attnc::optimizeLLVMModule(Module &module, TargetMachine &tm, unsigned optLevel) {
   if (optLevel == 0)
     return;
   LoopAnalysisManager lam;
@@ -77,6 +93,8 @@ void optimizeModule(Module &module, TargetMachine &tm, unsigned optLevel) {
   ModulePassManager passes = builder.buildPerModuleDefaultPipeline(level);
   passes.run(module, mam);
 }
+
+namespace {
 
 std::string hostFeatures() {
   SubtargetFeatures features;
@@ -115,9 +133,7 @@ attnc::createTargetMachine(const CodegenOptions &options) {
 }
 
 Expected<std::unique_ptr<Module>>
-attnc::translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
-                            TargetMachine &tm, const EmbeddedData *data,
-                            const CodegenOptions &options) {
+attnc::translateToLLVMIR(mlir::ModuleOp module, LLVMContext &context, TargetMachine &tm) {
   mlir::registerBuiltinDialectTranslation(*module.getContext());
   mlir::registerLLVMDialectTranslation(*module.getContext());
   std::unique_ptr<Module> llvmModule =
@@ -141,15 +157,23 @@ attnc::translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
     if (avx512)
       f.addFnAttr("min-legal-vector-width", "512");
   }
+  return llvmModule;
+}
 
+Expected<std::unique_ptr<Module>>
+attnc::translateAndOptimize(mlir::ModuleOp module, LLVMContext &context,
+                            TargetMachine &tm, const EmbeddedData *data,
+                            const CodegenOptions &options) {
+  Expected<std::unique_ptr<Module>> llvmModule = translateToLLVMIR(module, context, tm);
+  if (!llvmModule)
+    return llvmModule.takeError();
   if (data) {
     Expected<std::string> text = embeddedDataAsm(*data);
     if (!text)
       return text.takeError();
-    llvmModule->appendModuleInlineAsm(*text);
+    (*llvmModule)->appendModuleInlineAsm(*text);
   }
-
-  optimizeModule(*llvmModule, tm, options.optLevel);
+  optimizeLLVMModule(**llvmModule, tm, options.optLevel);
   return llvmModule;
 }
 
@@ -166,6 +190,60 @@ Error attnc::emitFile(Module &module, TargetMachine &tm, OutputKind kind,
     return createStringError(inconvertibleErrorCode(),
                              "the target cannot emit this file type");
   pm.run(module);
+  return Error::success();
+}
+
+Error attnc::assembleObject(StringRef assembly, TargetMachine &tm, raw_pwrite_stream &os) {
+  const Target &target = tm.getTarget();
+  const Triple &triple = tm.getTargetTriple();
+  const MCTargetOptions &mcOptions = tm.Options.MCOptions;
+  // The assembler's messages name the stage; the first error is returned.
+  SourceMgr sources;
+  std::string firstError;
+  sources.setDiagHandler(
+      [](const SMDiagnostic &diagnostic, void *context) {
+        auto &error = *static_cast<std::string *>(context);
+        if (diagnostic.getKind() == SourceMgr::DK_Error && error.empty()) {
+          raw_string_ostream message(error);
+          diagnostic.print("model.s", message, /*ShowColors=*/false);
+        }
+      },
+      &firstError);
+  sources.AddNewSourceBuffer(MemoryBuffer::getMemBufferCopy(assembly, "model.s"), SMLoc());
+
+  std::unique_ptr<MCRegisterInfo> registers(target.createMCRegInfo(triple.str()));
+  std::unique_ptr<MCAsmInfo> asmInfo(target.createMCAsmInfo(*registers, triple.str(), mcOptions));
+  std::unique_ptr<MCSubtargetInfo> subtarget(target.createMCSubtargetInfo(
+      triple.str(), tm.getTargetCPU(), tm.getTargetFeatureString()));
+  std::unique_ptr<MCInstrInfo> instructions(target.createMCInstrInfo());
+  if (!registers || !asmInfo || !subtarget || !instructions)
+    return createStringError(inconvertibleErrorCode(),
+                             "no assembler for " + triple.str());
+  MCContext context(triple, asmInfo.get(), registers.get(), subtarget.get(), &sources,
+                    &mcOptions);
+  std::unique_ptr<MCObjectFileInfo> objectInfo(
+      target.createMCObjectFileInfo(context, /*PIC=*/true));
+  context.setObjectFileInfo(objectInfo.get());
+  std::unique_ptr<MCAsmBackend> backend(
+      target.createMCAsmBackend(*subtarget, *registers, mcOptions));
+  std::unique_ptr<MCCodeEmitter> emitter(target.createMCCodeEmitter(*instructions, context));
+  if (!backend || !emitter)
+    return createStringError(inconvertibleErrorCode(),
+                             "no object writer for " + triple.str());
+  std::unique_ptr<MCObjectWriter> writer = backend->createObjectWriter(os);
+  std::unique_ptr<MCStreamer> streamer(target.createMCObjectStreamer(
+      triple, context, std::move(backend), std::move(writer), std::move(emitter), *subtarget));
+  std::unique_ptr<MCAsmParser> parser(createMCAsmParser(sources, context, *streamer, *asmInfo));
+  std::unique_ptr<MCTargetAsmParser> targetParser(
+      target.createMCAsmParser(*subtarget, *parser, *instructions, mcOptions));
+  if (!streamer || !targetParser)
+    return createStringError(inconvertibleErrorCode(), "no assembler for " + triple.str());
+  parser->setTargetParser(*targetParser);
+  if (parser->Run(/*NoInitialTextSection=*/false) || !firstError.empty())
+    return createStringError(inconvertibleErrorCode(),
+                             "assembling the model failed: " +
+                                 (firstError.empty() ? std::string("unknown error")
+                                                     : StringRef(firstError).rtrim().str()));
   return Error::success();
 }
 

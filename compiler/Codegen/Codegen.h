@@ -58,8 +58,15 @@ llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const CodegenOptions &options = {});
 
 /// Translates an LLVM-dialect module to LLVM IR for `tm` (triple, data
-/// layout, per-function target-cpu/features) and optimizes it at
-/// options.optLevel. `data`, if given, is appended as module assembly.
+/// layout, per-function target-cpu/features), unoptimized.
+llvm::Expected<std::unique_ptr<llvm::Module>>
+translateToLLVMIR(mlir::ModuleOp module, llvm::LLVMContext &context, llvm::TargetMachine &tm);
+
+/// LLVM's default pipeline at `optLevel` (as `opt -O<n>`), for `tm`.
+void optimizeLLVMModule(llvm::Module &module, llvm::TargetMachine &tm, unsigned optLevel);
+
+/// translateToLLVMIR, then `data` (if given) appended as module assembly,
+/// then optimizeLLVMModule at options.optLevel.
 llvm::Expected<std::unique_ptr<llvm::Module>>
 translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &context,
                      llvm::TargetMachine &tm, const EmbeddedData *data,
@@ -69,6 +76,14 @@ translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &context,
 /// must support pwrite for an object (a file or a raw_svector_ostream).
 llvm::Error emitFile(llvm::Module &module, llvm::TargetMachine &tm,
                      OutputKind kind, llvm::raw_pwrite_stream &os);
+
+/// Assembles `assembly` (what emitFile writes for OutputKind::Assembly,
+/// possibly preceded by more assembly such as embeddedDataAsm's) into an ELF
+/// object for `tm`, with LLVM's integrated assembler in this process: how an
+/// object is derived from the assembly stage rather than from a second
+/// codegen run. `os` must support pwrite, as for emitFile.
+llvm::Error assembleObject(llvm::StringRef assembly, llvm::TargetMachine &tm,
+                           llvm::raw_pwrite_stream &os);
 
 /// emitFile to `outputPath`, under the rules of compiler/Support/OutputFile.h
 /// (a regular file is replaced only on success; a device is written through).

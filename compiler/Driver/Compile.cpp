@@ -1,9 +1,13 @@
 //===- Compile.cpp - The compile job of the attnc driver ------------------===//
 //
-// Builds the attn module of a model and lowers it stage by stage through the
-// pipelines of compiler/Pipelines, the same functions attnc-opt runs for lit
-// tests. Each stage can be printed (`--emit=STAGE`) or written with all the
-// stages before it (`--dump-dir`, as NN-STAGE.ext). Object code embeds the
+// Builds the attn module of a model and lowers it stage by stage (the stages
+// of compiler/Pipelines/Pipelines.h) through buildStagePipeline, the same
+// functions attnc-opt runs for lit tests. Each stage can be printed
+// (`--emit=STAGE`) or written with all the stages before it (`--dump-dir`, as
+// NN-FILE, with index.md listing the passes and their wall time from MLIR's
+// timing manager, which --timing prints). The LLVM module is translated and
+// optimized once: the assembly, the object (assembled from that assembly
+// when it is shown) and the executable derive from it. Object code embeds the
 // packed weight blob, the tokenizer and the model facts the runtime needs
 // (runtime/include/attnrt/abi.h); `exe` links it with the runtime. Every
 // file is written through compiler/Support/OutputFile.h, and every
@@ -23,19 +27,28 @@
 #include "compiler/Support/OutputFile.h"
 #include "runtime/include/attnrt/abi.h"
 
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OperationSupport.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include <functional>
+#include <map>
 #include <optional>
 
 using namespace attnc;
+using mlir::attnc::Stage;
+using mlir::attnc::stageInfo;
 
 namespace {
 
@@ -47,30 +60,39 @@ bool fail(llvm::SourceMgr &sm, llvm::Error error) {
   return fail(sm, llvm::toString(std::move(error)));
 }
 
-/// Writes `print`'s output to `path` ("-" = stdout) with writeOutput.
-bool writeText(llvm::SourceMgr &sm, llvm::StringRef path,
-               const std::function<void(llvm::raw_ostream &)> &print) {
-  if (llvm::Error error = writeOutput(path, [&](llvm::raw_fd_ostream &os) {
-        print(os);
-        return llvm::Error::success();
-      }))
-    return fail(sm, std::move(error));
-  return true;
+/// A stage's number and file in the dump directory: "03-vector.mlir".
+std::string dumpFileName(Stage stage) {
+  unsigned number = static_cast<unsigned>(stage);
+  return (number < 10 ? "0" : "") + std::to_string(number) + "-" + stageInfo(stage).file.str();
 }
 
-/// The MLIR stages, each the pipeline that takes the previous one to it.
-struct MlirStage {
-  const char *name;
-  std::function<void(mlir::OpPassManager &)> build;
-};
+/// Keeps the rows of MLIR's timing report (a tree: the stages, under each
+/// the passes or steps that produced it, and their nested passes) for
+/// index.md.
+class TimingRows : public mlir::OutputStrategy {
+public:
+  struct Row {
+    unsigned indent;
+    std::string name;
+    double wall;
+  };
 
-const MlirStage kMlirStages[] = {
-    {"linalg",
-     [](mlir::OpPassManager &pm) {
-       mlir::attnc::buildAttnToLinalgPipeline(pm, mlir::attnc::CompilePhase::Linalg);
-     }},
-    {"vector", [](mlir::OpPassManager &pm) { mlir::attnc::buildLinalgToVectorPipeline(pm); }},
-    {"llvm", [](mlir::OpPassManager &pm) { mlir::attnc::buildVectorToLLVMPipeline(pm); }},
+  TimingRows() : mlir::OutputStrategy(llvm::nulls()) {}
+
+  void printHeader(const mlir::TimeRecord &) override {}
+  void printFooter() override {}
+  void printTime(const mlir::TimeRecord &, const mlir::TimeRecord &) override {}
+  void printListEntry(llvm::StringRef, const mlir::TimeRecord &, const mlir::TimeRecord &,
+                      bool) override {}
+  void printTreeEntry(unsigned indent, llvm::StringRef name, const mlir::TimeRecord &time,
+                      const mlir::TimeRecord &) override {
+    if (rows)
+      rows->push_back({indent, name.trim().str(), time.wall});
+  }
+  void printTreeEntryEnd(unsigned, bool) override {}
+
+  /// Where the rows go (the strategy is owned by the timing manager).
+  std::vector<Row> *rows = nullptr;
 };
 
 /// AttnModelInfo for `spec`, field by field in the order abi.h declares.
@@ -93,45 +115,99 @@ public:
   CompileJob(const ModelSpec &spec, const ModelWeights &weights, llvm::StringRef tokenizerBytes,
              const CompileOptions &options, llvm::SourceMgr &sm)
       : spec(spec), weights(weights), tokenizerBytes(tokenizerBytes), options(options), sm(sm),
-        context(registry()) {}
+        emitStage(*mlir::attnc::stageNamed(options.emit)), context(registry()) {
+    pipelineOptions.debugInfo = options.debugInfo;
+    for (const std::string &name : options.stackOnlyFunctions)
+      pipelineOptions.stackOnlyFunctions.push_back(name);
+  }
+  ~CompileJob() {
+    // MLIR's manager prints a report when destroyed, if enabled: only the
+    // one --timing asked for (after a failure, what was measured so far).
+    if (!printReport)
+      timing.setEnabled(false);
+  }
 
   bool run();
 
 private:
-  /// Writes stage `name` to the dump directory (if any) and to the output when
-  /// it is the stage asked for. Sets `done` when nothing further is needed.
-  bool stageReached(llvm::StringRef name, llvm::StringRef extension,
-                    const std::function<void(llvm::raw_ostream &)> &print);
-  bool emitMachineCode(mlir::TimingScope &root);
+  /// Writes the stage to `os`; `dump` when it goes to the dump directory.
+  using Printer = std::function<llvm::Error(llvm::raw_ostream &os, bool dump)>;
+
+  /// Starts timing `stage` (and stops the stage before).
+  void startStage(Stage stage) {
+    current = mlir::TimingScope();
+    current = root.nest(stageInfo(stage).name);
+  }
+  /// Runs the pipeline that produces MLIR stage `stage`.
+  bool lower(Stage stage);
+  /// Writes `stage` to the dump directory (if any) and to the output when it
+  /// is the stage asked for; sets `done` then.
+  bool stageReached(Stage stage, const Printer &print);
+  bool emitMachineCode();
+  /// Stops the timers, prints the --timing report, writes index.md.
+  bool finish();
+  bool writeIndex(const std::vector<TimingRows::Row> &rows);
 
   const ModelSpec &spec;
   const ModelWeights &weights;
   llvm::StringRef tokenizerBytes;
   const CompileOptions &options;
   llvm::SourceMgr &sm;
-  unsigned stageNumber = 0;
+  Stage emitStage;
+  mlir::attnc::PipelineOptions pipelineOptions;
   bool done = false;
-  // The context outlives the module built in it (members die in reverse order).
+  /// The stages written so far, in order.
+  std::vector<Stage> reached;
+  // The timing manager outlives its scopes (members die in reverse order).
+  mlir::DefaultTimingManager timing;
+  bool printReport = false;
+  mlir::TimingScope root, current;
+  // The context outlives the module built in it.
   mlir::MLIRContext context;
   mlir::OwningOpRef<mlir::ModuleOp> module;
   WeightLayout layout;
 };
 
-bool CompileJob::stageReached(llvm::StringRef name, llvm::StringRef extension,
-                              const std::function<void(llvm::raw_ostream &)> &print) {
+bool CompileJob::stageReached(Stage stage, const Printer &print) {
+  reached.push_back(stage);
   if (!options.dumpDir.empty()) {
+    std::string file = dumpFileName(stage);
+    mlir::TimingScope write = current.nest(llvm::StringRef("write " + file));
     llvm::SmallString<256> path(options.dumpDir);
-    std::string file = (stageNumber < 10 ? "0" : "") + std::to_string(stageNumber) + "-" +
-                       name.str() + "." + extension.str();
     llvm::sys::path::append(path, file);
-    if (!writeText(sm, path, print))
-      return false;
+    if (llvm::Error error = writeOutput(path, [&](llvm::raw_fd_ostream &os) {
+          return print(os, /*dump=*/true);
+        }))
+      return fail(sm, std::move(error));
   }
-  ++stageNumber;
-  if (options.emit != name)
+  if (stage != emitStage)
     return true;
   done = true;
-  return writeText(sm, options.output, print);
+  mlir::TimingScope write = current.nest(llvm::StringRef("write the output"));
+  if (llvm::Error error = writeOutput(options.output, [&](llvm::raw_fd_ostream &os) {
+        return print(os, /*dump=*/false);
+      }))
+    return fail(sm, std::move(error));
+  return true;
+}
+
+bool CompileJob::lower(Stage stage) {
+  startStage(stage);
+  mlir::PassManager pm(&context);
+  if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+    return fail(sm, "invalid pass manager options");
+  if (options.printIRAfterAll)
+    pm.enableIRPrinting([](mlir::Pass *, mlir::Operation *) { return false; },
+                        [](mlir::Pass *, mlir::Operation *) { return true; },
+                        /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+  // Last, as MLIR asks: the other instrumentations are not timed.
+  if (timing.isEnabled())
+    pm.enableTiming(current);
+  mlir::attnc::buildStagePipeline(pm, stage, pipelineOptions);
+  if (mlir::failed(pm.run(*module)))
+    return fail(sm, llvm::Twine("internal error: lowering '") + spec.name + "' to " +
+                        stageInfo(stage).name + " failed");
+  return true;
 }
 
 bool CompileJob::run() {
@@ -144,61 +220,93 @@ bool CompileJob::run() {
       return fail(sm, "cannot create --dump-dir '" + options.dumpDir +
                           "': it exists and is not a directory");
   }
+  // --mlir-timing (and its display options) set up the manager; --timing
+  // is the same report.
+  mlir::applyDefaultTimingManagerCLOptions(timing);
+  printReport = options.timing || timing.isEnabled();
+  timing.setEnabled(printReport || !options.dumpDir.empty());
+  root = timing.getRootScope();
+  if (options.printIRAfterAll)
+    context.disableMultithreading(); // one module printed at a time
+  // Diagnostics of the passes show the description line their op came from.
+  mlir::SourceMgrDiagnosticHandler diagnostics(sm, &context);
 
-  mlir::TimingScope untimed;
-  mlir::TimingScope &root = options.timing ? *options.timing : untimed;
-  mlir::TimingScope buildTimer = root.nest("build attn IR");
-  layout = planWeightLayout(spec, &weights, options.weightType);
-  module = buildModelModule(context, spec, layout);
-  buildTimer.stop();
-  if (mlir::failed(mlir::verify(*module)))
-    return fail(sm, "internal error: the attn module of '" + spec.name + "' does not verify");
-  auto printModule = [&](llvm::raw_ostream &os) { module->print(os); };
-  if (!stageReached("attn", "mlir", printModule))
+  startStage(Stage::Attn);
+  {
+    mlir::TimingScope build = current.nest(llvm::StringRef("build the attn IR"));
+    layout = planWeightLayout(spec, &weights, options.weightType);
+    module = buildModelModule(context, spec, layout);
+    if (mlir::failed(mlir::verify(*module)))
+      return fail(sm, "internal error: the attn module of '" + spec.name + "' does not verify");
+  }
+  Printer printModule = [&](llvm::raw_ostream &os, bool dump) {
+    // The dumps carry the op locations; --emit prints as MLIR's flags say
+    // (--mlir-print-debuginfo).
+    mlir::OpPrintingFlags flags;
+    if (dump)
+      flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+    module->print(os, flags.assumeVerified());
+    return llvm::Error::success();
+  };
+  if (!stageReached(Stage::Attn, printModule))
+    return false;
+  for (const mlir::attnc::StageInfo &info : mlir::attnc::allStages()) {
+    if (done)
+      return finish();
+    if (info.stage == Stage::Attn || !mlir::attnc::isMlirStage(info.stage))
+      continue;
+    if (!lower(info.stage) || !stageReached(info.stage, printModule))
+      return false;
+  }
+  if (done)
+    return finish();
+  return emitMachineCode() && finish();
+}
+
+bool CompileJob::emitMachineCode() {
+  // The LLVM module is translated and optimized once; the assembly, the
+  // object and the executable all derive from it.
+  startStage(Stage::LL);
+  auto tm = createTargetMachine();
+  if (!tm)
+    return fail(sm, tm.takeError());
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule;
+  {
+    mlir::TimingScope step = current.nest(llvm::StringRef("translate to LLVM IR"));
+    auto translated = translateToLLVMIR(*module, llvmContext, **tm);
+    if (!translated)
+      return fail(sm, translated.takeError());
+    llvmModule = std::move(*translated);
+  }
+  {
+    mlir::TimingScope step = current.nest(llvm::StringRef("optimize (LLVM -O3)"));
+    optimizeLLVMModule(*llvmModule, **tm, /*optLevel=*/3);
+  }
+  if (!stageReached(Stage::LL, [&](llvm::raw_ostream &os, bool) {
+        llvmModule->print(os, nullptr);
+        return llvm::Error::success();
+      }))
     return false;
   if (done)
     return true;
 
-  for (const MlirStage &stage : kMlirStages) {
-    mlir::PassManager pm(&context);
-    if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
-      return fail(sm, "invalid pass manager options");
-    // Passes are timed inside their stage's timer (--mlir-timing).
-    mlir::TimingScope stageTimer = root.nest((llvm::Twine("lower to ") + stage.name).str());
-    pm.enableTiming(stageTimer);
-    stage.build(pm);
-    if (mlir::failed(pm.run(*module)))
-      return fail(sm, llvm::Twine("internal error: lowering '") + spec.name + "' to " +
-                          stage.name + " failed");
-    if (!stageReached(stage.name, "mlir", printModule))
-      return false;
-    if (done)
-      return true;
-  }
-  return emitMachineCode(root);
-}
-
-bool CompileJob::emitMachineCode(mlir::TimingScope &root) {
-  auto tm = createTargetMachine();
-  if (!tm)
-    return fail(sm, tm.takeError());
-
-  // Text stages of the kernels alone; the embedded data only matters to
-  // objects, where it is assembled in.
-  for (auto [name, kind] : {std::pair{"ll", OutputKind::LLVMIR},
-                            std::pair{"asm", OutputKind::Assembly}}) {
-    if (options.emit != name && options.dumpDir.empty())
-      continue;
-    llvm::LLVMContext llvmContext;
-    auto llvmModule = translateAndOptimize(*module, llvmContext, **tm, nullptr);
-    if (!llvmModule)
-      return fail(sm, llvmModule.takeError());
-    llvm::SmallString<0> text;
-    llvm::raw_svector_ostream textStream(text);
-    if (llvm::Error error = emitFile(**llvmModule, **tm, kind, textStream))
-      return fail(sm, std::move(error));
-    if (!stageReached(name, name == llvm::StringRef("ll") ? "ll" : "s",
-                      [&](llvm::raw_ostream &os) { os << text; }))
+  // The assembly of the kernels, when it is shown; the object is then
+  // assembled from it (with the embedded data) rather than generated again.
+  std::optional<llvm::SmallString<0>> assembly;
+  if (emitStage == Stage::Asm || !options.dumpDir.empty()) {
+    startStage(Stage::Asm);
+    assembly.emplace();
+    {
+      mlir::TimingScope step = current.nest(llvm::StringRef("codegen to assembly"));
+      llvm::raw_svector_ostream os(*assembly);
+      if (llvm::Error error = emitFile(*llvmModule, **tm, OutputKind::Assembly, os))
+        return fail(sm, std::move(error));
+    }
+    if (!stageReached(Stage::Asm, [&](llvm::raw_ostream &os, bool) {
+          os << *assembly;
+          return llvm::Error::success();
+        }))
       return false;
     if (done)
       return true;
@@ -206,16 +314,17 @@ bool CompileJob::emitMachineCode(mlir::TimingScope &root) {
 
   // The packed weight blob and the tokenizer's checked bytes, assembled into
   // the object with .incbin from private files.
-  mlir::TimingScope blobTimer = root.nest("write weight blob");
+  startStage(Stage::Obj);
   llvm::Expected<ScratchFile> blob = ScratchFile::create("weights", "bin");
   if (!blob)
     return fail(sm, blob.takeError());
-  if (llvm::Error error = blob->write([&](llvm::raw_fd_ostream &os) {
-        return writeWeightBlob(layout, weights, os);
-      }))
-    return fail(sm, std::move(error));
-  blobTimer.stop();
-
+  {
+    mlir::TimingScope step = current.nest(llvm::StringRef("write the weight blob"));
+    if (llvm::Error error = blob->write([&](llvm::raw_fd_ostream &os) {
+          return writeWeightBlob(layout, weights, os);
+        }))
+      return fail(sm, std::move(error));
+  }
   EmbeddedData data;
   data.weightsFile = blob->path().str();
   data.weightsBytes = layout.totalBytes;
@@ -231,29 +340,109 @@ bool CompileJob::emitMachineCode(mlir::TimingScope &root) {
     data.tokenizerBytes = static_cast<int64_t>(tokenizerBytes.size());
   }
   data.modelInfo = modelInfo(spec, layout, data.tokenizerBytes);
+  llvm::Expected<std::string> dataAsm = embeddedDataAsm(data);
+  if (!dataAsm)
+    return fail(sm, dataAsm.takeError());
 
-  llvm::LLVMContext llvmContext;
-  mlir::TimingScope optimizeTimer = root.nest("translate and optimize LLVM IR");
-  auto llvmModule = translateAndOptimize(*module, llvmContext, **tm, &data);
-  if (!llvmModule)
-    return fail(sm, llvmModule.takeError());
-  optimizeTimer.stop();
-  mlir::TimingScope objectTimer = root.nest("emit object");
-  if (options.emit == "obj") {
-    if (llvm::Error error = emitFile(**llvmModule, **tm, OutputKind::Object, options.output))
-      return fail(sm, std::move(error));
-    return true;
-  }
   llvm::Expected<ScratchFile> object = ScratchFile::create("model", "o");
   if (!object)
     return fail(sm, object.takeError());
-  if (llvm::Error error = object->write([&](llvm::raw_fd_ostream &os) {
-        return emitFile(**llvmModule, **tm, OutputKind::Object, os);
+  {
+    mlir::TimingScope step =
+        current.nest(llvm::StringRef(assembly ? "assemble model.s" : "codegen to object"));
+    if (llvm::Error error = object->write([&](llvm::raw_fd_ostream &os) {
+          if (assembly)
+            return assembleObject(*dataAsm + "\n" + assembly->str().str(), **tm, os);
+          llvmModule->appendModuleInlineAsm(*dataAsm);
+          return emitFile(*llvmModule, **tm, OutputKind::Object, os);
+        }))
+      return fail(sm, std::move(error));
+  }
+  if (!stageReached(Stage::Obj, [&](llvm::raw_ostream &os, bool) -> llvm::Error {
+        auto bytes = llvm::MemoryBuffer::getFile(object->path(), /*IsText=*/false,
+                                                 /*RequiresNullTerminator=*/false);
+        if (!bytes)
+          return llvm::createStringError(bytes.getError(), "cannot read the object '" +
+                                                               object->path() + "': " +
+                                                               bytes.getError().message());
+        os << (*bytes)->getBuffer();
+        return llvm::Error::success();
       }))
-    return fail(sm, std::move(error));
-  objectTimer.stop();
-  mlir::TimingScope linkTimer = root.nest("link executable");
-  if (llvm::Error error = linkExecutable(object->path(), options.output))
+    return false;
+  if (done)
+    return true;
+
+  startStage(Stage::Exe);
+  {
+    mlir::TimingScope step = current.nest(llvm::StringRef("link"));
+    if (llvm::Error error = linkExecutable(object->path(), options.output))
+      return fail(sm, std::move(error));
+  }
+  reached.push_back(Stage::Exe);
+  return true;
+}
+
+bool CompileJob::finish() {
+  current = mlir::TimingScope();
+  root = mlir::TimingScope();
+  if (printReport)
+    timing.dumpAsTree(); // MLIR's report, to stderr; the timers stay
+  // Reported: the manager's destructor prints nothing more.
+  timing.setEnabled(false);
+  if (options.dumpDir.empty())
+    return true;
+  std::vector<TimingRows::Row> rows;
+  auto collect = std::make_unique<TimingRows>();
+  collect->rows = &rows;
+  timing.setOutput(std::move(collect));
+  timing.dumpAsTree();
+  return writeIndex(rows);
+}
+
+bool CompileJob::writeIndex(const std::vector<TimingRows::Row> &rows) {
+  // The rows under each stage's timer (indent 0: the stages).
+  std::map<std::string, std::vector<TimingRows::Row>> steps;
+  std::map<std::string, double> stageTime;
+  std::string stage;
+  for (const TimingRows::Row &row : rows) {
+    if (row.indent == 0) {
+      stage = row.name;
+      stageTime[stage] = row.wall;
+    } else {
+      steps[stage].push_back(row);
+    }
+  }
+  auto seconds = [](double s) { return llvm::formatv("{0:F4}", s).str(); };
+  llvm::SmallString<256> path(options.dumpDir);
+  llvm::sys::path::append(path, "index.md");
+  if (llvm::Error error = writeOutput(path, [&](llvm::raw_fd_ostream &os) {
+        os << "# Stages of " << spec.name << "\n\n"
+           << "Written by `attnc compile --dump-dir`: one file per stage, each the stage\n"
+              "before it after the passes listed under it, with their wall time in seconds\n"
+              "(MLIR's timing report, which `attnc compile --timing` prints). The `.mlir`\n"
+              "files carry the op locations, which point back to the description.\n\n"
+           << "| # | stage | file | produced by | wall time (s) |\n"
+           << "|---|---|---|---|---|\n";
+        for (Stage s : reached) {
+          const mlir::attnc::StageInfo &info = stageInfo(s);
+          std::string file = info.file.empty() ? "`" + options.output + "` (-o)"
+                                               : "`" + dumpFileName(s) + "`";
+          std::string by = !info.pipeline.empty() ? "`attnc-opt --" + info.pipeline.str() + "`"
+                           : s == Stage::Attn     ? "the builder"
+                                                  : "LLVM";
+          os << "| " << llvm::format("%02u", unsigned(s)) << " | " << info.name << " | " << file
+             << " | " << by << " | " << seconds(stageTime[info.name.str()]) << " |\n";
+        }
+        for (Stage s : reached) {
+          const mlir::attnc::StageInfo &info = stageInfo(s);
+          os << "\n## " << llvm::format("%02u", unsigned(s)) << " " << info.name << "\n\n"
+             << info.summary << ".\n\n";
+          for (const TimingRows::Row &row : steps[info.name.str()])
+            os << std::string(row.indent - 2, ' ') << "- " << row.name << ": "
+               << seconds(row.wall) << "\n";
+        }
+        return llvm::Error::success();
+      }))
     return fail(sm, std::move(error));
   return true;
 }
@@ -261,8 +450,12 @@ bool CompileJob::emitMachineCode(mlir::TimingScope &root) {
 } // namespace
 
 const std::vector<std::string> &attnc::emitStages() {
-  static const std::vector<std::string> stages = {"attn", "linalg", "vector", "llvm",
-                                                  "ll",   "asm",    "obj",    "exe"};
+  static const std::vector<std::string> stages = [] {
+    std::vector<std::string> names;
+    for (const mlir::attnc::StageInfo &info : mlir::attnc::allStages())
+      names.push_back(info.name.str());
+    return names;
+  }();
   return stages;
 }
 

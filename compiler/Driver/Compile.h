@@ -1,8 +1,8 @@
 //===- Compile.h - The compile job of the attnc driver ----------*- C++ -*-===//
 //
 // What `attnc compile` does after the description and weights are loaded:
-// build the attn module, lower it phase by phase (printing or dumping any
-// phase on request), emit LLVM IR, assembly or an object for the host CPU,
+// build the attn module, lower it stage by stage (printing or dumping any
+// stage on request), emit LLVM IR, assembly or an object for the host CPU,
 // and link the object with the runtime into a self-contained executable.
 //
 //===----------------------------------------------------------------------===//
@@ -22,16 +22,23 @@ namespace attnc {
 
 struct CompileOptions {
   std::string output;   // "-" = stdout (text stages only)
-  std::string emit = "exe"; // attn|linalg|vector|llvm|ll|asm|obj|exe
-  std::string dumpDir;  // when set, every stage is written there as NN-stage.ext
+  std::string emit = "exe"; // a stage name (compiler/Pipelines/Pipelines.h)
+  /// When set, every stage up to the emitted one is written there as
+  /// NN-FILE (StageInfo::file), with index.md: the stages, the passes that
+  /// produced each and their wall time.
+  std::string dumpDir;
+  bool timing = false;          // per-pass wall times to stderr (MLIR's report)
+  bool printIRAfterAll = false; // the module after every MLIR pass, to stderr
+  bool debugInfo = false;       // -g: LLVM debug locations from the op locations
+  /// Added to PipelineOptions::stackOnlyFunctions (a hidden debugging
+  /// option: asking it of attn_prefill shows a pass's diagnostic).
+  std::vector<std::string> stackOnlyFunctions;
   /// The element type of the weight matrices (planWeightLayout); none: each
   /// keeps its checkpoint's type where supported (bf16, f16), else f32.
   std::optional<ElementType> weightType;
-  /// Where the stages' wall-clock timers nest (--mlir-timing); none if null.
-  mlir::TimingScope *timing = nullptr;
 };
 
-/// The stages `--emit` accepts, in lowering order.
+/// The stages `--emit` accepts, in lowering order (the names of allStages()).
 const std::vector<std::string> &emitStages();
 
 /// Runs the compile job; reports errors through `sm` and returns false.

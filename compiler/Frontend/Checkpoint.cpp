@@ -148,6 +148,7 @@ bool describeCheckpoint(ModelSource source, StringRef path, SourceMgr &sm, Model
   }
   if (!ok)
     return false;
+  spec.origin = {path.str(), {}};
   if (std::optional<SpecProblem> problem = checkSpec(spec))
     return reportError(sm, SMLoc(), "'" + path + "': " + problem->message);
   return true;

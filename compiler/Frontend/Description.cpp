@@ -375,6 +375,22 @@ std::optional<SpecProblem> checkSpec(const ModelSpec &spec) {
   return std::nullopt;
 }
 
+namespace {
+
+/// Records where every key of `node` (and of the mappings in it) is written.
+void recordKeys(const YamlValue &node, const std::string &prefix, SourceMgr &sm,
+                       unsigned bufferId, SpecOrigin &origin) {
+  for (const YamlValue::Entry &entry : node.entries) {
+    std::string key = prefix.empty() ? entry.key : prefix + "." + entry.key;
+    auto [line, column] = sm.getLineAndColumn(entry.keyLoc, bufferId);
+    origin.keys[key] = {line, column};
+    if (entry.value && entry.value->kind == YamlValue::Kind::Mapping)
+      recordKeys(*entry.value, key, sm, bufferId, origin);
+  }
+}
+
+} // namespace
+
 std::optional<ModelSpec> parseDescription(SourceMgr &sm, unsigned bufferId) {
   std::unique_ptr<YamlValue> root = readYamlDocument(sm, bufferId);
   if (!root)
@@ -384,6 +400,8 @@ std::optional<ModelSpec> parseDescription(SourceMgr &sm, unsigned bufferId) {
   DescriptionReader reader(sm, sys::path::parent_path(file));
   if (!reader.read(*root, spec))
     return std::nullopt;
+  spec.origin.file = file.str();
+  recordKeys(*root, "", sm, bufferId, spec.origin);
   return spec;
 }
 

@@ -12,6 +12,7 @@
 
 #include "llvm/Support/SMLoc.h"
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace attnc {
@@ -75,6 +76,18 @@ struct FileRef {
   llvm::SMLoc loc;
 };
 
+/// Where a model was described, for the locations of the IR built from it:
+/// the description file (as it was named) with the line and column of each
+/// key ("attention", "attention.heads", "mlp", ...), or, for a checkpoint
+/// compiled directly, the checkpoint and no keys.
+struct SpecOrigin {
+  struct Position {
+    unsigned line = 0, column = 0;
+  };
+  std::string file;
+  std::map<std::string, Position> keys;
+};
+
 struct ModelSpec {
   std::string name;
   int64_t vocabSize = 0;
@@ -95,6 +108,7 @@ struct ModelSpec {
   uint64_t randomSeed = 0; // with WeightsFormat::Random
   FileRef tokenizer;       // path empty: no tokenizer (ids in, ids out)
   TokenizerFormat tokenizerFormat = TokenizerFormat::Llama2c;
+  SpecOrigin origin;
 
   int64_t headDim() const { return dim / attention.heads; }
   int64_t kvDim() const { return attention.kvHeads * headDim(); }

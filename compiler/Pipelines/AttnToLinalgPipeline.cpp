@@ -13,11 +13,11 @@
 #include "dialects/attn/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
-void mlir::attnc::buildAttnToLinalgPipeline(OpPassManager &pm,
-                                            CompilePhase stopAfter) {
+void mlir::attnc::buildDecomposePipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(attn::createDecomposeAttentionPass());
-  if (stopAfter == CompilePhase::Attn)
-    return;
+}
+
+void mlir::attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(attn::createConvertAttnToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

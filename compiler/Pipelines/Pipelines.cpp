@@ -1,8 +1,8 @@
 //===- Pipelines.cpp - attnc pass pipelines -------------------------------===//
 //
-// Linalg on tensors -> vector on memrefs -> LLVM dialect, in the order that
-// works on MLIR 19 (see shared/MLIR19-NOTES.md), and the registration of the
-// pipelines for attnc-opt.
+// The table of stages, linalg on tensors -> vector on memrefs -> LLVM
+// dialect in the order that works on MLIR 19 (see shared/MLIR19-NOTES.md),
+// and the registration of the stage pipelines for attnc-opt.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +27,7 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -36,6 +37,22 @@ using namespace mlir;
 using namespace mlir::attnc;
 
 namespace {
+
+const StageInfo kStages[] = {
+    {Stage::Attn, "attn", "attn.mlir", "", "the model as attn ops, as built from the description"},
+    {Stage::AttnDecomposed, "attn-decomposed", "attn-decomposed.mlir",
+     "attnc-decompose-pipeline",
+     "attention decomposed into scores, mask, softmax and weighted sum"},
+    {Stage::Linalg, "linalg", "linalg.mlir", "attnc-attn-to-linalg-pipeline",
+     "everything as linalg on tensors"},
+    {Stage::Vector, "vector", "vector.mlir", "attnc-linalg-to-vector-pipeline",
+     "tiled, vectorized, bufferized (vector on memrefs)"},
+    {Stage::LLVM, "llvm", "llvm.mlir", "attnc-vector-to-llvm-pipeline", "the LLVM dialect"},
+    {Stage::LL, "ll", "model.ll", "", "LLVM IR after -O3 for the host CPU"},
+    {Stage::Asm, "asm", "model.s", "", "assembly of that LLVM IR"},
+    {Stage::Obj, "obj", "model.o", "", "the object, with the weights and tokenizer embedded"},
+    {Stage::Exe, "exe", "", "", "the object linked with the runtime"},
+};
 
 void addCleanup(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
@@ -137,34 +154,60 @@ void mlir::attnc::buildVectorToLLVMPipeline(OpPassManager &pm,
   check.functions = options.stackOnlyFunctions;
   check.maxStackBytes = options.stackBudgetBytes;
   pm.addPass(createCheckStackOnlyPass(check));
+  if (options.debugInfo)
+    pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
 }
 
-void mlir::attnc::buildPipeline(OpPassManager &pm, CompilePhase stopAfter,
+llvm::ArrayRef<StageInfo> mlir::attnc::allStages() { return kStages; }
+
+const StageInfo &mlir::attnc::stageInfo(Stage stage) {
+  return kStages[static_cast<size_t>(stage)];
+}
+
+std::optional<Stage> mlir::attnc::stageNamed(llvm::StringRef name) {
+  for (const StageInfo &info : kStages)
+    if (info.name == name)
+      return info.stage;
+  return std::nullopt;
+}
+
+void mlir::attnc::buildStagePipeline(OpPassManager &pm, Stage stage,
+                                     const PipelineOptions &options) {
+  switch (stage) {
+  case Stage::AttnDecomposed:
+    return buildDecomposePipeline(pm);
+  case Stage::Linalg:
+    return buildAttnToLinalgPipeline(pm);
+  case Stage::Vector:
+    return buildLinalgToVectorPipeline(pm, options);
+  case Stage::LLVM:
+    return buildVectorToLLVMPipeline(pm, options);
+  default: // the builder's output, or LLVM's stages
+    return;
+  }
+}
+
+void mlir::attnc::buildPipeline(OpPassManager &pm, Stage last,
                                 const PipelineOptions &options) {
-  buildAttnToLinalgPipeline(pm, stopAfter);
-  if (stopAfter == CompilePhase::Attn || stopAfter == CompilePhase::Linalg)
-    return;
-  buildLinalgToVectorPipeline(pm, options);
-  if (stopAfter == CompilePhase::Vector)
-    return;
-  buildVectorToLLVMPipeline(pm, options);
+  for (const StageInfo &info : kStages)
+    if (info.stage <= last && isMlirStage(info.stage))
+      buildStagePipeline(pm, info.stage, options);
 }
 
 void mlir::attnc::registerPipelines() {
   static bool registered = [] {
-    PassPipelineRegistration<>(
-        "attnc-linalg-to-vector-pipeline",
-        "Tile, vectorize and bufferize linalg on tensors (attn_decode on the "
-        "stack)",
-        [](OpPassManager &pm) { buildLinalgToVectorPipeline(pm); });
-    PassPipelineRegistration<>(
-        "attnc-vector-to-llvm-pipeline",
-        "Lower vector code on memrefs to the LLVM dialect and check that "
-        "attn_decode never allocates",
-        [](OpPassManager &pm) { buildVectorToLLVMPipeline(pm); });
+    for (const StageInfo &info : kStages) {
+      if (info.pipeline.empty())
+        continue;
+      Stage stage = info.stage;
+      PassPipelineRegistration<>(
+          info.pipeline, ("The passes that produce attnc's " + info.name + " stage: " +
+                          info.summary).str(),
+          [stage](OpPassManager &pm) { buildStagePipeline(pm, stage); });
+    }
     PassPipelineRegistration<>(
         "attnc-pipeline", "The whole attnc pipeline, attn IR to LLVM dialect",
-        [](OpPassManager &pm) { buildPipeline(pm, CompilePhase::LLVM); });
+        [](OpPassManager &pm) { buildPipeline(pm, Stage::LLVM); });
     return true;
   }();
   (void)registered;

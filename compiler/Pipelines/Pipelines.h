@@ -1,28 +1,59 @@
-//===- Pipelines.h - attnc pass pipelines -----------------------*- C++ -*-===//
+//===- Pipelines.h - attnc pass pipelines and stages ------------*- C++ -*-===//
 //
-// The pass pipelines from attn IR to the LLVM dialect, as C++ functions
-// taking an OpPassManager (IREE style): the driver calls buildPipeline and
-// stops at the CompilePhase its --emit asks for; attnc-opt runs the same
-// functions by their registered names for lit tests.
+// The one vocabulary of compilation stages (attnc's --emit, --dump-dir and
+// index.md, README) and the pass pipelines from attn IR to the LLVM dialect,
+// as C++ functions taking an OpPassManager (IREE style). Each MLIR stage is
+// the IR after one registered pipeline; the driver builds every stage with
+// buildStagePipeline, the same functions attnc-opt runs by name for lit
+// tests:
 //
-//   Attn    attn-decompose-attention                          (attn dialect)
-//   Linalg  + convert-attn-to-linalg                 (linalg on tensors)
-//   Vector  + tile/vectorize, bufferize, stack promotion, parallel loops
-//                                                         (vector on memrefs)
-//   LLVM    + vector lowering, loops, LLVM dialect, heap check (LLVM dialect)
+//   stage            pipeline that produces it           IR
+//   attn             (the builder, ModelBuilder.h)        attn dialect
+//   attn-decomposed  attnc-decompose-pipeline             attn, attention split
+//   linalg           attnc-attn-to-linalg-pipeline        linalg on tensors
+//   vector           attnc-linalg-to-vector-pipeline      vector on memrefs,
+//                                                        parallel loops
+//   llvm             attnc-vector-to-llvm-pipeline        LLVM dialect
+//   ll, asm, obj, exe  compiler/Codegen (LLVM IR -O3, assembly, object, link)
+//
+// attnc-pipeline runs all the MLIR ones.
 //
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_PIPELINES_PIPELINES_H
 #define ATTNC_PIPELINES_PIPELINES_H
 
 #include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace mlir::attnc {
 
-/// The last phase buildPipeline runs; see the table above.
-enum class CompilePhase { Attn, Linalg, Vector, LLVM };
+/// The stages of a compilation, in order; see the table above.
+enum class Stage { Attn, AttnDecomposed, Linalg, Vector, LLVM, LL, Asm, Obj, Exe };
+
+struct StageInfo {
+  Stage stage;
+  /// The name --emit takes and index.md shows.
+  llvm::StringRef name;
+  /// The file --dump-dir writes, after its "NN-" number; empty for exe
+  /// (the -o output).
+  llvm::StringRef file;
+  /// The registered pipeline that produces it from the stage before (MLIR
+  /// stages after attn), else empty.
+  llvm::StringRef pipeline;
+  /// One line for help texts and index.md.
+  llvm::StringRef summary;
+};
+
+/// Every stage, in lowering order (index i describes Stage(i)).
+llvm::ArrayRef<StageInfo> allStages();
+const StageInfo &stageInfo(Stage stage);
+std::optional<Stage> stageNamed(llvm::StringRef name);
+/// Whether `stage` is MLIR (printed as .mlir), not LLVM's.
+inline bool isMlirStage(Stage stage) { return stage <= Stage::LLVM; }
 
 struct PipelineOptions {
   /// Functions that must do no heap allocation, no alloca inside a loop and
@@ -40,12 +71,16 @@ struct PipelineOptions {
   int64_t maxTile = 16;
   /// Tokens per register tile of the linear layers over many tokens.
   int64_t tokenBlock = 8;
+  /// Give every LLVM function a debug-info scope (its file is the one its
+  /// location names), so that the op locations become LLVM debug locations.
+  bool debugInfo = false;
 };
 
-/// attn-decompose-attention, then convert-attn-to-linalg unless stopAfter is
-/// CompilePhase::Attn. Defined in AttnToLinalgPipeline.cpp.
-void buildAttnToLinalgPipeline(OpPassManager &pm,
-                               CompilePhase stopAfter = CompilePhase::Linalg);
+/// attn-decompose-attention. Defined in AttnToLinalgPipeline.cpp.
+void buildDecomposePipeline(OpPassManager &pm);
+
+/// convert-attn-to-linalg and a cleanup. Defined in AttnToLinalgPipeline.cpp.
+void buildAttnToLinalgPipeline(OpPassManager &pm);
 
 /// Linalg on tensors -> tiled, vectorized code on memrefs: results computed
 /// in place in their destination memrefs (logits, KV-cache slots; empty-
@@ -64,12 +99,17 @@ void buildLinalgToVectorPipeline(OpPassManager &pm,
 void buildVectorToLLVMPipeline(OpPassManager &pm,
                                const PipelineOptions &options = {});
 
-/// The whole pipeline from attn IR, stopping after `stopAfter`.
-void buildPipeline(OpPassManager &pm, CompilePhase stopAfter,
+/// The pipeline that takes the stage before `stage` to `stage` (an MLIR
+/// stage other than attn; see StageInfo::pipeline).
+void buildStagePipeline(OpPassManager &pm, Stage stage,
+                        const PipelineOptions &options = {});
+
+/// Every stage pipeline from attn IR up to and including `last`.
+void buildPipeline(OpPassManager &pm, Stage last,
                    const PipelineOptions &options = {});
 
-/// Registers attnc-linalg-to-vector-pipeline, attnc-vector-to-llvm-pipeline
-/// and attnc-pipeline (once per process).
+/// Registers the stage pipelines under their names and attnc-pipeline
+/// (once per process).
 void registerPipelines();
 
 } // namespace mlir::attnc

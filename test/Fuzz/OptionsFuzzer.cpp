@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   require(std::isfinite(opts.temperature) && opts.temperature >= 0, "a bad --temp");
   require(opts.top_p >= 0 && opts.top_p <= 1, "a bad --top-p");
   require(opts.top_k >= 0, "a negative --top-k");
-  require(opts.threads >= 1 && opts.threads <= 1024, "a bad --threads");
+  require(opts.threads >= 0 && opts.threads <= 1024, "a bad --threads"); // 0: every usable CPU
   require(opts.n_predict >= -1, "a bad --n-predict");
   require(!(opts.has_prompt && opts.has_prompt_ids), "both -p and --prompt-ids");
   for (int32_t id : opts.prompt_ids)

@@ -1,4 +1,5 @@
 // RUN: attnc-opt %s --attn-decompose-attention --convert-attn-to-linalg --attnc-linalg-to-vector-pipeline | FileCheck %s --check-prefix=VECTOR
+// RUN: attnc-opt %s --attnc-decompose-pipeline --attnc-attn-to-linalg-pipeline --attnc-linalg-to-vector-pipeline | FileCheck %s --check-prefix=VECTOR
 // RUN: attnc-opt %s --attnc-pipeline | FileCheck %s --check-prefix=LLVM
 
 // Tests that the ops of GPT-2-style and original-Transformer layers (learned

@@ -264,7 +264,7 @@ TEST_F(Generate, CliErrors) {
     EXPECT_EQ(cli.stderr_text, "error: " + message + "\n");
   };
   expect_error({"--bogus"}, "unknown option '--bogus' (see --help)");
-  expect_error({"-t", "0"}, "-t must be in [1, 1024], got 0");
+  expect_error({"-t", "1025"}, "-t must be in [0, 1024], got 1025");
   expect_error({"--prompt-ids", "1,2,3,4,5,6,7,8,9,10,11,12,13"},
                "prompt has 13 tokens but the model's context holds 12");
   expect_error({"-p", "abcabcabcabc"}, "prompt has 14 tokens but the model's context holds 12");

@@ -41,7 +41,7 @@ TEST(Options, Defaults) {
   EXPECT_EQ(o.top_k, 40);
   EXPECT_EQ(o.top_p, 0.95f);
   EXPECT_EQ(o.seed, 0u); // from the clock
-  EXPECT_EQ(o.threads, 1);
+  EXPECT_EQ(o.threads, 0); // every CPU the process may use
   EXPECT_TRUE(o.logits_out.empty());
   EXPECT_FALSE(o.help);
 }
@@ -121,7 +121,7 @@ TEST(Options, Errors) {
   EXPECT_EQ(error_of({"--temp", "nan"}), "--temp expects a number, got 'nan'");
   EXPECT_EQ(error_of({"--top-p", "1.5"}), "--top-p must be in [0, 1], got 1.5");
   EXPECT_EQ(error_of({"--top-k", "-1"}), "--top-k must be in [0, 2147483647], got -1");
-  EXPECT_EQ(error_of({"-t", "0"}), "-t must be in [1, 1024], got 0");
+  EXPECT_EQ(error_of({"-t", "1025"}), "-t must be in [0, 1024], got 1025");
   EXPECT_EQ(error_of({"--threads", " 2"}), "--threads expects an integer, got ' 2'");
   EXPECT_EQ(error_of({"--seed", "0"}), "--seed must be >= 1, or -1 for a seed from the clock");
   EXPECT_EQ(error_of({"--logits-out="}), "--logits-out needs a file name");

@@ -396,10 +396,24 @@ int main(int argc, char **argv) {
                                                     "e.g. --mlir-print-ir-after-all)");
   addLoadOptions(*compile, compileOptions);
   compile->add_option("-o", codegen.output, "Output file (\"-\": stdout)")->required();
-  compile->add_option("--emit", codegen.emit, "What to produce")
+  compile->add_option("--emit", codegen.emit, "The stage to produce (see README, \"Inspecting a model\")")
       ->check(CLI::IsMember(emitStages()))
       ->capture_default_str();
-  compile->add_option("--dump-dir", codegen.dumpDir, "Write every stage into this directory");
+  compile->add_option("--dump-dir", codegen.dumpDir,
+                      "Also write every stage up to the emitted one into this directory, "
+                      "with index.md (the passes of each stage and their wall time)");
+  compile->add_flag("--timing", codegen.timing,
+                    "Print the wall time of every stage and pass to stderr");
+  compile->add_flag("--print-ir-after-all", codegen.printIRAfterAll,
+                    "Print the module after every MLIR pass to stderr");
+  compile->add_flag("-g", codegen.debugInfo,
+                    "Debug locations in the LLVM IR and the object, pointing at the "
+                    "description's lines");
+  // Hidden (no group): for debugging the pipeline, e.g. to see how a pass's
+  // diagnostic points at the description.
+  compile->add_option("--stack-only", codegen.stackOnlyFunctions,
+                      "Also require this function to use no heap and a bounded stack")
+      ->group("");
   std::string weightType;
   compile
       ->add_option("--weight-type", weightType,
@@ -443,29 +457,12 @@ int main(int argc, char **argv) {
     return finite ? 0 : 1;
   }
 
-  if (!parseLlvmOptions(argv[0], compile->remaining()))
-    return 1;
-  // --mlir-timing: the wall-clock time of every stage of the compile (and of
-  // every pass in the MLIR stages), printed to stderr when `timing` is
-  // destroyed.
-  mlir::DefaultTimingManager timing;
-  mlir::applyDefaultTimingManagerCLOptions(timing);
-  mlir::TimingScope root = timing.getRootScope();
-  auto timed = [&](llvm::StringRef name, auto &&stage) {
-    mlir::TimingScope timer = root.nest(name.str());
-    return stage();
-  };
-  if (!timed("load model and weights",
-             [&] { return loadModel(compileOptions, sm, spec, weights, tokenizer); }) ||
-      !timed("check weights are finite",
-             [&] {
-               return checkFinite(spec, findNonFinite(spec, weights),
-                                  compileOptions.allowNonfinite, sm);
-             }) ||
+  if (!parseLlvmOptions(argv[0], compile->remaining()) ||
+      !loadModel(compileOptions, sm, spec, weights, tokenizer) ||
+      !checkFinite(spec, findNonFinite(spec, weights), compileOptions.allowNonfinite, sm) ||
       !checkOutputs(compileOptions, codegen, spec, sm) ||
       !saveWeightsIfAsked(compileOptions, spec, weights, sm))
     return 1;
   llvm::StringRef tokenizerBytes = tokenizer.bytes ? tokenizer.bytes->getBuffer() : "";
-  codegen.timing = &root;
   return compileModel(spec, weights, tokenizerBytes, codegen, sm) ? 0 : 1;
 }

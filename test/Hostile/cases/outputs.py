@@ -66,7 +66,8 @@ def cases(env):
                setup=setup(("null", "null")), exit_code=0, unchanged=["*"], requires=["root"])
     yield Case(name="outputs/dump-dir-stage-is-null",
                argv=compile_ + ["--emit=attn", "--dump-dir", "dump", "-o", "null"],
-               setup=setup(("dir", "dump"), ("null", "dump/00-attn.mlir"), ("null", "null")),
+               setup=setup(("dir", "dump"), ("null", "dump/00-attn.mlir"), ("null", "dump/index.md"),
+                             ("null", "null")),
                exit_code=0, unchanged=["*"], requires=["root"])
     full = r"^error: cannot write 'full': No space left on device$"
     yield Case(name="outputs/save-weights-full", argv=check + ["--save-weights", "full"],

@@ -257,7 +257,7 @@ def cases(env):
         (["--top-p", "inf"], r"--top-p expects a number, got 'inf'"),
         (["--seed", "0"], r"--seed must be >= 1, or -1 for a seed from the clock"),
         (["--seed", "-2"], r"--seed must be in"),
-        (["-t", "0"], r"-t must be in \[1, 1024\], got 0"),
+        (["-t", "1025"], r"-t must be in \[0, 1024\], got 1025"),
         (["--threads="], r"--threads expects an integer, got ''"),
         (["--prompt-ids", "1,,2"], r"--prompt-ids: item 1 is '', expected a token id"),
         (["--prompt-ids", "-1"], r"--prompt-ids: item 0 is '-1'"),
