@@ -14,12 +14,12 @@
 // Prints "read_gbps <value>" and "threads <N>".
 //
 //===----------------------------------------------------------------------===//
-#include <atomic>
+#include "tools/common/TimedPasses.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -80,59 +80,28 @@ int main(int argc, char **argv) {
   // Slices of whole groups of four lines (sumAll's step).
   size_t perThread = lines / size_t(threads) / 4 * 4;
 
-  // Pass p starts when `go` reaches p + 1; each thread counts itself in
-  // `ready` when it is waiting for a pass and again when it has finished one.
-  // The main thread only sleeps between checks, so that it does not take a
-  // core from the threads measured.
-  std::atomic<int> ready{0};
-  std::atomic<int> go{0};
   constexpr int kPasses = 5;
-  std::vector<double> seconds(static_cast<size_t>(threads));
   std::vector<float> sums(static_cast<size_t>(threads));
-
-  auto worker = [&](int id) {
+  auto touch = [&](int id) {
     Line *slice = buffer + size_t(id) * perThread;
     // Written once, with ones (not zeros: a zeroed allocation may become
     // calloc and read the shared zero page), so every page is really mapped.
     for (size_t i = 0; i < perThread; ++i)
       for (int j = 0; j < 16; ++j)
         slice[i][j] = 1.0f;
-    for (int p = 0; p < kPasses; ++p) {
-      ready.fetch_add(1);
-      while (go.load() < p + 1)
-        ;
-      // The barrier stops the compiler from treating the read-only sum as
-      // loop-invariant and moving it out of the timed region.
-      asm volatile("" : : "r"(slice) : "memory");
-      auto start = std::chrono::steady_clock::now();
-      sums[size_t(id)] += sumAll(slice, perThread);
-      asm volatile("" : : "r"(slice) : "memory");
-      seconds[size_t(id)] =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      ready.fetch_add(1);
-    }
   };
-  auto waitFor = [&](int count) {
-    while (ready.load() < count)
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
+  auto pass = [&](int id) {
+    Line *slice = buffer + size_t(id) * perThread;
+    // The barrier stops the compiler from treating the read-only sum as
+    // loop-invariant and moving it out of the timed region.
+    asm volatile("" : : "r"(slice) : "memory");
+    auto start = std::chrono::steady_clock::now();
+    sums[size_t(id)] += sumAll(slice, perThread);
+    asm volatile("" : : "r"(slice) : "memory");
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-
-  std::vector<std::thread> pool;
-  for (int id = 0; id < threads; ++id)
-    pool.emplace_back(worker, id);
-  double bestGbps = 0;
-  for (int p = 0; p < kPasses; ++p) {
-    waitFor(int(threads) * (2 * p + 1));
-    go.store(p + 1);
-    waitFor(int(threads) * (2 * p + 2));
-    double slowest = 0;
-    for (double s : seconds)
-      slowest = s > slowest ? s : slowest;
-    double gbps = double(perThread * size_t(threads) * sizeof(Line)) / slowest / 1e9;
-    bestGbps = gbps > bestGbps ? gbps : bestGbps;
-  }
-  for (std::thread &t : pool)
-    t.join();
+  double seconds = attnc::tools::fastestPassSeconds(int(threads), kPasses, touch, pass);
+  double bestGbps = double(perThread * size_t(threads) * sizeof(Line)) / seconds / 1e9;
   float sink = 0;
   for (float s : sums)
     sink += s;

@@ -19,12 +19,12 @@
 // and "fma <0|1>".
 //
 //===----------------------------------------------------------------------===//
-#include <atomic>
+#include "tools/common/TimedPasses.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -93,52 +93,22 @@ int main(int argc, char **argv) {
   // About 0.1 s per pass at 3 GHz with two FMA ports.
   constexpr long kIterations = 25'000'000;
   constexpr int kPasses = 5;
-  // Same start protocol as attnc-bandwidth: pass p starts when `go` reaches
-  // p + 1; `ready` counts arrivals and completions; the main thread sleeps.
-  std::atomic<int> ready{0};
-  std::atomic<int> go{0};
-  std::vector<double> seconds(static_cast<size_t>(threads));
   std::vector<float> sinks(static_cast<size_t>(threads));
-  auto worker = [&](int id) {
-    for (int p = 0; p < kPasses; ++p) {
-      ready.fetch_add(1);
-      while (go.load() < p + 1)
-        ;
-      // chains() touches no memory, so the compiler may move the call across
-      // the clock reads; the empty asm statements pin its input after the
-      // first and its result before the second.
-      long iterations = kIterations;
-      auto start = std::chrono::steady_clock::now();
-      asm volatile("" : "+r"(iterations));
-      float result = chains(iterations, 0.999f, 1e-3f * float(id + 1));
-      asm volatile("" : : "x"(result));
-      sinks[size_t(id)] += result;
-      seconds[size_t(id)] =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      ready.fetch_add(1);
-    }
+  auto pass = [&](int id) {
+    // chains() touches no memory, so the compiler may move the call across
+    // the clock reads; the empty asm statements pin its input after the
+    // first and its result before the second.
+    long iterations = kIterations;
+    auto start = std::chrono::steady_clock::now();
+    asm volatile("" : "+r"(iterations));
+    float result = chains(iterations, 0.999f, 1e-3f * float(id + 1));
+    asm volatile("" : : "x"(result));
+    sinks[size_t(id)] += result;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
-  auto waitFor = [&](int count) {
-    while (ready.load() < count)
-      std::this_thread::sleep_for(std::chrono::microseconds(50));
-  };
-  std::vector<std::thread> pool;
-  for (int id = 0; id < threads; ++id)
-    pool.emplace_back(worker, id);
-  double best = 0;
+  double seconds = attnc::tools::fastestPassSeconds(int(threads), kPasses, [](int) {}, pass);
   const double flopsPerThread = double(kIterations) * kChains * kLanes * 2;
-  for (int p = 0; p < kPasses; ++p) {
-    waitFor(int(threads) * (2 * p + 1));
-    go.store(p + 1);
-    waitFor(int(threads) * (2 * p + 2));
-    double slowest = 0;
-    for (double s : seconds)
-      slowest = s > slowest ? s : slowest;
-    double gflops = flopsPerThread * double(threads) / slowest / 1e9;
-    best = gflops > best ? gflops : best;
-  }
-  for (std::thread &t : pool)
-    t.join();
+  double best = flopsPerThread * double(threads) / seconds / 1e9;
   float sink = 0;
   for (float s : sinks)
     sink += s;
