@@ -16,6 +16,10 @@
 // "layers.*.wq", "output"); for a checkpoint compiled directly, at the
 // checkpoint (line 0), named the same way. The locations survive lowering to
 // LLVM debug locations (attnc compile -g).
+// With tracing on, a third function, `attn_trace`, is `attn_prefill` plus
+// attn.trace ops that copy the hidden states at each boundary of a layer and
+// the attention weights into a buffer (layout in runtime's abi.h): attention
+// is emitted already decomposed there, so its probabilities are a value.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Builder/ModelBuilder.h"
@@ -23,6 +27,7 @@
 #include "compiler/Frontend/ArchPlan.h"
 
 #include "dialects/attn/IR/AttnOps.h"
+#include "dialects/attn/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -81,7 +86,8 @@ public:
   FunctionBuilder(OpBuilder &b, const ModelSpec &spec, const WeightLayout &layout)
       : b(b), spec(spec), layout(layout), f32(b.getF32Type()) {}
 
-  void build(StringRef name, int64_t tokens);
+  /// `withTrace`: the function also takes the trace buffer and records into it.
+  void build(StringRef name, int64_t tokens, bool withTrace = false);
 
 private:
   RankedTensorType tensor(ArrayRef<int64_t> shape) { return RankedTensorType::get(shape, f32); }
@@ -198,6 +204,9 @@ private:
   /// The MLP block on the normed input `h`, through w2 (and b2).
   Value mlp(Value h, Value l);
   Value layer(Value x, Value l);
+  /// With tracing on, records `value` at `point` of layer `l` (or, without
+  /// `l`, of the part before the layers) as abi.h lays the buffer out.
+  void trace(StringRef point, Value value, Value l = {});
   /// The loop over the layers, from and to the residual stream `x`.
   Value layers(Value x);
 
@@ -210,7 +219,36 @@ private:
   Location fileLoc = b.getUnknownLoc();
   // Arguments of the function being built.
   Value blob, position, keyCache, valueCache, length;
+  // The trace buffer (null when not tracing) and the token count T.
+  Value traceBuffer, count;
 };
+
+void FunctionBuilder::trace(StringRef point, Value value, Value l) {
+  if (!traceBuffer)
+    return;
+  // abi.h: embedding (T, dim), then per layer: attention.probs
+  // (heads, T, N), attention (T, heads, head_dim), mlp (T, dim), residual
+  // (T, dim); N = length, the keys visible to this call.
+  auto index = [&](int64_t v) -> Value { return b.create<arith::ConstantIndexOp>(loc, v); };
+  auto mul = [&](Value a, Value c) -> Value { return b.create<arith::MulIOp>(loc, a, c); };
+  auto add = [&](Value a, Value c) -> Value { return b.create<arith::AddIOp>(loc, a, c); };
+  const AttentionSpec &att = spec.attention;
+  Value hidden = mul(count, index(spec.dim));
+  Value offset = index(0);
+  if (l) {
+    Value probs = mul(mul(index(att.heads), count), length);
+    Value attended = mul(count, index(att.heads * spec.headDim()));
+    Value perLayer = add(add(probs, attended), mul(hidden, index(2)));
+    offset = add(hidden, mul(l, perLayer));
+    if (point != "attention.probs")
+      offset = add(offset, probs);
+    if (point == "mlp" || point == "residual")
+      offset = add(offset, attended);
+    if (point == "residual")
+      offset = add(offset, hidden);
+  }
+  b.create<attn::TraceOp>(loc, value, traceBuffer, offset, b.getStringAttr(point));
+}
 
 Value FunctionBuilder::attention(Value h, Value l) {
   Located here(*this, "attention", "layers.attention");
@@ -230,11 +268,19 @@ Value FunctionBuilder::attention(Value h, Value l) {
   Value values =
       b.create<attn::CacheReadOp>(loc, cachedType, valueCache, length, l, IntegerAttr());
   float scale = 1.0f / std::sqrt(static_cast<float>(spec.headDim()));
-  Value attended = b.create<attn::AttentionOp>(
+  auto op = b.create<attn::AttentionOp>(
       loc, q.getType(), q, keys, values, position, b.getI64IntegerAttr(att.heads),
       b.getI64IntegerAttr(att.kvHeads), b.getF32FloatAttr(scale),
       attn::MaskKindAttr::get(b.getContext(), toMaskKind(att.mask)),
       b.getI64IntegerAttr(att.mask == MaskKind::SlidingWindow ? att.window : 0));
+  Value attended = op;
+  if (traceBuffer) {
+    attn::DecomposedAttention steps = attn::decomposeAttention(b, op);
+    op.erase();
+    trace("attention.probs", steps.probs, l);
+    trace("attention", steps.result, l);
+    attended = steps.result;
+  }
   return linear(mergeHeads(attended), "wo", "bo", l);
 }
 
@@ -262,12 +308,16 @@ Value FunctionBuilder::mlp(Value h, Value l) {
 
 Value FunctionBuilder::layer(Value x, Value l) {
   auto add = [&](Value a, Value c) { return b.create<attn::AddOp>(loc, a.getType(), a, c); };
+  auto traced = [&](Value mlpOut) {
+    trace("mlp", mlpOut, l);
+    return mlpOut;
+  };
   if (spec.norm.placement == NormPlacement::Pre) {
     x = add(x, attention(norm(x, "attention_norm", l), l));
-    return add(x, mlp(norm(x, "ffn_norm", l), l));
+    return add(x, traced(mlp(norm(x, "ffn_norm", l), l)));
   }
   x = norm(add(x, attention(x, l)), "attention_norm", l);
-  return norm(add(x, mlp(x, l)), "ffn_norm", l);
+  return norm(add(x, traced(mlp(x, l))), "ffn_norm", l);
 }
 
 Value FunctionBuilder::layers(Value x) {
@@ -281,6 +331,7 @@ Value FunctionBuilder::layers(Value x) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToEnd(nested.getInsertionBlock());
         Value next = layer(carried[0], l);
+        trace("residual", next, l);
         // The next layer's input is copied to where this layer's came from:
         // yielded in the iter_arg's own buffer, the loop needs no new buffer
         // per iteration (one-shot bufferization would otherwise allocate
@@ -296,7 +347,7 @@ Value FunctionBuilder::layers(Value x) {
   return loop.getResult(0);
 }
 
-void FunctionBuilder::build(StringRef name, int64_t tokens) {
+void FunctionBuilder::build(StringRef name, int64_t tokens, bool withTrace) {
   Located function(*this, "name", name.str());
   auto cacheType = MemRefType::get(
       {spec.layers, spec.attention.kvHeads, spec.contextLength, spec.headDim()}, f32);
@@ -306,6 +357,8 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
                             cacheType,
                             cacheType,
                             MemRefType::get({tokens, spec.vocabSize}, f32)};
+  if (withTrace)
+    args.push_back(MemRefType::get({ShapedType::kDynamic}, f32));
   auto func = b.create<func::FuncOp>(functionLoc(name), name, b.getFunctionType(args, {}));
   func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), b.getUnitAttr());
 
@@ -318,9 +371,10 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
   keyCache = entry->getArgument(3);
   valueCache = entry->getArgument(4);
   Value logitsOut = entry->getArgument(5);
+  traceBuffer = withTrace ? entry->getArgument(6) : Value();
 
   // Keys visible to this call: everything cached before it plus its own tokens.
-  Value count = b.create<tensor::DimOp>(loc, tokenIds, 0);
+  count = b.create<tensor::DimOp>(loc, tokenIds, 0);
   length = b.create<arith::AddIOp>(loc, position, count);
 
   std::optional<Located> part;
@@ -343,6 +397,7 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
   case PositionKind::None:
     break;
   }
+  trace("embedding", x);
   part.reset();
   x = layers(x);
   part.emplace(*this, spec.origin.keys.count("tie_embeddings") ? "tie_embeddings" : "vocab_size",
@@ -376,7 +431,7 @@ void FunctionBuilder::build(StringRef name, int64_t tokens) {
 } // namespace
 
 OwningOpRef<ModuleOp> attnc::buildModelModule(MLIRContext &context, const ModelSpec &spec,
-                                              const WeightLayout &layout) {
+                                              const WeightLayout &layout, bool trace) {
   context.loadDialect<attn::AttnDialect, arith::ArithDialect, bufferization::BufferizationDialect,
                       func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
                       memref::MemRefDialect, scf::SCFDialect, tensor::TensorDialect>();
@@ -392,5 +447,7 @@ OwningOpRef<ModuleOp> attnc::buildModelModule(MLIRContext &context, const ModelS
   FunctionBuilder builder(b, spec, layout);
   builder.build("attn_prefill", ShapedType::kDynamic);
   builder.build("attn_decode", 1);
+  if (trace)
+    builder.build("attn_trace", ShapedType::kDynamic, /*trace=*/true);
   return module;
 }

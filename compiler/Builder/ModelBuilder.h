@@ -20,10 +20,13 @@ namespace attnc {
 /// prompts); it bounds the prefill logits buffer.
 constexpr int64_t kPrefillChunk = 64;
 
-/// The attn-dialect module of `spec` whose weights live where `layout` says.
+/// The attn-dialect module of `spec` whose weights live where `layout` says;
+/// with `trace`, it also has `attn_trace` (abi.h), the prefill that records
+/// hidden states and attention weights for attnc verify and --attention-out.
 mlir::OwningOpRef<mlir::ModuleOp> buildModelModule(mlir::MLIRContext &context,
                                                    const ModelSpec &spec,
-                                                   const WeightLayout &layout);
+                                                   const WeightLayout &layout,
+                                                   bool trace = false);
 
 } // namespace attnc
 

@@ -95,13 +95,27 @@ public:
   std::vector<Row> *rows = nullptr;
 };
 
+int64_t maskCode(MaskKind mask) {
+  switch (mask) {
+  case MaskKind::Causal:
+    return ATTN_MASK_CAUSAL;
+  case MaskKind::None:
+    return ATTN_MASK_NONE;
+  case MaskKind::SlidingWindow:
+    return ATTN_MASK_SLIDING_WINDOW;
+  }
+  llvm_unreachable("unknown mask kind");
+}
+
 /// AttnModelInfo for `spec`, field by field in the order abi.h declares.
 std::vector<int64_t> modelInfo(const ModelSpec &spec, const WeightLayout &layout,
                                int64_t tokenizerBytes) {
   return {ATTN_ABI_VERSION,  spec.vocabSize,       spec.contextLength,  spec.dim,
           spec.layers,       spec.attention.heads, spec.attention.kvHeads,
           spec.headDim(),    layout.totalBytes,    tokenizerBytes,      kPrefillChunk,
-          spec.tokens.bos,   spec.tokens.eos,      spec.tokens.addBos ? 1 : 0};
+          spec.tokens.bos,   spec.tokens.eos,      spec.tokens.addBos ? 1 : 0,
+          maskCode(spec.attention.mask),
+          spec.attention.mask == MaskKind::SlidingWindow ? spec.attention.window : 0};
 }
 
 mlir::DialectRegistry registry() {
@@ -117,6 +131,8 @@ public:
       : spec(spec), weights(weights), tokenizerBytes(tokenizerBytes), options(options), sm(sm),
         emitStage(*mlir::attnc::stageNamed(options.emit)), context(registry()) {
     pipelineOptions.debugInfo = options.debugInfo;
+    pipelineOptions.reference = options.reference;
+    pipelineOptions.injectFault = options.injectFault;
     for (const std::string &name : options.stackOnlyFunctions)
       pipelineOptions.stackOnlyFunctions.push_back(name);
   }
@@ -235,7 +251,7 @@ bool CompileJob::run() {
   {
     mlir::TimingScope build = current.nest(llvm::StringRef("build the attn IR"));
     layout = planWeightLayout(spec, &weights, options.weightType);
-    module = buildModelModule(context, spec, layout);
+    module = buildModelModule(context, spec, layout, options.trace);
     if (mlir::failed(mlir::verify(*module)))
       return fail(sm, "internal error: the attn module of '" + spec.name + "' does not verify");
   }
@@ -280,8 +296,10 @@ bool CompileJob::emitMachineCode() {
     llvmModule = std::move(*translated);
   }
   {
-    mlir::TimingScope step = current.nest(llvm::StringRef("optimize (LLVM -O3)"));
-    optimizeLLVMModule(*llvmModule, **tm, /*optLevel=*/3);
+    mlir::TimingScope step = current.nest(
+        llvm::StringRef(options.reference ? "optimize (LLVM -O1)" : "optimize (LLVM -O3)"));
+    // The reference path stays plain: -O1 has no loop vectorizer.
+    optimizeLLVMModule(*llvmModule, **tm, /*optLevel=*/options.reference ? 1 : 3);
   }
   if (!stageReached(Stage::LL, [&](llvm::raw_ostream &os, bool) {
         llvmModule->print(os, nullptr);

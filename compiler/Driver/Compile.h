@@ -36,6 +36,12 @@ struct CompileOptions {
   /// The element type of the weight matrices (planWeightLayout); none: each
   /// keeps its checkpoint's type where supported (bf16, f16), else f32.
   std::optional<ElementType> weightType;
+  /// Also compile attn_trace (abi.h), for --trace-out and --attention-out.
+  bool trace = false;
+  /// attnc verify's reference path (PipelineOptions::reference).
+  bool reference = false;
+  /// A planted bug for verify's tests (PipelineOptions::injectFault).
+  std::string injectFault;
 };
 
 /// The stages `--emit` accepts, in lowering order (the names of allStages()).

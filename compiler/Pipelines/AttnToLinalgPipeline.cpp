@@ -17,7 +17,12 @@ void mlir::attnc::buildDecomposePipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(attn::createDecomposeAttentionPass());
 }
 
-void mlir::attnc::buildAttnToLinalgPipeline(OpPassManager &pm) {
+void mlir::attnc::buildAttnToLinalgPipeline(OpPassManager &pm, const PipelineOptions &options) {
+  if (!options.injectFault.empty()) {
+    attn::InjectFaultPassOptions fault;
+    fault.fault = options.injectFault;
+    pm.addNestedPass<func::FuncOp>(attn::createInjectFaultPass(fault));
+  }
   pm.addPass(attn::createConvertAttnToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -89,14 +89,16 @@ void mlir::attnc::buildLinalgToVectorPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   addCleanup(pm);
 
-  TileAndVectorizePassOptions tiling;
-  tiling.maxWholeDim = options.maxWholeDim;
-  tiling.maxTile = options.maxTile;
-  tiling.tokenBlock = options.tokenBlock;
-  pm.addNestedPass<func::FuncOp>(createTileAndVectorizePass(tiling));
-  // No CSE before bufferization: it would merge the (now vectorized) zero
-  // fills of different accumulators again, and each would be copied.
-  pm.addPass(createCanonicalizerPass());
+  if (!options.reference) {
+    TileAndVectorizePassOptions tiling;
+    tiling.maxWholeDim = options.maxWholeDim;
+    tiling.maxTile = options.maxTile;
+    tiling.tokenBlock = options.tokenBlock;
+    pm.addNestedPass<func::FuncOp>(createTileAndVectorizePass(tiling));
+    // No CSE before bufferization: it would merge the (now vectorized) zero
+    // fills of different accumulators again, and each would be copied.
+    pm.addPass(createCanonicalizerPass());
+  }
 
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizationOptions()));
   addCleanup(pm);
@@ -111,7 +113,8 @@ void mlir::attnc::buildLinalgToVectorPipeline(OpPassManager &pm,
   addCleanup(pm);
   // The loops attn-tile-and-vectorize marked (the output blocks of the linear
   // layers) become scf.parallel, later OpenMP work-sharing loops.
-  pm.addNestedPass<func::FuncOp>(createParallelizePass());
+  if (!options.reference)
+    pm.addNestedPass<func::FuncOp>(createParallelizePass());
 }
 
 void mlir::attnc::buildVectorToLLVMPipeline(OpPassManager &pm,
@@ -177,7 +180,7 @@ void mlir::attnc::buildStagePipeline(OpPassManager &pm, Stage stage,
   case Stage::AttnDecomposed:
     return buildDecomposePipeline(pm);
   case Stage::Linalg:
-    return buildAttnToLinalgPipeline(pm);
+    return buildAttnToLinalgPipeline(pm, options);
   case Stage::Vector:
     return buildLinalgToVectorPipeline(pm, options);
   case Stage::LLVM:

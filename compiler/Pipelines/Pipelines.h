@@ -74,13 +74,21 @@ struct PipelineOptions {
   /// Give every LLVM function a debug-info scope (its file is the one its
   /// location names), so that the op locations become LLVM debug locations.
   bool debugInfo = false;
+  /// The plain reference path of `attnc verify`: no tiling, no
+  /// vectorization, no parallel loops; every linalg op becomes scalar loops
+  /// (convert-linalg-to-loops) straight after bufferization.
+  bool reference = false;
+  /// A deliberate bug for verify's tests (attn-inject-fault's `fault`), or
+  /// empty: the hidden --inject-fault of attnc.
+  std::string injectFault;
 };
 
 /// attn-decompose-attention. Defined in AttnToLinalgPipeline.cpp.
 void buildDecomposePipeline(OpPassManager &pm);
 
-/// convert-attn-to-linalg and a cleanup. Defined in AttnToLinalgPipeline.cpp.
-void buildAttnToLinalgPipeline(OpPassManager &pm);
+/// convert-attn-to-linalg and a cleanup (after attn-inject-fault when
+/// options.injectFault asks for it). Defined in AttnToLinalgPipeline.cpp.
+void buildAttnToLinalgPipeline(OpPassManager &pm, const PipelineOptions &options = {});
 
 /// Linalg on tensors -> tiled, vectorized code on memrefs: results computed
 /// in place in their destination memrefs (logits, KV-cache slots; empty-

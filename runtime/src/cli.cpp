@@ -10,6 +10,7 @@
 
 #include "runtime/include/attnrt/options.h"
 #include "runtime/include/attnrt/threads.h"
+#include "runtime/include/attnrt/trace.h"
 #include "runtime/src/format.h"
 
 #include <algorithm>
@@ -181,8 +182,16 @@ Status prompt_ids(const Options &opts, const Session &s, const AttnModelInfo &in
   return st;
 }
 
+/// argv[0] without its directory, the model's name in --attention-out.
+const char *program_name(int argc, const char *const *argv) {
+  const char *name = argc > 0 && argv && argv[0] ? argv[0] : "model";
+  const char *slash = std::strrchr(name, '/');
+  return slash ? slash + 1 : name;
+}
+
 /// Everything between parsing and reporting; fills `result`.
-Status run(const Options &opts, const Model &model, Session *s, FILE *out, FILE *err,
+Status run(const Options &opts, const Model &model, const char *program_name, Session *s,
+           FILE *out, FILE *err,
            GenerateResult *result) {
   Status st = check_model(model);
   if (!st.ok())
@@ -239,8 +248,37 @@ Status run(const Options &opts, const Model &model, Session *s, FILE *out, FILE 
 
   // After everything that can fail before generation, so that such an error
   // is the first line on stderr.
+  // --trace-out / --attention-out: the prompt through attn_trace, in one call.
+  const bool tracing = !opts.trace_out.empty() || !opts.attention_out.empty();
+  AttentionRequest attention;
+  attention.path = opts.attention_out;
+  attention.model = program_name;
+  attention.layers = opts.attention_layers;
+  attention.heads = opts.attention_heads;
+  if (!opts.attention_out.empty() && !(st = check_attention_request(attention, info)).ok())
+    return st;
+  std::vector<float> trace, trace_logits;
+  if (tracing) {
+    if (!model.trace)
+      return Status::error("--trace-out and --attention-out need a model compiled with "
+                           "`attnc compile --trace`; this one has no attn_trace");
+    const int64_t T = int64_t(prompt.size());
+    const int64_t floats = attn_trace_floats(info, T, T);
+    int64_t logit_floats = 0;
+    if (floats < 0 || __builtin_mul_overflow(T, info.vocab_size, &logit_floats) ||
+        floats > (int64_t(1) << 34) || logit_floats > (int64_t(1) << 34))
+      return Status::error(strformat("the trace of a %lld-token prompt is too large to record",
+                                     static_cast<long long>(T)));
+    trace.assign(size_t(floats), 0.0f);
+    trace_logits.assign(size_t(logit_floats), 0.0f);
+  }
   std::fprintf(err, "seed: %llu\n", static_cast<unsigned long long>(seed));
   GenerateRequest request;
+  if (tracing) {
+    request.trace = trace.data();
+    request.trace_floats = int64_t(trace.size());
+    request.trace_logits = trace_logits.data();
+  }
   request.prompt = prompt.data();
   request.prompt_len = int64_t(prompt.size());
   request.n_predict = opts.n_predict;
@@ -259,6 +297,17 @@ Status run(const Options &opts, const Model &model, Session *s, FILE *out, FILE 
     if (closed != 0)
       return Status::error(strformat("writing --logits-out file %s failed: %s",
                                      opts.logits_out.c_str(), std::strerror(errno)));
+  }
+  if (!opts.trace_out.empty() &&
+      !(st = write_trace(opts.trace_out, trace.data(), int64_t(trace.size()),
+                         trace_logits.data(), int64_t(prompt.size()), info.vocab_size))
+           .ok())
+    return st;
+  if (!opts.attention_out.empty()) {
+    if (!(st = write_attention(attention, info, s->has_tokenizer ? &s->tokenizer : nullptr,
+                               prompt.data(), int64_t(prompt.size()), trace.data()))
+             .ok())
+      return st;
   }
   return Status::success();
 }
@@ -300,7 +349,7 @@ int run_cli(int argc, const char *const *argv, const Model &model, FILE *out, FI
   // Every size from the model is checked before it is allocated; this is the
   // last line for what is not (a prompt's vectors under a tight ulimit -v).
   try {
-    st = run(opts, model, &session, out, err, &result);
+    st = run(opts, model, program_name(argc, argv), &session, out, err, &result);
   } catch (const std::bad_alloc &) {
     st = Status::error("out of memory");
   }

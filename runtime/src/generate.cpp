@@ -198,6 +198,12 @@ Status check_model(const Model &model) {
                          "(bos_token = -1)");
   if (info.tokenizer_bytes > 0 && !model.tokenizer)
     return Status::error("the model info announces a tokenizer but none is linked in");
+  if (info.mask < ATTN_MASK_CAUSAL || info.mask > ATTN_MASK_SLIDING_WINDOW ||
+      (info.mask == ATTN_MASK_SLIDING_WINDOW) != (info.window > 0) || info.window < 0)
+    return Status::error(strformat("the model info says mask = %lld, window = %lld: expected "
+                                   "mask 0, 1 or 2 and a positive window exactly for 2",
+                                   static_cast<long long>(info.mask),
+                                   static_cast<long long>(info.window)));
   return Status::success();
 }
 
@@ -310,7 +316,26 @@ Status generate(const Model &model, const Tokenizer *tokenizer, Sampler *sampler
   // call computes the logits of its last position only (all of them for
   // --logits-out): only the prompt's last position is sampled from.
   int64_t last_rows = 0;
-  for (int64_t start = 0; start < prompt_len; start += info.prefill_chunk) {
+  if (request.trace) {
+    if (!model.trace)
+      return Status::error("this model has no attn_trace: compile it with attnc compile --trace");
+    AttnMemRef<const int32_t, 1> tokens = memref<const int32_t>(state->tokens, {prompt_len});
+    AttnMemRef<float, 2> logits = memref(request.trace_logits, {prompt_len, vocab});
+    AttnMemRef<float, 1> trace = memref(request.trace, {request.trace_floats});
+    double t0 = now_seconds();
+    model.trace(&tokens, 0, &weights, &k_cache, &v_cache, &logits, &trace);
+    result->prefill_seconds += now_seconds() - t0;
+    if (request.logits_out) {
+      Status st = write_logits(request.logits_out, request.trace_logits, prompt_len, vocab);
+      if (!st.ok())
+        return st;
+    }
+    std::memcpy(state->logits, request.trace_logits + (prompt_len - 1) * vocab,
+                size_t(vocab) * sizeof(float));
+    last_rows = 1;
+  }
+  for (int64_t start = request.trace ? prompt_len : 0; start < prompt_len;
+       start += info.prefill_chunk) {
     const int64_t rows = std::min(info.prefill_chunk, prompt_len - start);
     const int64_t logit_rows = request.logits_out ? rows : 1;
     AttnMemRef<const int32_t, 1> tokens = memref<const int32_t>(state->tokens + start, {rows});

@@ -14,5 +14,6 @@ int main(int argc, char **argv) {
   model.tokenizer = attn_tokenizer;
   model.prefill = _mlir_ciface_attn_prefill;
   model.decode = _mlir_ciface_attn_decode;
+  model.trace = _mlir_ciface_attn_trace; // null unless compiled with --trace
   return attnrt::run_main(argc, argv, model);
 }

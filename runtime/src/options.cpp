@@ -79,6 +79,29 @@ Status parse_ids(const std::string &text, std::vector<int32_t> *ids) {
   }
 }
 
+/// "all" (an empty list) or comma-separated indices >= 0, e.g. "0,3".
+Status parse_indices(std::string_view flag, const std::string &text,
+                     std::vector<int32_t> *out) {
+  out->clear();
+  if (text == "all")
+    return Status::success();
+  size_t start = 0;
+  while (true) {
+    size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos
+                                                                     : comma - start);
+    int64_t v = 0;
+    if (!parse_int(flag, item, 0, INT32_MAX, &v).ok())
+      return Status::error(strformat("%.*s: item %zu is '%s', expected 'all' or indices "
+                                     "(integers >= 0) separated by commas",
+                                     int(flag.size()), flag.data(), out->size(), item.c_str()));
+    out->push_back(int32_t(v));
+    if (comma == std::string::npos)
+      return Status::success();
+    start = comma + 1;
+  }
+}
+
 } // namespace
 
 // ----------------------------------------------------------------------------
@@ -121,7 +144,9 @@ Status parse_options(int argc, const char *const *argv, Options *opts) {
                    flag == "-n" || flag == "--n-predict" || flag == "--temp" ||
                    flag == "--top-k" || flag == "--top-p" || flag == "--seed" ||
                    flag == "-t" || flag == "--threads" || flag == "--prompt-ids" ||
-                   flag == "--logits-out";
+                   flag == "--logits-out" || flag == "--trace-out" ||
+                   flag == "--attention-out" || flag == "--attention-layers" ||
+                   flag == "--attention-heads";
       if (known)
         return Status::error(strformat("%s needs a value", argv[i]));
       return Status::error(strformat("unknown option '%s' (see --help)", argv[i]));
@@ -164,6 +189,14 @@ Status parse_options(int argc, const char *const *argv, Options *opts) {
       if (value.empty())
         st = Status::error("--logits-out needs a file name");
       opts->logits_out = value;
+    } else if (flag == "--trace-out" || flag == "--attention-out") {
+      if (value.empty())
+        st = Status::error(strformat("%.*s needs a file name", int(flag.size()), flag.data()));
+      (flag == "--trace-out" ? opts->trace_out : opts->attention_out) = value;
+    } else if (flag == "--attention-layers") {
+      st = parse_indices(flag, value, &opts->attention_layers);
+    } else if (flag == "--attention-heads") {
+      st = parse_indices(flag, value, &opts->attention_heads);
     } else {
       return Status::error(
           strformat("unknown option '%.*s' (see --help)", int(flag.size()), flag.data()));
@@ -206,6 +239,15 @@ void print_usage(FILE *out, const char *program) {
                "                         are the same for every N\n"
                "      --logits-out FILE  write the float32 logits of every computed position,\n"
                "                         in order, as raw little-endian rows of vocab_size\n"
+               "      --attention-out FILE  record the attention weights of the prompt as\n"
+               "                         JSON for `attnc attention-map` (the model must be\n"
+               "                         compiled with `attnc compile --trace`; the prompt\n"
+               "                         then runs in one call)\n"
+               "      --attention-layers L  layers to record: all (default) or e.g. 0,3\n"
+               "      --attention-heads H   heads to record: all (default) or e.g. 0,1\n"
+               "      --trace-out FILE   write what attn_trace records (hidden states after\n"
+               "                         each layer boundary, attention weights; abi.h) and\n"
+               "                         the prompt's logits, float32 (for attnc verify)\n"
                "      --verbose-prompt   print the prompt's token ids to stderr before\n"
                "                         generating\n"
                "      --ignore-eos       do not stop at the end-of-text token: generate\n"

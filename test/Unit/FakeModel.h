@@ -76,7 +76,8 @@ inline void reset(bool with_tokenizer = true) {
   State &s = state();
   s.info = AttnModelInfo{ATTN_ABI_VERSION, kVocab, kContext, /*dim=*/2, kLayers,
                          /*heads=*/1, kKvHeads, kHeadDim, kWeights, 0, kChunk,
-                         /*bos_token=*/1, /*eos_token=*/2, /*add_bos=*/1, {}};
+                         /*bos_token=*/1, /*eos_token=*/2, /*add_bos=*/1,
+                         /*mask=*/ATTN_MASK_CAUSAL, /*window=*/0};
   s.tokenizer = tokenizer_image();
   s.info.tokenizer_bytes = with_tokenizer ? int64_t(s.tokenizer.size()) : 0;
   s.num_calls = 0;

@@ -219,6 +219,9 @@ class Transformer:
         self.k_cache = torch.zeros(self.c["layers"], kvd, s, self.head_dim)
         self.v_cache = torch.zeros(self.c["layers"], kvd, s, self.head_dim)
         self.pos = 0  # positions already in the cache
+        # When a dict, attention() stores each (layer, head)'s weights in it:
+        # (queries, keys) float32 arrays.
+        self.probs = None
 
     # --- pieces ---------------------------------------------------------------
 
@@ -267,7 +270,10 @@ class Transformer:
             kv = head // group  # query head h reads KV head h // (H / KVH)
             scores = (q[:, head, :] @ keys[kv].T) * scale
             scores = scores.masked_fill(~visible, float("-inf"))
-            out[:, head, :] = torch.softmax(scores, dim=-1) @ values[kv]
+            probs = torch.softmax(scores, dim=-1)
+            if self.probs is not None:
+                self.probs[(l, head)] = probs.numpy().copy()
+            out[:, head, :] = probs @ values[kv]
         return self.linear(out.reshape(t, self.heads * hd), p + "wo",
                            p + "bo" if att["out_bias"] else None)
 

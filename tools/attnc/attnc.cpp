@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Driver/Compile.h"
+#include "compiler/Builder/ModelBuilder.h"
+#include "compiler/Driver/Verify.h"
 #include "compiler/Frontend/Checkpoint.h"
 #include "compiler/Frontend/Description.h"
 #include "compiler/Frontend/Diagnostics.h"
@@ -414,6 +416,18 @@ int main(int argc, char **argv) {
   compile->add_option("--stack-only", codegen.stackOnlyFunctions,
                       "Also require this function to use no heap and a bounded stack")
       ->group("");
+  compile->add_flag("--trace", codegen.trace,
+                    "Also compile attn_trace, so that the executable can record attention "
+                    "weights (--attention-out) and hidden states (--trace-out)");
+  // Hidden: attnc verify's two paths and its planted bug, for tests and for
+  // looking at either path's IR (--emit, --dump-dir).
+  compile->add_flag("--reference", codegen.reference,
+                    "Lower through verify's plain reference path (no tiling or vectorization)")
+      ->group("");
+  compile->add_option("--inject-fault", codegen.injectFault,
+                      "Plant a known bug in the optimized path (mask-leak)")
+      ->check(CLI::IsMember({"mask-leak"}))
+      ->group("");
   std::string weightType;
   compile
       ->add_option("--weight-type", weightType,
@@ -422,14 +436,50 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember({"f32", "bf16", "f16"}));
   compile->allow_extras();
 
+  LoadOptions verifyLoad;
+  VerifyOptions verify;
+  CLI::App *verifyCmd = app.add_subcommand(
+      "verify", "Compile the model twice (optimized and a plain reference path), run both on "
+                "one prompt and compare every layer's hidden states and attention weights and "
+                "the logits; with --causality, check that no position sees the future");
+  addLoadOptions(*verifyCmd, verifyLoad);
+  verifyCmd->add_flag("--causality", verify.causality,
+                      "Change the tokens after position p of a 64-token prompt, for every p, and "
+                      "require bitwise identical logits up to p; check the recorded attention "
+                      "weights are exactly 0 where the mask hides a key");
+  std::string verifyIds;
+  verifyCmd->add_option("--prompt-ids", verifyIds,
+                        "The prompt as comma-separated token ids (default: a fixed "
+                        "pseudo-random prompt)");
+  verifyCmd->add_option("--tokens", verify.promptTokens,
+                        "Length of the default prompt of the differential check")
+      ->check(CLI::Range(int64_t(1), kPrefillChunk))
+      ->capture_default_str();
+  verifyCmd->add_option("--tolerance", verify.tolerance,
+                        "Largest |optimized - reference| / max(1, |reference|) accepted")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  verifyCmd->add_option("--keep", verify.keepDir,
+                        "Keep the two executables and what they recorded in this directory");
+  std::string verifyWeightType;
+  verifyCmd->add_option("--weight-type", verifyWeightType, "As for compile")
+      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
+  verifyCmd->add_option("--inject-fault", verify.compile.injectFault,
+                        "Plant a known bug in the optimized build (mask-leak)")
+      ->check(CLI::IsMember({"mask-leak"}))
+      ->group("");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError &e) {
     return app.exit(e) == 0 ? 0 : 1; // --help and --version exit 0, mistakes 1
   }
-  for (ElementType type : {ElementType::F32, ElementType::BF16, ElementType::F16})
+  for (ElementType type : {ElementType::F32, ElementType::BF16, ElementType::F16}) {
     if (weightType == stringify(type))
       codegen.weightType = type;
+    if (verifyWeightType == stringify(type))
+      verify.compile.weightType = type;
+  }
 
   llvm::SourceMgr sm;
   ModelSpec spec;
@@ -443,6 +493,31 @@ int main(int argc, char **argv) {
       return 1;
     printDescription(spec, llvm::outs());
     return 0;
+  }
+  if (*verifyCmd) {
+    for (llvm::StringRef rest = verifyIds; !rest.empty();) {
+      auto [item, tail] = rest.split(',');
+      rest = tail;
+      int32_t id = 0;
+      if (item.trim().getAsInteger(10, id) || id < 0) {
+        reportError(sm, llvm::SMLoc(),
+                    "--prompt-ids: '" + item + "' is not a token id (an integer >= 0)");
+        return 1;
+      }
+      verify.promptIds.push_back(id);
+    }
+    if (!parseLlvmOptions(argv[0], {}) || !loadModel(verifyLoad, sm, spec, weights, tokenizer) ||
+        !checkFinite(spec, findNonFinite(spec, weights), verifyLoad.allowNonfinite, sm))
+      return 1;
+    for (int32_t id : verify.promptIds)
+      if (id >= spec.vocabSize) {
+        reportError(sm, llvm::SMLoc(),
+                    "--prompt-ids: " + llvm::Twine(id) + " is not below the vocabulary size " +
+                        llvm::Twine(spec.vocabSize));
+        return 1;
+      }
+    llvm::StringRef bytes = tokenizer.bytes ? tokenizer.bytes->getBuffer() : "";
+    return verifyModel(spec, weights, bytes, verify, sm);
   }
   if (*check) {
     if (!loadModel(checkOptions, sm, spec, weights, tokenizer))

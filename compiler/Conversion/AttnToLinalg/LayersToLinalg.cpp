@@ -397,10 +397,47 @@ struct CacheReadLowering : OpConversionPattern<CacheReadOp> {
   }
 };
 
+/// trace: the value flattened to one row, materialized in the buffer window
+/// [offset, offset + size) (as cache_write does for its cache window).
+struct TraceLowering : OpConversionPattern<TraceOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(TraceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value value = adaptor.getValue();
+    auto type = cast<RankedTensorType>(value.getType());
+    if (type.getRank() != 1) {
+      ReassociationIndices all;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        all.push_back(d);
+      value = rewriter.create<tensor::CollapseShapeOp>(loc, value,
+                                                       ArrayRef<ReassociationIndices>{all});
+    }
+    OpFoldResult size = tensor::getMixedSize(rewriter, loc, value, 0);
+    Value buffer = adaptor.getBuffer();
+    auto bufferType = cast<MemRefType>(buffer.getType());
+    SmallVector<OpFoldResult> offsets = {getAsOpFoldResult(adaptor.getOffset())};
+    SmallVector<OpFoldResult> sizes = {size};
+    SmallVector<OpFoldResult> strides = {rewriter.getIndexAttr(1)};
+    auto windowType = cast<MemRefType>(memref::SubViewOp::inferResultType(
+        bufferType, offsets, sizes, strides));
+    Value window =
+        rewriter.create<memref::SubViewOp>(loc, windowType, buffer, offsets, sizes, strides);
+    value = castTo(rewriter, loc, value,
+                   RankedTensorType::get(windowType.getShape(), type.getElementType()));
+    rewriter.create<bufferization::MaterializeInDestinationOp>(
+        loc, TypeRange{}, value, window, /*restrict=*/true, /*writable=*/true);
+    rewriter.eraseOp(op);
+    return success();
+  }
+};
+
 } // namespace
 
 void mlir::attn::detail::populateLayersToLinalgPatterns(RewritePatternSet &patterns) {
   patterns.add<WeightLowering, EmbeddingLowering, RmsNormLowering, LinearLowering, RopeLowering,
-               SwigluLowering, AddLowering, CacheWriteLowering, CacheReadLowering>(
+               SwigluLowering, AddLowering, CacheWriteLowering, CacheReadLowering,
+               TraceLowering>(
       patterns.getContext());
 }

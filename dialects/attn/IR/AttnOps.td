@@ -354,4 +354,25 @@ def Attn_WeightedSumOp : Attn_Op<"weighted_sum", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Tracing (attnc verify, --attention-out)
+//===----------------------------------------------------------------------===//
+
+def Attn_TraceOp : Attn_Op<"trace"> {
+  let summary = "copy an intermediate value into the trace buffer";
+  let description = [{
+    `buffer[offset + i] = value[i]` for every element of `value`, in
+    row-major order. Only `attn_trace`, the prefill variant that
+    `attnc compile --trace` adds for `attnc verify` and the executable's
+    `--attention-out`, has these; `point` names what is recorded (its layout
+    is in runtime/include/attnrt/abi.h).
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$value,
+                       Arg<MemRefRankOf<[F32], [1]>, "the trace buffer", [MemWrite]>:$buffer,
+                       Index:$offset, StrAttr:$point);
+  let assemblyFormat = [{
+    $point $value `into` $buffer `[` $offset `]` attr-dict `:` type($value) `,` type($buffer)
+  }];
+}
+
 #endif // ATTN_OPS_TD

@@ -30,26 +30,33 @@ struct DecomposeAttention : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(AttentionOp op, PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto query = op.getQuery().getType();
-    auto key = op.getKey().getType();
-    auto scoresType = RankedTensorType::get(
-        {static_cast<int64_t>(op.getHeads()), query.getDimSize(0), key.getDimSize(1)},
-        query.getElementType());
-
-    Value scores = rewriter.create<ScoresOp>(loc, scoresType, op.getQuery(), op.getKey(),
-                                             op.getHeadsAttr(), op.getKvHeadsAttr(),
-                                             op.getScaleAttr());
-    if (op.getMask() != MaskKind::none)
-      scores = rewriter.create<MaskOp>(loc, scoresType, scores, op.getPosition(),
-                                       op.getMaskAttr(), op.getWindowAttr());
-    Value probs = rewriter.create<SoftmaxOp>(loc, scoresType, scores,
-                                             rewriter.getI64IntegerAttr(kKeyAxis));
-    rewriter.replaceOpWithNewOp<WeightedSumOp>(op, op.getType(), probs, op.getValue(),
-                                               op.getHeadsAttr(), op.getKvHeadsAttr());
+    rewriter.replaceOp(op, decomposeAttention(rewriter, op).result);
     return success();
   }
 };
+
+} // namespace
+
+DecomposedAttention mlir::attn::decomposeAttention(OpBuilder &b, AttentionOp op) {
+  Location loc = op.getLoc();
+  auto query = op.getQuery().getType();
+  auto key = op.getKey().getType();
+  auto scoresType = RankedTensorType::get(
+      {static_cast<int64_t>(op.getHeads()), query.getDimSize(0), key.getDimSize(1)},
+      query.getElementType());
+
+  Value scores = b.create<ScoresOp>(loc, scoresType, op.getQuery(), op.getKey(),
+                                    op.getHeadsAttr(), op.getKvHeadsAttr(), op.getScaleAttr());
+  if (op.getMask() != MaskKind::none)
+    scores = b.create<MaskOp>(loc, scoresType, scores, op.getPosition(), op.getMaskAttr(),
+                              op.getWindowAttr());
+  Value probs = b.create<SoftmaxOp>(loc, scoresType, scores, b.getI64IntegerAttr(kKeyAxis));
+  Value result = b.create<WeightedSumOp>(loc, op.getType(), probs, op.getValue(),
+                                         op.getHeadsAttr(), op.getKvHeadsAttr());
+  return {probs, result};
+}
+
+namespace {
 
 struct DecomposeAttentionPass
     : attn::impl::DecomposeAttentionPassBase<DecomposeAttentionPass> {

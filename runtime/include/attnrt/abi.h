@@ -20,7 +20,15 @@
 /// element type at a 64-byte aligned byte offset.
 /// 4: attn_prefill writes the logits of the last R positions only, R the
 /// rows of its logits buffer.
-#define ATTN_ABI_VERSION 4
+/// 5: the mask kind and window in the model record; the optional entry point
+/// attn_trace (attnc compile --trace).
+#define ATTN_ABI_VERSION 5
+
+/// AttnModelInfo::mask: which keys a query sees (the description's
+/// attention.mask).
+#define ATTN_MASK_CAUSAL 0         // keys at positions <= its own
+#define ATTN_MASK_NONE 1           // every key
+#define ATTN_MASK_SLIDING_WINDOW 2 // causal, and only the last `window` of them
 
 /// The sizes the runtime executes, and so the sizes the compiler
 /// accepts (both check against these, so the bound is one number). Token ids
@@ -64,8 +72,39 @@ struct AttnModelInfo {
   int64_t bos_token;       // prepended to a prompt when add_bos; -1: none
   int64_t eos_token;       // generation stops when it is sampled; -1: none
   int64_t add_bos;         // 1: a text prompt starts with bos_token; 0: it does not
-  int64_t reserved[2];
+  int64_t mask;            // ATTN_MASK_*
+  int64_t window;          // keys a query sees (itself included) for a sliding window, else 0
 };
+
+/// The trace buffer of attn_trace for T tokens with N = pos + T keys
+/// visible, in floats:
+///   embedding             (T, dim)           the input of layer 0
+///   then for each layer l, at attn_trace_layer_offset(info, T, N, l):
+///     attention.probs     (heads, T, N)      the attention weights
+///     attention           (T, heads, head_dim) their weighted sum of values
+///     mlp                 (T, dim)           the MLP block's output
+///     residual            (T, dim)           the layer's output
+/// Returns -1 when the count overflows int64.
+inline int64_t attn_trace_layer_floats(const AttnModelInfo &info, int64_t T, int64_t N) {
+  int64_t probs, attended, hidden, sum;
+  if (__builtin_mul_overflow(info.heads, T, &probs) || __builtin_mul_overflow(probs, N, &probs) ||
+      __builtin_mul_overflow(info.heads * info.head_dim, T, &attended) ||
+      __builtin_mul_overflow(info.dim, 2 * T, &hidden) ||
+      __builtin_add_overflow(probs, attended, &sum) || __builtin_add_overflow(sum, hidden, &sum))
+    return -1;
+  return sum;
+}
+inline int64_t attn_trace_floats(const AttnModelInfo &info, int64_t T, int64_t N) {
+  int64_t layer = attn_trace_layer_floats(info, T, N), all;
+  if (layer < 0 || __builtin_mul_overflow(layer, info.layers, &all) ||
+      __builtin_add_overflow(all, info.dim * T, &all))
+    return -1;
+  return all;
+}
+inline int64_t attn_trace_layer_offset(const AttnModelInfo &info, int64_t T, int64_t N,
+                                       int64_t layer) {
+  return info.dim * T + layer * attn_trace_layer_floats(info, T, N);
+}
 
 extern "C" {
 /// Embedded data (defined by the compiled model object).
@@ -100,6 +139,15 @@ void _mlir_ciface_attn_decode(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
                               AttnMemRef<float, 4> *k_cache,
                               AttnMemRef<float, 4> *v_cache,
                               AttnMemRef<float, 2> *logits);
+/// attn_prefill that also records into `trace` (attn_trace_floats floats,
+/// laid out as above). Only in models compiled with `attnc compile --trace`
+/// (weak: null otherwise); the runtime calls it with pos = 0 and the whole
+/// prompt, for --trace-out and --attention-out.
+__attribute__((weak)) void
+_mlir_ciface_attn_trace(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
+                        AttnMemRef<const uint8_t, 1> *weights, AttnMemRef<float, 4> *k_cache,
+                        AttnMemRef<float, 4> *v_cache, AttnMemRef<float, 2> *logits,
+                        AttnMemRef<float, 1> *trace);
 }
 
 #endif // ATTNRT_ABI_H

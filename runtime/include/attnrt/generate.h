@@ -28,6 +28,13 @@ using AttnEntryPoint = void (*)(AttnMemRef<const int32_t, 1> *tokens, int64_t po
                                 AttnMemRef<float, 4> *k_cache, AttnMemRef<float, 4> *v_cache,
                                 AttnMemRef<float, 2> *logits);
 
+/// The signature of `_mlir_ciface_attn_trace`.
+using AttnTraceEntryPoint = void (*)(AttnMemRef<const int32_t, 1> *tokens, int64_t pos,
+                                     AttnMemRef<const uint8_t, 1> *weights,
+                                     AttnMemRef<float, 4> *k_cache,
+                                     AttnMemRef<float, 4> *v_cache, AttnMemRef<float, 2> *logits,
+                                     AttnMemRef<float, 1> *trace);
+
 /// A compiled model as the runtime sees it.
 struct Model {
   const AttnModelInfo *info = nullptr;
@@ -35,6 +42,7 @@ struct Model {
   const unsigned char *tokenizer = nullptr; // (tokenizer_bytes) tokenizer.h's format; none when 0 bytes
   AttnEntryPoint prefill = nullptr;        // 1 <= T <= prefill_chunk tokens
   AttnEntryPoint decode = nullptr;         // exactly 1 token
+  AttnTraceEntryPoint trace = nullptr;     // optional (attnc compile --trace)
 };
 
 /// Checks that `model` is complete and that its info record is one this
@@ -69,6 +77,13 @@ struct GenerateRequest {
   bool ignore_eos = false;         // true: do not stop at EOS or BOS (generate n_predict tokens)
   FILE *text_out = nullptr;        // each new token's text (its id when there is no tokenizer)
   FILE *logits_out = nullptr;      // optional: float32 logits of each computed position
+  /// Optional: the prompt runs through model.trace in one call, recording
+  /// into `trace` (attn_trace_floats(info, prompt_len, prompt_len) floats)
+  /// and writing every prompt position's logits to `trace_logits`
+  /// (prompt_len x vocab_size).
+  float *trace = nullptr;
+  int64_t trace_floats = 0;
+  float *trace_logits = nullptr;
 };
 
 /// Why generation ended.

@@ -40,6 +40,10 @@ struct Options {
   uint64_t seed = 0;               // --seed: 0 means "from the clock" (-1 on the command line)
   int32_t threads = 0;             // -t: threads of the kernels; 0: every usable CPU (threads.h)
   std::string logits_out;          // --logits-out: empty is none
+  std::string trace_out;           // --trace-out: empty is none (trace.h)
+  std::string attention_out;       // --attention-out: empty is none (trace.h)
+  std::vector<int32_t> attention_layers; // --attention-layers: empty is all
+  std::vector<int32_t> attention_heads;  // --attention-heads: empty is all
   bool ignore_eos = false;         // --ignore-eos: do not stop at EOS, generate exactly -n tokens
   bool verbose_prompt = false;     // --verbose-prompt: print the prompt's ids to stderr
   bool help = false;               // -h: print usage and exit 0
