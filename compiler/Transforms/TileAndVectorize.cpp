@@ -120,6 +120,54 @@ bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) 
   return true;
 }
 
+/// The key axis of attention (mask, the softmax steps, the weighted sum):
+/// an op whose innermost loop dim is dynamic is tiled as chooseTileSizes
+/// says but with `keyBlock` on that dim, and the loop over it is peeled, so
+/// that every full tile has `keyBlock` static keys (vectorized 16 wide,
+/// instead of one key per step) and the < keyBlock keys left over run one at
+/// a time. Returns whether `op` was rewritten.
+bool blockKeys(IRRewriter &rewriter, linalg::LinalgOp op, int64_t keyBlock,
+               ArrayRef<int64_t> tileSizes) {
+  if (keyBlock <= 1 || isPackedLinear(op) || !op.hasPureTensorSemantics())
+    return false;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t key = int64_t(ranges.size()) - 1;
+  if (key < 0 || !ShapedType::isDynamic(ranges[key]) ||
+      llvm::count_if(ranges, ShapedType::isDynamic) != 1)
+    return false;
+  SmallVector<int64_t> sizes(tileSizes);
+  sizes[key] = keyBlock;
+  MLIRContext *ctx = op.getContext();
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled) || tiled->loops.empty())
+    return false;
+  rewriter.replaceOp(op, tiled->replacements);
+  auto keyLoop = dyn_cast<scf::ForOp>(tiled->loops.back().getOperation());
+  if (!keyLoop)
+    return true;
+  scf::ForOp remainder;
+  if (failed(scf::peelForLoopAndSimplifyBounds(rewriter, keyLoop, remainder)) || !remainder)
+    return true;
+  linalg::LinalgOp rest;
+  remainder.walk([&](linalg::LinalgOp inner) { rest = inner; });
+  if (!rest)
+    return true;
+  SmallVector<int64_t> single(sizes.size(), 0);
+  single[key] = 1;
+  scf::SCFTilingOptions one;
+  one.setTileSizes(getAsIndexOpFoldResult(ctx, single));
+  rewriter.setInsertionPoint(rest);
+  FailureOr<scf::SCFTilingResult> ones =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(rest.getOperation()), one);
+  if (succeeded(ones))
+    rewriter.replaceOp(rest, ones->replacements);
+  return true;
+}
+
 /// transpose(broadcast(s)) -> broadcast(s) when s has one element: every
 /// element of the broadcast is s, in any order. The vectorizer produces such
 /// pairs for an operand indexed by fewer dims than the iteration space (the
@@ -308,6 +356,15 @@ struct TileAndVectorizePass
       bool changed = false;
       for (linalg::LinalgOp op : linears)
         changed |= blockTokens(rewriter, op, tokenBlock);
+      // Attention's steps over the keys: 16-key tiles, a peeled remainder.
+      SmallVector<linalg::LinalgOp> overKeys;
+      func.walk([&](linalg::LinalgOp op) {
+        if (op.hasPureTensorSemantics() && !isPackedLinear(op))
+          overKeys.push_back(op);
+      });
+      for (linalg::LinalgOp op : overKeys)
+        changed |= blockKeys(rewriter, op, maxTile,
+                             mlir::attnc::chooseTileSizes(op, maxWholeDim, maxTile, tokenBlock));
       if (changed) {
         RewritePatternSet patterns(ctx);
         addCanonicalizationPatterns(patterns);
