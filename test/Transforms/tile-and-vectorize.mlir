@@ -324,3 +324,33 @@ func.func @shared_scores_slice(%n: index) -> (tensor<4x?xf32>, tensor<4x?xf32>) 
   %b = linalg.fill ins(%zero : f32) outs(%slice : tensor<4x?xf32>) -> tensor<4x?xf32>
   return %a, %b : tensor<4x?xf32>, tensor<4x?xf32>
 }
+
+// -----
+
+// Tests that an elementwise step of attention over a dynamic number of keys
+// (here the scale of the scores, (heads, queries, keys)) runs in 16-key
+// tiles, vectorized 16 wide, up to the largest multiple of 16, and the keys
+// left over one at a time: the key loop is peeled, not masked.
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @keys_in_blocks
+// CHECK:         %[[C16:.*]] = arith.constant 16 : index
+// CHECK:         %[[N:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<8x1x?xf32>
+// CHECK:         %[[FULL:.*]] = affine.apply #{{.*}}()[%[[N]]]
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %[[FULL]] step %[[C16]]
+// CHECK:           vector.transfer_read {{.*}} : tensor<8x1x?xf32>, vector<16xf32>
+// CHECK:           arith.mulf %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK:         scf.for %{{.*}} = %[[FULL]] to %[[N]] step %[[C16]]
+// CHECK:           scf.for
+// CHECK:             vector.transfer_read {{.*}} vector<1xf32>
+// CHECK:             arith.mulf %{{.*}}, %{{.*}} : vector<1xf32>
+func.func @keys_in_blocks(%s: tensor<8x1x?xf32>) -> tensor<8x1x?xf32> {
+  %scale = arith.constant 0.125 : f32
+  %0 = linalg.generic {indexing_maps = [#id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      outs(%s : tensor<8x1x?xf32>) {
+  ^bb0(%x: f32):
+    %y = arith.mulf %x, %scale : f32
+    linalg.yield %y : f32
+  } -> tensor<8x1x?xf32>
+  return %0 : tensor<8x1x?xf32>
+}
