@@ -265,10 +265,15 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
     const int64_t T = int64_t(prompt.size());
     const int64_t floats = attn_trace_floats(info, T, T);
     int64_t logit_floats = 0;
+    // At most 4 GiB each: the attention weights alone grow as T^2.
+    constexpr int64_t kMaxFloats = int64_t(1) << 30;
     if (floats < 0 || __builtin_mul_overflow(T, info.vocab_size, &logit_floats) ||
-        floats > (int64_t(1) << 34) || logit_floats > (int64_t(1) << 34))
-      return Status::error(strformat("the trace of a %lld-token prompt is too large to record",
-                                     static_cast<long long>(T)));
+        floats > kMaxFloats || logit_floats > kMaxFloats)
+      return Status::error(strformat(
+          "recording a %lld-token prompt needs %s floats of trace and %lld of logits, more "
+          "than the %lld (4 GiB) this program allows: use a shorter prompt",
+          static_cast<long long>(T), floats < 0 ? "too many" : std::to_string(floats).c_str(),
+          static_cast<long long>(logit_floats), static_cast<long long>(kMaxFloats)));
     trace.assign(size_t(floats), 0.0f);
     trace_logits.assign(size_t(logit_floats), 0.0f);
   }
