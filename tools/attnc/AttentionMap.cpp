@@ -233,12 +233,28 @@ CLI::App *addAttentionMapCommand(CLI::App &app, AttentionMapOptions &o) {
   cmd->add_option("-o", o.outputDir,
                   "Directory of the PNGs, attention-L<layer>-H<head>.png (created if missing)")
       ->capture_default_str();
-  cmd->add_option("--layer", o.layers, "Only this layer (repeatable)")
-      ->check(CLI::NonNegativeNumber)
-      ->take_all();
-  cmd->add_option("--head", o.heads, "Only this head (repeatable)")
-      ->check(CLI::NonNegativeNumber)
-      ->take_all();
+  // One value per occurrence (CLI11 would otherwise let `--layer 0 FILE`
+  // take FILE as a second layer), repeatable, or comma-separated.
+  const CLI::Validator nonNegative(
+      [](std::string &text) -> std::string {
+        int64_t value;
+        if (StringRef(text).getAsInteger(10, value) || value < 0)
+          return "expected a non-negative integer, got '" + text + "'";
+        return "";
+      },
+      "");
+  cmd->add_option("--layer", o.layers, "Only this layer (repeatable, or L1,L2)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->delimiter(',')
+      ->check(nonNegative);
+  cmd->add_option("--head", o.heads, "Only this head (repeatable, or H1,H2)")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->delimiter(',')
+      ->check(nonNegative);
   cmd->add_flag("--no-png", o.noPng, "Do not write PNGs");
   cmd->add_flag("--no-table", o.noTable, "Do not print the tables");
   cmd->add_option("--cell", o.cell,
