@@ -44,7 +44,7 @@ constexpr double kWeightSlack = 1e-6;
 constexpr double kRowSumSlack = 1e-5, kRowSumSlackPerWeight = 6e-8;
 
 /// The widest grid drawn with the default cell size, and with any.
-constexpr int64_t kDefaultGridPixels = 4096, kMaxGridPixels = 16384;
+constexpr int64_t kDefaultGridPixels = 4096, kMaxGridPixels = 8192;
 
 /// "[i]" appended to a key path.
 std::string indexed(StringRef path, size_t i) { return (path + "[" + Twine(i) + "]").str(); }
