@@ -23,9 +23,10 @@ else
   build=${ATTNC_BUILD_DIR:-$root/build}
 fi
 
-# libclang-rt-19-dev: the sanitizer and libFuzzer runtimes (test --sanitize, test/Fuzz).
+# libclang-rt-19-dev: the sanitizer and libFuzzer runtimes (test --sanitize, test/Fuzz);
+# libpng-dev: the PNGs of attnc attention-map.
 packages=(cmake ninja-build llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
-          clang-19 libclang-rt-19-dev libomp-19-dev lld-19 libcli11-dev libfmt-dev libgtest-dev
+          clang-19 libclang-rt-19-dev libomp-19-dev lld-19 libcli11-dev libfmt-dev libgtest-dev libpng-dev
           python3 python3-torch python3-numpy python3-sentencepiece)
 
 install_deps() {

@@ -19,6 +19,7 @@
 #include "compiler/Frontend/Import.h"
 #include "compiler/Frontend/ArchPlan.h"
 #include "compiler/Support/OutputFile.h"
+#include "tools/attnc/AttentionMap.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -392,6 +393,9 @@ int main(int argc, char **argv) {
   tokenize->add_flag("--pieces", tokenizeOptions.pieces, "Print one 'id -> piece' line per token");
   tokenize->add_flag("--no-bos", tokenizeOptions.noBos, "Do not start with BOS");
 
+  AttentionMapOptions attentionMapOptions;
+  CLI::App *attentionMap = addAttentionMapCommand(app, attentionMapOptions);
+
   LoadOptions compileOptions;
   CompileOptions codegen;
   CLI::App *compile = app.add_subcommand("compile", "Compile a model (unknown flags go to MLIR, "
@@ -488,6 +492,8 @@ int main(int argc, char **argv) {
   std::vector<NonFiniteTensor> nonfinite;
   if (*tokenize)
     return runTokenize(tokenizeOptions, sm);
+  if (*attentionMap)
+    return runAttentionMap(attentionMapOptions, sm);
   if (*describe) {
     if (!readSpec(describeOptions, sm, spec))
       return 1;
