@@ -183,6 +183,13 @@ def check(png_path, json_path, layer, head):
     ordered = sorted(colours.values())
     for (wa, la), (wb, lb) in zip(ordered, ordered[1:]):
         assert wa == wb or la >= lb, "weight %g is darker than weight %g" % (wa, wb)
+    # Above the diagonal (keys after the query): every pixel of every cell.
+    above = [(q, k) for q in range(t) for k in range(q + 1, t)]
+    above_white = all(rows[y][x] == WHITE for q, k in above
+                      for y in range(y0 + q * cell, y0 + (q + 1) * cell)
+                      for x in range(x0 + k * cell, x0 + (k + 1) * cell))
+    print("above the diagonal: %d cells, %s" % (len(above),
+          "every pixel white (weight 0)" if above_white else "NOT all white"))
     zeros = sum(1 for w, _ in colours.values() if w == 0)
     ones = sum(1 for w, _ in colours.values() if w == 1)
     print("ok %dx%d grid %d tokens cell %d: %d zero cells white, %d of weight 1, %d positive"
