@@ -77,6 +77,20 @@ translateAndOptimize(mlir::ModuleOp module, llvm::LLVMContext &context,
 llvm::Error emitFile(llvm::Module &module, llvm::TargetMachine &tm,
                      OutputKind kind, llvm::raw_pwrite_stream &os);
 
+/// How many objects emitObjectsInParallel should make of `module`: one per
+/// core, at most one per defined function, at most 8.
+unsigned codegenPartitions(const llvm::Module &module);
+
+/// Optimizes (options.optLevel) and compiles `module`, unoptimized, into
+/// objectPaths.size() objects, each on its own thread (ParallelCodegen.cpp),
+/// and assembles `dataAsm` (embeddedDataAsm's) into `dataPath` on another.
+/// `module`'s internal functions become hidden external ones; it is not
+/// compiled itself.
+llvm::Error emitObjectsInParallel(llvm::Module &module, llvm::StringRef dataAsm,
+                                  llvm::StringRef dataPath,
+                                  llvm::ArrayRef<std::string> objectPaths,
+                                  const CodegenOptions &options = {});
+
 /// Assembles `assembly` (what emitFile writes for OutputKind::Assembly,
 /// possibly preceded by more assembly such as embeddedDataAsm's) into an ELF
 /// object for `tm`, with LLVM's integrated assembler in this process: how an
@@ -94,6 +108,9 @@ llvm::Error emitFile(llvm::Module &module, llvm::TargetMachine &tm,
 llvm::Error compileToFile(mlir::ModuleOp module, const EmbeddedData *data,
                           OutputKind kind, llvm::StringRef outputPath,
                           const CodegenOptions &options = {});
+
+/// linkExecutable for several objects (emitObjectsInParallel's).
+llvm::Error linkObjects(llvm::ArrayRef<std::string> objectPaths, llvm::StringRef exePath);
 
 /// Links an object produced by compileToFile with libattnrt_main.a and
 /// libattnrt.a into an executable (clang++ -fuse-ld=lld), installed at

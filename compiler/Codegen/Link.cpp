@@ -213,6 +213,10 @@ Error runLinker(ArrayRef<std::string> inputs, ArrayRef<std::string> extraArgs,
 } // namespace
 
 Error attnc::linkExecutable(StringRef objectPath, StringRef exePath) {
+  return linkObjects(ArrayRef<std::string>{objectPath.str()}, exePath);
+}
+
+Error attnc::linkObjects(ArrayRef<std::string> objectPaths, StringRef exePath) {
   StringRef runtimeMain = ATTNC_RUNTIME_MAIN_LIB, runtime = ATTNC_RUNTIME_LIB;
   if (runtimeMain.empty() || runtime.empty())
     return createStringError(inconvertibleErrorCode(),
@@ -223,8 +227,10 @@ Error attnc::linkExecutable(StringRef objectPath, StringRef exePath) {
   // if any.
   std::vector<std::string> flags = ATTNC_RUNTIME_LINK_FLAGS;
   flags.push_back("-lm");
-  return runLinker({objectPath.str(), runtimeMain.str(), runtime.str()}, flags,
-                   exePath, OutputMode::Executable);
+  std::vector<std::string> inputs(objectPaths.begin(), objectPaths.end());
+  inputs.push_back(runtimeMain.str());
+  inputs.push_back(runtime.str());
+  return runLinker(inputs, flags, exePath, OutputMode::Executable);
 }
 
 Error attnc::linkSharedLibrary(ArrayRef<std::string> objectPaths,

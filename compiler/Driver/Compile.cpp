@@ -160,6 +160,11 @@ private:
   /// is the stage asked for; sets `done` then.
   bool stageReached(Stage stage, const Printer &print);
   bool emitMachineCode();
+  /// The weight blob and tokenizer written to `files`; returns the assembly
+  /// that embeds them and the model record (EmbeddedData.cpp).
+  llvm::Expected<std::string> embeddedData(std::vector<ScratchFile> &files);
+  /// -o exe without --dump-dir: one object per entry point, in parallel.
+  bool emitExecutableInParallel(llvm::Module &llvmModule, unsigned optLevel);
   /// Stops the timers, prints the --timing report, writes index.md.
   bool finish();
   bool writeIndex(const std::vector<TimingRows::Row> &rows);
@@ -295,11 +300,16 @@ bool CompileJob::emitMachineCode() {
       return fail(sm, translated.takeError());
     llvmModule = std::move(*translated);
   }
+  // The reference path stays plain: -O1 has no loop vectorizer.
+  const unsigned optLevel = options.reference ? 1 : 3;
+  // Straight to an executable, nothing dumped: the functions are optimized
+  // and compiled on every core (ParallelCodegen.cpp).
+  if (emitStage == Stage::Exe && options.dumpDir.empty())
+    return emitExecutableInParallel(*llvmModule, optLevel);
   {
     mlir::TimingScope step = current.nest(
         llvm::StringRef(options.reference ? "optimize (LLVM -O1)" : "optimize (LLVM -O3)"));
-    // The reference path stays plain: -O1 has no loop vectorizer.
-    optimizeLLVMModule(*llvmModule, **tm, /*optLevel=*/options.reference ? 1 : 3);
+    optimizeLLVMModule(*llvmModule, **tm, optLevel);
   }
   if (!stageReached(Stage::LL, [&](llvm::raw_ostream &os, bool) {
         llvmModule->print(os, nullptr);
@@ -330,35 +340,9 @@ bool CompileJob::emitMachineCode() {
       return true;
   }
 
-  // The packed weight blob and the tokenizer's checked bytes, assembled into
-  // the object with .incbin from private files.
   startStage(Stage::Obj);
-  llvm::Expected<ScratchFile> blob = ScratchFile::create("weights", "bin");
-  if (!blob)
-    return fail(sm, blob.takeError());
-  {
-    mlir::TimingScope step = current.nest(llvm::StringRef("write the weight blob"));
-    if (llvm::Error error = blob->write([&](llvm::raw_fd_ostream &os) {
-          return writeWeightBlob(layout, weights, os);
-        }))
-      return fail(sm, std::move(error));
-  }
-  EmbeddedData data;
-  data.weightsFile = blob->path().str();
-  data.weightsBytes = layout.totalBytes;
-  std::optional<ScratchFile> tokenizer;
-  if (!spec.tokenizer.path.empty()) {
-    llvm::Expected<ScratchFile> copy = ScratchFile::create("tokenizer", "bin");
-    if (!copy)
-      return fail(sm, copy.takeError());
-    if (llvm::Error error = copy->write(tokenizerBytes))
-      return fail(sm, std::move(error));
-    tokenizer.emplace(std::move(*copy));
-    data.tokenizerFile = tokenizer->path().str();
-    data.tokenizerBytes = static_cast<int64_t>(tokenizerBytes.size());
-  }
-  data.modelInfo = modelInfo(spec, layout, data.tokenizerBytes);
-  llvm::Expected<std::string> dataAsm = embeddedDataAsm(data);
+  std::vector<ScratchFile> dataFiles;
+  llvm::Expected<std::string> dataAsm = embeddedData(dataFiles);
   if (!dataAsm)
     return fail(sm, dataAsm.takeError());
 
@@ -396,6 +380,76 @@ bool CompileJob::emitMachineCode() {
     if (llvm::Error error = linkExecutable(object->path(), options.output))
       return fail(sm, std::move(error));
   }
+  reached.push_back(Stage::Exe);
+  return true;
+}
+
+llvm::Expected<std::string> CompileJob::embeddedData(std::vector<ScratchFile> &files) {
+  // The packed weight blob and the tokenizer's checked bytes, assembled into
+  // the object with .incbin from private files.
+  llvm::Expected<ScratchFile> blob = ScratchFile::create("weights", "bin");
+  if (!blob)
+    return blob.takeError();
+  {
+    mlir::TimingScope step = current.nest(llvm::StringRef("write the weight blob"));
+    if (llvm::Error error = blob->write([&](llvm::raw_fd_ostream &os) {
+          return writeWeightBlob(layout, weights, os);
+        }))
+      return std::move(error);
+  }
+  EmbeddedData data;
+  data.weightsFile = blob->path().str();
+  data.weightsBytes = layout.totalBytes;
+  files.push_back(std::move(*blob));
+  if (!spec.tokenizer.path.empty()) {
+    llvm::Expected<ScratchFile> copy = ScratchFile::create("tokenizer", "bin");
+    if (!copy)
+      return copy.takeError();
+    if (llvm::Error error = copy->write(tokenizerBytes))
+      return std::move(error);
+    data.tokenizerFile = copy->path().str();
+    data.tokenizerBytes = static_cast<int64_t>(tokenizerBytes.size());
+    files.push_back(std::move(*copy));
+  }
+  data.modelInfo = modelInfo(spec, layout, data.tokenizerBytes);
+  return embeddedDataAsm(data);
+}
+
+bool CompileJob::emitExecutableInParallel(llvm::Module &llvmModule, unsigned optLevel) {
+  startStage(Stage::Obj);
+  std::vector<ScratchFile> dataFiles;
+  llvm::Expected<std::string> dataAsm = embeddedData(dataFiles);
+  if (!dataAsm)
+    return fail(sm, dataAsm.takeError());
+  const unsigned parts = codegenPartitions(llvmModule);
+  std::vector<ScratchFile> objects;
+  std::vector<std::string> paths;
+  // The code partitions, then the embedded data's object.
+  for (unsigned i = 0; i <= parts; ++i) {
+    llvm::Expected<ScratchFile> object = ScratchFile::create("model", "o");
+    if (!object)
+      return fail(sm, object.takeError());
+    paths.push_back(object->path().str());
+    objects.push_back(std::move(*object));
+  }
+  {
+    mlir::TimingScope step = current.nest(llvm::StringRef(
+        std::string(optLevel == 3 ? "optimize (LLVM -O3)" : "optimize (LLVM -O1)") +
+        " and codegen, " + std::to_string(parts) + " partitions in parallel"));
+    CodegenOptions codegen;
+    codegen.optLevel = optLevel;
+    llvm::ArrayRef<std::string> code(paths);
+    if (llvm::Error error = emitObjectsInParallel(llvmModule, *dataAsm, paths.back(),
+                                                  code.drop_back(), codegen))
+      return fail(sm, std::move(error));
+  }
+  startStage(Stage::Exe);
+  {
+    mlir::TimingScope step = current.nest(llvm::StringRef("link"));
+    if (llvm::Error error = linkObjects(paths, options.output))
+      return fail(sm, std::move(error));
+  }
+  reached.push_back(Stage::Obj);
   reached.push_back(Stage::Exe);
   return true;
 }
