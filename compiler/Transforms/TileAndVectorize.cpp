@@ -12,6 +12,8 @@
 // Over many tokens (prefill) the same generic is first register blocked
 // (see blockTokens): 8 tokens x one 16-wide block per tile, a
 // vector<8x1x16> accumulator, so that each weight vector feeds 8 FMAs.
+// The Q8_0 linear (k split into 32-wide blocks with a scale each) is
+// scheduled alike, one block of 32 k per step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,6 +70,33 @@ bool isPackedLinear(linalg::LinalgOp op) {
   return op.getIndexingMapsArray() == expected;
 }
 
+/// Whether `op` is the Q8_0 linear generic of convert-attn-to-linalg,
+///   y[t, nb, j] += x[t, kb, kk] * q[nb, kb, kk, j] * s[nb, kb, j]
+/// dims (nb, t, j, kb, kk): the packed linear with k split into 32-wide
+/// blocks (kb, kk), each block with one scale per output row.
+bool isQuantizedLinear(linalg::LinalgOp op) {
+  if (op.getNumLoops() != 5 || op.getNumDpsInputs() != 3 || op.getNumDpsInits() != 1)
+    return false;
+  using utils::IteratorType;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                IteratorType::parallel, IteratorType::reduction,
+                                IteratorType::reduction})
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr nb, t, j, kb, kk;
+  bindDims(ctx, nb, t, j, kb, kk);
+  SmallVector<AffineMap> expected = {
+      AffineMap::get(5, 0, {t, kb, kk}, ctx), AffineMap::get(5, 0, {nb, kb, kk, j}, ctx),
+      AffineMap::get(5, 0, {nb, kb, j}, ctx), AffineMap::get(5, 0, {t, nb, j}, ctx)};
+  return op.getIndexingMapsArray() == expected;
+}
+
+/// Either linear generic: dims (nb, t, j, reduction...).
+bool isLinearGeneric(linalg::LinalgOp op) {
+  return isPackedLinear(op) || isQuantizedLinear(op);
+}
+
 /// Register blocking of a packed linear over many tokens (prefill): the op is
 /// tiled by 1 output block x `tokenBlock` tokens, with the block loop
 /// outermost (so that one weight block, K x 16 floats, stays in L1/L2 while
@@ -78,18 +107,23 @@ bool isPackedLinear(linalg::LinalgOp op) {
 /// left over run one at a time, as decode does. Returns whether `op` was
 /// rewritten.
 bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) {
-  if (tokenBlock <= 1 || !isPackedLinear(op) || !op.hasPureTensorSemantics())
+  if (tokenBlock <= 1 || !isLinearGeneric(op) || !op.hasPureTensorSemantics())
     return false;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   // The block, lane and reduction dims must be static; t is blocked when it
   // is dynamic or larger than one register tile.
-  if (llvm::any_of(ArrayRef<int64_t>{ranges[0], ranges[2], ranges[3]},
-                   ShapedType::isDynamic) ||
-      (!ShapedType::isDynamic(ranges[1]) && ranges[1] <= tokenBlock))
+  for (auto [i, range] : llvm::enumerate(ranges))
+    if (i != 1 && ShapedType::isDynamic(range))
+      return false;
+  if (!ShapedType::isDynamic(ranges[1]) && ranges[1] <= tokenBlock)
     return false;
   MLIRContext *ctx = op.getContext();
+  // (1, tokenBlock, 0, ...): one output block, tokenBlock tokens.
+  SmallVector<int64_t> sizes(ranges.size(), 0);
+  sizes[0] = 1;
+  sizes[1] = tokenBlock;
   scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(ctx, {1, tokenBlock, 0, 0}));
+  options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled =
       scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
@@ -110,8 +144,10 @@ bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) 
   remainder.walk([&](linalg::LinalgOp inner) { rest = inner; });
   if (!rest)
     return true;
+  SmallVector<int64_t> singleSizes(ranges.size(), 0);
+  singleSizes[1] = 1;
   scf::SCFTilingOptions single;
-  single.setTileSizes(getAsIndexOpFoldResult(ctx, {0, 1, 0, 0}));
+  single.setTileSizes(getAsIndexOpFoldResult(ctx, singleSizes));
   rewriter.setInsertionPoint(rest);
   FailureOr<scf::SCFTilingResult> one =
       scf::tileUsingSCF(rewriter, cast<TilingInterface>(rest.getOperation()), single);
@@ -302,7 +338,7 @@ struct TileAndVectorizePass
     {
       SmallVector<linalg::LinalgOp> linears;
       func.walk([&](linalg::LinalgOp op) {
-        if (op.hasPureTensorSemantics() && isPackedLinear(op))
+        if (op.hasPureTensorSemantics() && isLinearGeneric(op))
           linears.push_back(op);
       });
       bool changed = false;
@@ -327,7 +363,7 @@ struct TileAndVectorizePass
       SmallVector<int64_t> tileSizes =
           mlir::attnc::chooseTileSizes(op, maxWholeDim, maxTile, tokenBlock);
       Operation *tile = op;
-      bool linear = isPackedLinear(op);
+      bool linear = isLinearGeneric(op);
       if (llvm::any_of(tileSizes, [](int64_t s) { return s != 0; })) {
         scf::SCFTilingOptions options;
         options.setTileSizes(getAsIndexOpFoldResult(ctx, tileSizes));
@@ -406,13 +442,20 @@ SmallVector<int64_t> mlir::attnc::chooseTileSizes(linalg::LinalgOp op,
   // tiles (in our attempt on MLIR 19; not investigated further).
   // The full token tiles of a packed linear (see blockTokens) keep their
   // tokens whole: one accumulator per token, all fed by each weight vector.
-  bool tokensWhole = isPackedLinear(op) && !ShapedType::isDynamic(ranges[1]) &&
+  bool tokensWhole = isLinearGeneric(op) && !ShapedType::isDynamic(ranges[1]) &&
                      ranges[1] <= std::max<int64_t>(tokenBlock, 1);
+  // A Q8_0 linear steps through k one 32-wide block (one scale vector) at a
+  // time: a contraction of 32 x 16 dequantized weights per step.
+  bool quantized = isQuantizedLinear(op);
   SmallVector<int64_t> sizes;
   for (auto [i, it] : llvm::enumerate(iterators)) {
     int64_t range = ranges[i];
     if (tokensWhole && i == 1) {
       sizes.push_back(0);
+      continue;
+    }
+    if (quantized && i >= 3) {
+      sizes.push_back(i == 3 && range != 1 ? 1 : 0);
       continue;
     }
     if (ShapedType::isDynamic(range)) {
