@@ -72,27 +72,28 @@ bool isPackedLinear(linalg::LinalgOp op) {
 
 /// Whether `op` is the Q8_0 linear generic of convert-attn-to-linalg,
 ///   y[t, nb, j] += x[t, kb, kk] * q[nb, kb, kk, j] * s[nb, kb, j]
-/// dims (nb, t, j, kb, kk): the packed linear with k split into 32-wide
-/// blocks (kb, kk), each block with one scale per output row.
+/// dims (nb, t, kb, kk, j): the packed linear with k split into 32-wide
+/// blocks (kb, kk), each block with one scale per output row, the lane dim
+/// last.
 bool isQuantizedLinear(linalg::LinalgOp op) {
   if (op.getNumLoops() != 5 || op.getNumDpsInputs() != 3 || op.getNumDpsInits() != 1)
     return false;
   using utils::IteratorType;
   if (op.getIteratorTypesArray() !=
       SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
-                                IteratorType::parallel, IteratorType::reduction,
-                                IteratorType::reduction})
+                                IteratorType::reduction, IteratorType::reduction,
+                                IteratorType::parallel})
     return false;
   MLIRContext *ctx = op.getContext();
-  AffineExpr nb, t, j, kb, kk;
-  bindDims(ctx, nb, t, j, kb, kk);
+  AffineExpr nb, t, kb, kk, j;
+  bindDims(ctx, nb, t, kb, kk, j);
   SmallVector<AffineMap> expected = {
       AffineMap::get(5, 0, {t, kb, kk}, ctx), AffineMap::get(5, 0, {nb, kb, kk, j}, ctx),
       AffineMap::get(5, 0, {nb, kb, j}, ctx), AffineMap::get(5, 0, {t, nb, j}, ctx)};
   return op.getIndexingMapsArray() == expected;
 }
 
-/// Either linear generic: dims (nb, t, j, reduction...).
+/// Either linear generic: dims (nb, t, ...).
 bool isLinearGeneric(linalg::LinalgOp op) {
   return isPackedLinear(op) || isQuantizedLinear(op);
 }
@@ -454,8 +455,8 @@ SmallVector<int64_t> mlir::attnc::chooseTileSizes(linalg::LinalgOp op,
       sizes.push_back(0);
       continue;
     }
-    if (quantized && i >= 3) {
-      sizes.push_back(i == 3 && range != 1 ? 1 : 0);
+    if (quantized && i >= 2) { // kb by 1, kk and j whole
+      sizes.push_back(i == 2 && range != 1 ? 1 : 0);
       continue;
     }
     if (ShapedType::isDynamic(range)) {

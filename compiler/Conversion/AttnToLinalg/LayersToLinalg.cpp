@@ -175,7 +175,10 @@ struct RmsNormLowering : OpConversionPattern<RmsNormOp> {
 /// The Q8_0 linear with K split into (K / 32, 32), so that every indexing
 /// map is a projected permutation (which the vectorizer needs):
 ///   y[t, nb, j] += x[t, kb, kk] * (float(q[nb, kb, kk, j]) * s[nb, kb, j])
-/// dims (nb, t, j, kb, kk). The weight is dequantized in registers, exactly
+/// dims (nb, t, kb, kk, j): the lane dim j last, so that the vectorized
+/// weight block is (kk, j) as stored and its dequantization (sitofp, times
+/// the broadcast scales) needs no transpose; only x is broadcast along j,
+/// which the contraction absorbs. The weight is dequantized in registers, exactly
 /// (an f16 scale times an int8 has at most 19 significant bits), so the
 /// sums are those of an f32 linear on the dequantized weights.
 Value quantizedProduct(OpBuilder &b, Location loc, Value x, Value q, Value scales,
@@ -195,13 +198,14 @@ Value quantizedProduct(OpBuilder &b, Location loc, Value x, Value q, Value scale
       RankedTensorType::get({qType.getDimSize(0), blocks, group, qType.getDimSize(2)},
                             qType.getElementType()),
       q, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
-  AffineExpr nb, t, j, kb, kk;
-  bindDims(ctx, nb, t, j, kb, kk);
+  AffineExpr nb, t, kb, kk, j;
+  bindDims(ctx, nb, t, kb, kk, j);
   SmallVector<AffineMap> maps = {
       AffineMap::get(5, 0, {t, kb, kk}, ctx), AffineMap::get(5, 0, {nb, kb, kk, j}, ctx),
       AffineMap::get(5, 0, {nb, kb, j}, ctx), AffineMap::get(5, 0, {t, nb, j}, ctx)};
-  SmallVector<utils::IteratorType> iterators = parallelIterators(3);
+  SmallVector<utils::IteratorType> iterators = parallelIterators(2);
   iterators.append(2, utils::IteratorType::reduction);
+  iterators.push_back(utils::IteratorType::parallel);
   return b
       .create<linalg::GenericOp>(
           loc, init.getType(), ValueRange{xGroups, qGroups, scales}, ValueRange{init}, maps,
