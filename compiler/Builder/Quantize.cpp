@@ -11,6 +11,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace attnc;
 
@@ -34,8 +35,19 @@ void attnc::quantizeRowQ8_0(llvm::ArrayRef<float> row, llvm::MutableArrayRef<int
   for (size_t block = 0; block < scales.size(); ++block) {
     const float *x = row.data() + block * kQ8BlockSize;
     float amax = 0.0f;
-    for (int64_t j = 0; j < kQ8BlockSize; ++j)
+    bool finite = true;
+    for (int64_t j = 0; j < kQ8BlockSize; ++j) {
       amax = std::max(amax, std::fabs(x[j]));
+      finite = finite && std::isfinite(x[j]);
+    }
+    // A non-finite weight (let through by --allow-nonfinite) makes its
+    // block's scale NaN and its q 0: every weight of the block reads as NaN
+    // (converting NaN or infinity to int8 would be undefined).
+    if (!finite) {
+      scales[block] = std::numeric_limits<float>::quiet_NaN();
+      std::fill_n(q.begin() + block * kQ8BlockSize, kQ8BlockSize, int8_t(0));
+      continue;
+    }
     const float d = amax / 127.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     scales[block] = halfBitsToFloat(floatToHalfBits(d));

@@ -21,7 +21,8 @@ namespace attnc {
 
 /// Quantizes `row` (a multiple of 32 values) to Q8_0: `q` gets one int8 per
 /// value, `scales` one scale per block of 32 (the f16 scale, widened to f32
-/// exactly). The dequantized weight is `scales[i / 32] * q[i]`.
+/// exactly). The dequantized weight is `scales[i / 32] * q[i]`. A block
+/// holding a NaN or an infinity gets a NaN scale and q = 0.
 void quantizeRowQ8_0(llvm::ArrayRef<float> row, llvm::MutableArrayRef<int8_t> q,
                      llvm::MutableArrayRef<float> scales);
 

@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 
 using namespace attnc;
@@ -73,6 +74,22 @@ TEST(QuantizeQ8_0, ZeroBlockHasZeroScaleAndNoNaN) {
     EXPECT_EQ(q[j], 0) << j;
   EXPECT_FALSE(std::isnan(d[1]));
   EXPECT_EQ(q[40], -127);
+}
+
+/// A non-finite weight (compiled with --allow-nonfinite) makes its whole
+/// block NaN, defined behaviour rather than a NaN converted to int8.
+TEST(QuantizeQ8_0, NonFiniteBlockIsNaN) {
+  std::vector<float> row(64, 0.5f);
+  row[3] = std::numeric_limits<float>::infinity();
+  row[40] = std::numeric_limits<float>::quiet_NaN();
+  row[33] = 1.0f;
+  std::vector<int8_t> q(64, 5);
+  std::vector<float> d(2);
+  quantizeRowQ8_0(row, q, d);
+  EXPECT_TRUE(std::isnan(d[0]));
+  EXPECT_TRUE(std::isnan(d[1]));
+  EXPECT_EQ(q[3], 0);
+  EXPECT_EQ(q[33], 0);
 }
 
 /// max|w| = 127: d = 1 exactly, so q = roundf(w): halves away from zero
