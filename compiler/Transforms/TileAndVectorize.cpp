@@ -185,6 +185,183 @@ struct TransposeOfSplatBroadcast : OpRewritePattern<vector::TransposeOp> {
   }
 };
 
+/// transpose(broadcast(s)) -> broadcast(shape_cast(s)) when the transpose
+/// keeps the dims that carry s's values (the dims where s is not 1) in
+/// their order: it then only moves broadcast and unit dims. The vectorizer
+/// produces such pairs for every operand indexed by a subset of the dims
+/// (the q8_0 linear's values and scales over the token dim); folded, the
+/// elementwise ops on them can run on s's shape (ElementwiseOfBroadcasts)
+/// instead of once per token.
+struct TransposeOfBroadcast : OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto broadcast = op.getVector().getDefiningOp<vector::BroadcastOp>();
+    if (!broadcast)
+      return failure();
+    auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType());
+    VectorType wide = broadcast.getResultVectorType();
+    if (!sourceType || sourceType.isScalable() || wide.isScalable())
+      return failure();
+    int64_t rank = wide.getRank(), lead = rank - sourceType.getRank();
+    // The dims of the broadcast that carry the source's values.
+    SmallVector<bool> carries(rank, false);
+    for (int64_t i = lead; i < rank; ++i)
+      carries[i] = sourceType.getDimSize(i - lead) != 1;
+    ArrayRef<int64_t> perm = op.getPermutation();
+    int64_t first = -1, previous = -1;
+    for (auto [k, from] : llvm::enumerate(perm)) {
+      if (!carries[from])
+        continue;
+      if (from < previous)
+        return failure(); // the values would be reordered
+      previous = from;
+      if (first < 0)
+        first = k;
+    }
+    if (first < 0)
+      return failure(); // one element: TransposeOfSplatBroadcast
+    SmallVector<int64_t> shape;
+    for (int64_t k = first; k < rank; ++k)
+      shape.push_back(carries[perm[k]] ? wide.getDimSize(perm[k]) : 1);
+    Value source = broadcast.getSource();
+    if (ArrayRef<int64_t>(shape) != sourceType.getShape())
+      source = rewriter.create<vector::ShapeCastOp>(
+          op.getLoc(), VectorType::get(shape, sourceType.getElementType()), source);
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, op.getResultVectorType(), source);
+    return success();
+  }
+};
+
+/// An elementwise op all of whose operands are broadcasts (of sources of
+/// rank at most r, below the result's rank) is computed on the trailing r
+/// dims and broadcast: the leading dims are copies for every operand. MLIR's
+/// own sinking pattern needs every operand broadcast from one type; the
+/// q8_0 dequantization multiplies a (32, 16) block by a 16-wide scale
+/// vector, both broadcast over the tokens of a prefill tile.
+struct ElementwiseOfBroadcasts : RewritePattern {
+  ElementwiseOfBroadcasts(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
+        !OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1 ||
+        op->getNumOperands() == 0 || op->getNumRegions() != 0)
+      return failure();
+    auto resultType = dyn_cast<VectorType>(op->getResult(0).getType());
+    if (!resultType || resultType.isScalable())
+      return failure();
+    int64_t inner = 0;
+    for (Value operand : op->getOperands()) {
+      auto broadcast = operand.getDefiningOp<vector::BroadcastOp>();
+      if (!broadcast)
+        return failure();
+      if (auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType())) {
+        if (sourceType.isScalable())
+          return failure();
+        inner = std::max<int64_t>(inner, sourceType.getRank());
+      }
+    }
+    // All scalars: UniformElementwiseToScalar.
+    if (inner == 0 || inner >= resultType.getRank())
+      return failure();
+    ArrayRef<int64_t> innerShape = resultType.getShape().take_back(inner);
+    SmallVector<Value> operands;
+    for (Value operand : op->getOperands()) {
+      Value source = operand.getDefiningOp<vector::BroadcastOp>().getSource();
+      auto type = VectorType::get(innerShape, getElementTypeOrSelf(operand.getType()));
+      if (source.getType() != type)
+        source = rewriter.create<vector::BroadcastOp>(op->getLoc(), type, source);
+      operands.push_back(source);
+    }
+    Operation *narrow = rewriter.create(
+        op->getLoc(), op->getName().getIdentifier(), operands,
+        TypeRange{VectorType::get(innerShape, resultType.getElementType())}, op->getAttrs());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, resultType, narrow->getResult(0));
+    return success();
+  }
+};
+
+/// contract(a, broadcast(b)) -> contract(a, b) with b's map dropping the
+/// broadcast's leading non-unit dims, when those are parallel dims of a
+/// (b is the same for each of their indices) and the broadcast does not
+/// stretch b's own dims. MLIR's CombineContractBroadcast leaves the q8_0
+/// prefill tile's contraction alone (the dequantized block broadcast over
+/// its 8 tokens), which then lowers one copy per token.
+struct ContractOfLeadingBroadcast : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    SmallVector<vector::IteratorType> iterators = op.getIteratorTypesArray();
+    for (int operand = 0; operand < 2; ++operand) {
+      Value value = operand == 0 ? op.getLhs() : op.getRhs();
+      auto broadcast = value.getDefiningOp<vector::BroadcastOp>();
+      if (!broadcast)
+        continue;
+      auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType());
+      VectorType wide = broadcast.getResultVectorType();
+      if (!sourceType || sourceType.isScalable() || sourceType.getRank() == 0)
+        continue;
+      int64_t drop = wide.getRank() - sourceType.getRank();
+      if (drop == 0 ||
+          sourceType.getShape() != wide.getShape().take_back(sourceType.getRank()))
+        continue;
+      AffineMap map = maps[operand];
+      // The broadcast dims indexed by the other input go (b is the same for
+      // each of their indices), a non-unit one only if parallel (a reduction
+      // over copies would change the sum); unit dims of b alone stay (every
+      // dim of a contraction is an input's). At least one non-unit dim goes
+      // and a contracting pair remains.
+      bool ok = true, dropped = false;
+      SmallVector<AffineExpr> results;
+      SmallVector<int64_t> shape;
+      for (int64_t i = 0; ok && i < drop; ++i) {
+        unsigned dim = map.getDimPosition(i);
+        bool unit = wide.getDimSize(i) == 1;
+        if (!maps[1 - operand].isFunctionOfDim(dim)) {
+          ok = unit;
+          results.push_back(map.getResult(i));
+          shape.push_back(1);
+          continue;
+        }
+        if (!unit) {
+          ok = iterators[dim] == vector::IteratorType::parallel;
+          dropped = true;
+        }
+      }
+      ok = ok && dropped;
+      bool contracting = false;
+      for (int64_t i = drop; ok && i < map.getNumResults(); ++i) {
+        unsigned dim = map.getDimPosition(i);
+        contracting |= iterators[dim] == vector::IteratorType::reduction &&
+                       maps[1 - operand].isFunctionOfDim(dim);
+      }
+      ok = ok && contracting;
+      if (!ok)
+        continue;
+      for (int64_t i = drop; i < map.getNumResults(); ++i)
+        results.push_back(map.getResult(i));
+      llvm::append_range(shape, sourceType.getShape());
+      maps[operand] = AffineMap::get(map.getNumDims(), 0, results, op.getContext());
+      Value source = broadcast.getSource();
+      if (ArrayRef<int64_t>(shape) != sourceType.getShape())
+        source = rewriter.create<vector::ShapeCastOp>(
+            op.getLoc(), VectorType::get(shape, sourceType.getElementType()), source);
+      Value lhs = operand == 0 ? source : op.getLhs();
+      Value rhs = operand == 1 ? source : op.getRhs();
+      rewriter.replaceOpWithNewOp<vector::ContractionOp>(
+          op, lhs, rhs, op.getAcc(), rewriter.getAffineMapArrayAttr(maps),
+          op.getIteratorTypes(), op.getKind());
+      return success();
+    }
+    return failure();
+  }
+};
+
 /// The scalar every element of `v` equals, if `v` is a broadcast of one
 /// element or a splat constant (created at the rewriter's insertion point).
 Value uniformScalar(PatternRewriter &rewriter, Location loc, Value v) {
@@ -480,6 +657,6 @@ void mlir::attnc::populateVectorCleanupPatterns(RewritePatternSet &patterns) {
   vector::populateVectorReductionToContractPatterns(patterns);
   tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
   vector::populateSinkVectorBroadcastPatterns(patterns);
-  patterns.add<TransposeOfSplatBroadcast, UniformElementwiseToScalar>(
-      patterns.getContext());
+  patterns.add<TransposeOfSplatBroadcast, TransposeOfBroadcast, UniformElementwiseToScalar,
+               ElementwiseOfBroadcasts, ContractOfLeadingBroadcast>(patterns.getContext());
 }

@@ -48,13 +48,18 @@ func.func @decode(%x: tensor<1x9x32xf32>, %q: tensor<18x9x32x16xi8>, %s: tensor<
 // the f32 linear is: full tiles of 8 tokens x one 16-wide block (a
 // vector<8x1x16xf32> accumulator fed by each dequantized weight block) in an
 // output-block loop marked attn.parallel, the remaining tokens one at a
-// time.
+// time. The weight block is dequantized once per tile, not once per token:
+// the vectorizer's broadcasts over the tokens are folded away
+// (TransposeOfBroadcast, ElementwiseOfBroadcasts, ContractOfLeadingBroadcast).
 // CHECK-LABEL: func.func @prefill
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} step %c8
 // CHECK: scf.for {{.*}} -> (vector<8x1x16xf32>)
-// CHECK: arith.sitofp %{{.*}} : vector<32x16xi8> to vector<32x16xf32>
-// CHECK: vector.contract {{.*}} into vector<8x1x16xf32>
+// CHECK: %[[QF:.*]] = arith.sitofp %{{.*}} : vector<32x16xi8> to vector<32x16xf32>
+// CHECK: %[[S:.*]] = vector.broadcast %{{.*}} : vector<16xf32> to vector<32x16xf32>
+// CHECK: %[[W:.*]] = arith.mulf %[[QF]], %[[S]] : vector<32x16xf32>
+// CHECK: %[[W3:.*]] = vector.shape_cast %[[W]] : vector<32x16xf32> to vector<1x32x16xf32>
+// CHECK: vector.contract {{.*}} %[[W3]], %{{.*}} : vector<8x1x32xf32>, vector<1x32x16xf32> into vector<8x1x16xf32>
 // CHECK: scf.for {{.*}} step %c8
 // CHECK: scf.for {{.*}} -> (vector<16xf32>)
 // CHECK: vector.contract {{.*}} : vector<32xf32>, vector<32x16xf32> into vector<16xf32>
