@@ -69,7 +69,6 @@ uint16_t toBF16(float value) {
   return uint16_t(bits >> 16);
 }
 
-
 /// Appends `values` to `out` in element type `type`, little-endian.
 void appendAs(ElementType type, llvm::ArrayRef<float> values, std::vector<char> &out) {
   size_t at = out.size();
