@@ -97,6 +97,8 @@ private:
       return b.getBF16Type();
     case ElementType::F16:
       return b.getF16Type();
+    case ElementType::Q8_0:
+      return b.getI8Type();
     case ElementType::F32:
       break;
     }
@@ -150,6 +152,13 @@ private:
                                     b.getI64IntegerAttr(slot.offset), layer,
                                     b.getI64IntegerAttr(stride));
   }
+  /// The Q8_0 scales of the matrix `name` stored in `slot`, or null when it
+  /// is not Q8_0.
+  Value scales(const WeightSlot &slot, const std::string &name, Value layer = {}) {
+    if (slot.type != ElementType::Q8_0)
+      return {};
+    return weight(name + ".scales", layer);
+  }
   /// Whether the model has the weight `name` (of kind `name` in the layers
   /// when `perLayer`).
   bool hasWeight(const std::string &name, bool perLayer) {
@@ -163,7 +172,8 @@ private:
     int64_t out = slot.storedShape[0] * slot.storedShape[2];
     auto type = tensor({cast<RankedTensorType>(x.getType()).getDimSize(0), out});
     std::string prefix = layer ? "layers.*." : "";
-    Value y = b.create<attn::LinearOp>(tensorLoc(prefix + name), type, x, weight(name, layer));
+    Value y = b.create<attn::LinearOp>(tensorLoc(prefix + name), type, x, weight(name, layer),
+                                       scales(slot, name, layer));
     if (!biasName.empty() && hasWeight(biasName, static_cast<bool>(layer)))
       y = b.create<attn::BiasAddOp>(tensorLoc(prefix + biasName), type, y,
                                     weight(biasName, layer));
@@ -381,7 +391,8 @@ void FunctionBuilder::build(StringRef name, int64_t tokens, bool withTrace) {
   part.emplace(*this, "vocab_size", "tok_embeddings");
   Value embeddings = weight("tok_embeddings");
   auto embeddedType = tensor({tokens, spec.dim});
-  Value x = b.create<attn::EmbeddingOp>(loc, embeddedType, embeddings, tokenIds);
+  Value x = b.create<attn::EmbeddingOp>(loc, embeddedType, embeddings, tokenIds,
+                                       scales(layout.get("tok_embeddings"), "tok_embeddings"));
   part.reset();
   part.emplace(*this, "attention.position", "positions");
   switch (spec.attention.position) {
@@ -443,6 +454,16 @@ OwningOpRef<ModuleOp> attnc::buildModelModule(MLIRContext &context, const ModelS
                        ? Location(b.getUnknownLoc())
                        : Location(FileLineColLoc::get(b.getStringAttr(path), 0, 0));
   auto module = ModuleOp::create(where, StringRef(spec.name));
+  // What the weight layout stored otherwise than asked (a q8_0 matrix kept
+  // in f32) is said at the description's `name`, as a warning.
+  auto named = spec.origin.keys.find("name");
+  Location noteLoc = spec.origin.file.empty() || named == spec.origin.keys.end()
+                         ? where
+                         : Location(FileLineColLoc::get(b.getStringAttr(path),
+                                                        named->second.line,
+                                                        named->second.column));
+  for (const std::string &note : layout.notes)
+    emitWarning(noteLoc) << note;
   b.setInsertionPointToEnd(module.getBody());
   FunctionBuilder builder(b, spec, layout);
   builder.build("attn_prefill", ShapedType::kDynamic);

@@ -3,11 +3,13 @@
 // Plans the blob (offsets aligned to 64 bytes so every tensor starts on a
 // cache line and a vector load never splits one) and writes it, packing
 // linear weights into (out / B, in, B) blocks and rounding each tensor to
-// its slot's element type (round to nearest even).
+// its slot's element type (round to nearest even; Q8_0 as GGUF quantizes,
+// compiler/Builder/Quantize.h).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Builder/WeightLayout.h"
 
+#include "compiler/Builder/Quantize.h"
 #include "compiler/Frontend/ArchPlan.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -35,17 +37,23 @@ public:
 
   void plain(const std::string &name, llvm::ArrayRef<int64_t> shape, ElementType type) {
     add(name, llvm::SmallVector<int64_t, 3>(shape), type, 0);
+    if (type == ElementType::Q8_0)
+      add(name, {shape[0], shape[1] / kQ8BlockSize}, ElementType::F32, 0, /*scales=*/true);
   }
   /// A linear layer's (out, in) matrix, stored packed.
   void packed(const std::string &name, int64_t out, int64_t in, ElementType type) {
     int64_t block = packBlockFor(out);
     add(name, {out / block, in, block}, type, block);
+    if (type == ElementType::Q8_0)
+      add(name, {out / block, in / kQ8BlockSize, block}, ElementType::F32, block,
+          /*scales=*/true);
   }
 
 private:
   void add(const std::string &name, llvm::SmallVector<int64_t, 3> shape, ElementType type,
-           int64_t block) {
-    WeightSlot slot{name, std::move(shape), type, layout.totalBytes, block};
+           int64_t block, bool scales = false) {
+    WeightSlot slot{scales ? name + ".scales" : name, std::move(shape), type,
+                    layout.totalBytes, block, scales};
     layout.totalBytes = alignUp(layout.totalBytes + slot.numBytes(), kAlignBytes);
     layout.slots.push_back(std::move(slot));
   }
@@ -61,15 +69,6 @@ uint16_t toBF16(float value) {
   return uint16_t(bits >> 16);
 }
 
-/// f32 to IEEE half, rounding to nearest even (the compiler's conversion;
-/// values beyond the f16 range become infinities).
-uint16_t toF16(float value) {
-  _Float16 half = static_cast<_Float16>(value);
-  uint16_t bits;
-  std::memcpy(&bits, &half, sizeof bits);
-  return bits;
-}
-
 /// Appends `values` to `out` in element type `type`, little-endian.
 void appendAs(ElementType type, llvm::ArrayRef<float> values, std::vector<char> &out) {
   size_t at = out.size();
@@ -82,14 +81,34 @@ void appendAs(ElementType type, llvm::ArrayRef<float> values, std::vector<char> 
   case ElementType::BF16:
   case ElementType::F16:
     for (size_t i = 0; i < values.size(); ++i) {
-      uint16_t bits = type == ElementType::BF16 ? toBF16(values[i]) : toF16(values[i]);
+      uint16_t bits = type == ElementType::BF16 ? toBF16(values[i]) : floatToHalfBits(values[i]);
       std::memcpy(dst + 2 * i, &bits, 2);
     }
+    return;
+  case ElementType::Q8_0: // the values are the quantized integers
+    for (size_t i = 0; i < values.size(); ++i)
+      dst[i] = static_cast<char>(static_cast<int8_t>(values[i]));
     return;
   }
 }
 
-/// The logical (out, in) shape of a packed slot.
+/// The Q8_0 values (as floats) or scales of the row-major (rows, in)
+/// matrix `tensor`, row-major.
+void quantizeMatrix(const WeightTensor &tensor, bool scales, std::vector<float> &out) {
+  int64_t in = tensor.shape.back(), rows = tensor.numElements() / in;
+  std::vector<int8_t> q(in);
+  std::vector<float> d(in / kQ8BlockSize);
+  out.resize(scales ? rows * (in / kQ8BlockSize) : rows * in);
+  for (int64_t r = 0; r < rows; ++r) {
+    quantizeRowQ8_0(llvm::ArrayRef<float>(tensor.data + r * in, in), q, d);
+    if (scales)
+      std::copy(d.begin(), d.end(), out.begin() + r * (in / kQ8BlockSize));
+    else
+      std::copy(q.begin(), q.end(), out.begin() + r * in);
+  }
+}
+
+/// The logical (out, in) shape of a packed slot ((out, in / 32) for scales).
 std::pair<int64_t, int64_t> logicalMatrixShape(const WeightSlot &slot) {
   return {slot.storedShape[0] * slot.block, slot.storedShape[1]};
 }
@@ -107,8 +126,11 @@ const WeightSlot *WeightLayout::find(llvm::StringRef name) const {
   for (const WeightSlot &slot : slots)
     if (slot.name == name)
       return &slot;
+  // A tied classifier (and its Q8_0 scales) is the embedding table.
   if (name == "output")
     return find("tok_embeddings");
+  if (name == "output.scales")
+    return find("tok_embeddings.scales");
   return nullptr;
 }
 
@@ -155,6 +177,7 @@ WeightLayout attnc::planWeightLayout(const ModelSpec &spec, const ModelWeights *
   // in different types (mixed-precision files) is widened to f32 throughout.
   std::map<std::string, ElementType> kindType;
   std::set<std::string> mixedKinds;
+  std::vector<std::string> notes;
   auto kindOf = [](llvm::StringRef name) -> std::string {
     if (!name.consume_front("layers."))
       return "";
@@ -169,6 +192,18 @@ WeightLayout attnc::planWeightLayout(const ModelSpec &spec, const ModelWeights *
       const WeightTensor *tensor = weights->lookup(t.name);
       if (tensor && tensor->source != ElementType::F32)
         type = tensor->source;
+    }
+    // Q8_0 blocks run along a row: a matrix whose rows are not whole
+    // blocks stays f32 (in every layer: the kind has one type).
+    if (type == ElementType::Q8_0 && t.shape[1] % kQ8BlockSize != 0) {
+      type = ElementType::F32;
+      std::string kind = kindOf(t.name);
+      std::string shown = kind.empty() ? t.name : "layers.*." + kind;
+      if (llvm::none_of(notes, [&](const std::string &n) {
+            return llvm::StringRef(n).starts_with("'" + shown + "'");
+          }))
+        notes.push_back("'" + shown + "' has rows of " + std::to_string(t.shape[1]) +
+                        " values, not a multiple of 32: stored in f32, not q8_0");
     }
     types.push_back(type);
     std::string kind = kindOf(t.name);
@@ -188,6 +223,7 @@ WeightLayout attnc::planWeightLayout(const ModelSpec &spec, const ModelWeights *
     else
       plan.plain(t.name, t.shape, type);
   }
+  plan.layout.notes = std::move(notes);
   return std::move(plan.layout);
 }
 
@@ -195,29 +231,41 @@ llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeight
                                    llvm::raw_ostream &os) {
   // Zero padding between slots keeps every slot 64-byte aligned.
   static const char zeros[kAlignBytes] = {};
-  std::vector<float> staging;
+  std::vector<float> staging, quantizedStaging;
   std::vector<char> bytes;
   int64_t written = 0;
   for (const WeightSlot &slot : layout.slots) {
-    const WeightTensor *tensor = weights.lookup(slot.name);
+    llvm::StringRef name = slot.name;
+    if (slot.scales)
+      name.consume_back(".scales");
+    const WeightTensor *tensor = weights.lookup(name);
     if (!tensor)
       return llvm::createStringError(std::errc::invalid_argument,
-                                     "weights have no tensor '%s'", slot.name.c_str());
-    if (tensor->numElements() != slot.numElements())
+                                     "weights have no tensor '%s'", name.str().c_str());
+    int64_t expected = slot.numElements() * (slot.scales ? kQ8BlockSize : 1);
+    bool quantized = slot.type == ElementType::Q8_0 || slot.scales;
+    if (tensor->numElements() != expected ||
+        (quantized && tensor->shape.back() % kQ8BlockSize != 0))
       return llvm::createStringError(std::errc::invalid_argument,
                                      "tensor '%s' has %lld elements, the layout expects %lld",
-                                     slot.name.c_str(), (long long)tensor->numElements(),
-                                     (long long)slot.numElements());
+                                     name.str().c_str(), (long long)tensor->numElements(),
+                                     (long long)expected);
+    // The slot's values in the logical row-major order, before packing.
+    const float *logical = tensor->data;
+    if (quantized) {
+      quantizeMatrix(*tensor, slot.scales, quantizedStaging);
+      logical = quantizedStaging.data();
+    }
     staging.assign(slot.numElements(), 0.0f);
     if (slot.block == 0) {
-      std::copy(tensor->data, tensor->data + slot.numElements(), staging.begin());
+      std::copy(logical, logical + slot.numElements(), staging.begin());
     } else {
       // (out, in) row-major -> (out / B, in, B).
       auto [out, in] = logicalMatrixShape(slot);
       int64_t block = slot.block;
       for (int64_t nb = 0; nb < out / block; ++nb)
         for (int64_t j = 0; j < block; ++j) {
-          const float *row = tensor->data + (nb * block + j) * in;
+          const float *row = logical + (nb * block + j) * in;
           float *dst = staging.data() + nb * in * block + j;
           for (int64_t k = 0; k < in; ++k)
             dst[k * block] = row[k];

@@ -12,6 +12,12 @@
 // vector register are one contiguous stream. A tied classifier shares its
 // packed copy with the embedding lookup.
 //
+// A Q8_0 matrix is two slots: its int8 values, named and packed as above,
+// and its scales `NAME.scales` in f32, one per block of 32 values along
+// `in`, packed alike as (out / B, in / 32, B) (or (rows, in / 32) for an
+// unpacked table): the decode loop then loads 16 int8 of 16 output rows
+// contiguously per k and one 16-wide scale vector per 32 k.
+//
 //===----------------------------------------------------------------------===//
 #ifndef ATTNC_BUILDER_WEIGHTLAYOUT_H
 #define ATTNC_BUILDER_WEIGHTLAYOUT_H
@@ -34,6 +40,9 @@ struct WeightSlot {
   ElementType type = ElementType::F32;       // as stored in the blob
   int64_t offset = 0;                        // in bytes from the blob start, 64-byte aligned
   int64_t block = 0;                         // 0: as is; B: packed (out/B, in, B)
+  /// The Q8_0 scales of tensor `name` (slot name `name`.scales): f32,
+  /// (out/B, in/32, B) packed or (rows, in/32) as is.
+  bool scales = false;
 
   int64_t numElements() const;
   int64_t numBytes() const { return numElements() * elementBytes(type); }
@@ -42,6 +51,9 @@ struct WeightSlot {
 struct WeightLayout {
   std::vector<WeightSlot> slots; // in blob order
   int64_t totalBytes = 0;        // a multiple of 64
+  /// What the plan did other than asked, one sentence each (a Q8_0 matrix
+  /// whose rows are not whole blocks of 32 kept in f32).
+  std::vector<std::string> notes;
 
   /// The slot holding `name` (`output` resolves to `tok_embeddings` when the
   /// classifier is tied), or null when the model has no such tensor.
@@ -67,15 +79,18 @@ int64_t packBlockFor(int64_t outFeatures);
 /// The layout of every weight of `spec`. The matrices (linear layers and
 /// embedding tables, except learned positions) are stored in `weightType`
 /// when it is given; otherwise each keeps its checkpoint's type
-/// (`WeightTensor::source` in `weights`, when given) if that is bf16 or f16,
-/// else f32. Norms, biases and learned positions are always f32.
+/// (`WeightTensor::source` in `weights`, when given) if that is bf16, f16
+/// or q8_0, else f32. Norms, biases and learned positions are always f32.
+/// A matrix kind that would be Q8_0 but whose rows (`in`) are not a
+/// multiple of 32 is stored in f32 in every layer, with a note in
+/// WeightLayout::notes.
 WeightLayout planWeightLayout(const ModelSpec &spec, const ModelWeights *weights = nullptr,
                               std::optional<ElementType> weightType = std::nullopt);
 
 /// Writes the blob for `layout` from `weights` to `os` (the caller owns the
 /// file and its write errors), converting each tensor to its slot's element
-/// type. Fails if a tensor is missing or has a shape the layout does not
-/// expect.
+/// type (Q8_0 slots: quantized as Quantize.h says). Fails if a tensor is
+/// missing or has a shape the layout does not expect.
 llvm::Error writeWeightBlob(const WeightLayout &layout, const ModelWeights &weights,
                             llvm::raw_ostream &os);
 

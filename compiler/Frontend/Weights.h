@@ -36,10 +36,28 @@
 namespace attnc {
 
 /// The element types a weight can be stored in, in a checkpoint and in the
-/// compiled blob.
-enum class ElementType { F32, BF16, F16 };
+/// compiled blob. Q8_0 is GGUF's groupwise int8: blocks of 32 consecutive
+/// weights along a row (the input dimension of a linear layer), each block
+/// 32 int8 values q and one f16 scale d, the weight being d * q. In the blob
+/// a Q8_0 tensor is two slots (WeightLayout.h): its int8 values (1 byte per
+/// element, the size elementBytes gives) and its scales.
+enum class ElementType { F32, BF16, F16, Q8_0 };
 
-inline int64_t elementBytes(ElementType type) { return type == ElementType::F32 ? 4 : 2; }
+/// Weights per Q8_0 block (one scale each).
+constexpr int64_t kQ8BlockSize = 32;
+
+inline int64_t elementBytes(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return 4;
+  case ElementType::BF16:
+  case ElementType::F16:
+    return 2;
+  case ElementType::Q8_0:
+    return 1;
+  }
+  return 4;
+}
 
 inline const char *stringify(ElementType type) {
   switch (type) {
@@ -49,6 +67,8 @@ inline const char *stringify(ElementType type) {
     return "bf16";
   case ElementType::F16:
     return "f16";
+  case ElementType::Q8_0:
+    return "q8_0";
   }
   return "?";
 }
@@ -58,7 +78,9 @@ struct WeightTensor {
   const float *data = nullptr; // shape-product floats, owned by ModelWeights
   /// The type the checkpoint stores the tensor in. A bf16 or f16 tensor is
   /// held widened to f32 (exactly), so narrowing it back gives its stored
-  /// bits; the weight layout keeps that type unless told otherwise.
+  /// bits; a Q8_0 tensor is held dequantized (d * q, exact in f32), which
+  /// quantizing again gives back block by block (see Quantize.h); the
+  /// weight layout keeps that type unless told otherwise.
   ElementType source = ElementType::F32;
 
   int64_t numElements() const {

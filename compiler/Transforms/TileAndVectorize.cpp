@@ -12,6 +12,8 @@
 // Over many tokens (prefill) the same generic is first register blocked
 // (see blockTokens): 8 tokens x one 16-wide block per tile, a
 // vector<8x1x16> accumulator, so that each weight vector feeds 8 FMAs.
+// The Q8_0 linear (k split into 32-wide blocks with a scale each) is
+// scheduled alike, one block of 32 k per step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,6 +70,34 @@ bool isPackedLinear(linalg::LinalgOp op) {
   return op.getIndexingMapsArray() == expected;
 }
 
+/// Whether `op` is the Q8_0 linear generic of convert-attn-to-linalg,
+///   y[t, nb, j] += x[t, kb, kk] * q[nb, kb, kk, j] * s[nb, kb, j]
+/// dims (nb, t, kb, kk, j): the packed linear with k split into 32-wide
+/// blocks (kb, kk), each block with one scale per output row, the lane dim
+/// last.
+bool isQuantizedLinear(linalg::LinalgOp op) {
+  if (op.getNumLoops() != 5 || op.getNumDpsInputs() != 3 || op.getNumDpsInits() != 1)
+    return false;
+  using utils::IteratorType;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                IteratorType::reduction, IteratorType::reduction,
+                                IteratorType::parallel})
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr nb, t, kb, kk, j;
+  bindDims(ctx, nb, t, kb, kk, j);
+  SmallVector<AffineMap> expected = {
+      AffineMap::get(5, 0, {t, kb, kk}, ctx), AffineMap::get(5, 0, {nb, kb, kk, j}, ctx),
+      AffineMap::get(5, 0, {nb, kb, j}, ctx), AffineMap::get(5, 0, {t, nb, j}, ctx)};
+  return op.getIndexingMapsArray() == expected;
+}
+
+/// Either linear generic: dims (nb, t, ...).
+bool isLinearGeneric(linalg::LinalgOp op) {
+  return isPackedLinear(op) || isQuantizedLinear(op);
+}
+
 /// Register blocking of a packed linear over many tokens (prefill): the op is
 /// tiled by 1 output block x `tokenBlock` tokens, with the block loop
 /// outermost (so that one weight block, K x 16 floats, stays in L1/L2 while
@@ -78,18 +108,23 @@ bool isPackedLinear(linalg::LinalgOp op) {
 /// left over run one at a time, as decode does. Returns whether `op` was
 /// rewritten.
 bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) {
-  if (tokenBlock <= 1 || !isPackedLinear(op) || !op.hasPureTensorSemantics())
+  if (tokenBlock <= 1 || !isLinearGeneric(op) || !op.hasPureTensorSemantics())
     return false;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   // The block, lane and reduction dims must be static; t is blocked when it
   // is dynamic or larger than one register tile.
-  if (llvm::any_of(ArrayRef<int64_t>{ranges[0], ranges[2], ranges[3]},
-                   ShapedType::isDynamic) ||
-      (!ShapedType::isDynamic(ranges[1]) && ranges[1] <= tokenBlock))
+  for (auto [i, range] : llvm::enumerate(ranges))
+    if (i != 1 && ShapedType::isDynamic(range))
+      return false;
+  if (!ShapedType::isDynamic(ranges[1]) && ranges[1] <= tokenBlock)
     return false;
   MLIRContext *ctx = op.getContext();
+  // (1, tokenBlock, 0, ...): one output block, tokenBlock tokens.
+  SmallVector<int64_t> sizes(ranges.size(), 0);
+  sizes[0] = 1;
+  sizes[1] = tokenBlock;
   scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(ctx, {1, tokenBlock, 0, 0}));
+  options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
   rewriter.setInsertionPoint(op);
   FailureOr<scf::SCFTilingResult> tiled =
       scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
@@ -110,8 +145,10 @@ bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) 
   remainder.walk([&](linalg::LinalgOp inner) { rest = inner; });
   if (!rest)
     return true;
+  SmallVector<int64_t> singleSizes(ranges.size(), 0);
+  singleSizes[1] = 1;
   scf::SCFTilingOptions single;
-  single.setTileSizes(getAsIndexOpFoldResult(ctx, {0, 1, 0, 0}));
+  single.setTileSizes(getAsIndexOpFoldResult(ctx, singleSizes));
   rewriter.setInsertionPoint(rest);
   FailureOr<scf::SCFTilingResult> one =
       scf::tileUsingSCF(rewriter, cast<TilingInterface>(rest.getOperation()), single);
@@ -193,6 +230,183 @@ struct TransposeOfSplatBroadcast : OpRewritePattern<vector::TransposeOp> {
     rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, op.getResultVectorType(),
                                                      source);
     return success();
+  }
+};
+
+/// transpose(broadcast(s)) -> broadcast(shape_cast(s)) when the transpose
+/// keeps the dims that carry s's values (the dims where s is not 1) in
+/// their order: it then only moves broadcast and unit dims. The vectorizer
+/// produces such pairs for every operand indexed by a subset of the dims
+/// (the q8_0 linear's values and scales over the token dim); folded, the
+/// elementwise ops on them can run on s's shape (ElementwiseOfBroadcasts)
+/// instead of once per token.
+struct TransposeOfBroadcast : OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto broadcast = op.getVector().getDefiningOp<vector::BroadcastOp>();
+    if (!broadcast)
+      return failure();
+    auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType());
+    VectorType wide = broadcast.getResultVectorType();
+    if (!sourceType || sourceType.isScalable() || wide.isScalable())
+      return failure();
+    int64_t rank = wide.getRank(), lead = rank - sourceType.getRank();
+    // The dims of the broadcast that carry the source's values.
+    SmallVector<bool> carries(rank, false);
+    for (int64_t i = lead; i < rank; ++i)
+      carries[i] = sourceType.getDimSize(i - lead) != 1;
+    ArrayRef<int64_t> perm = op.getPermutation();
+    int64_t first = -1, previous = -1;
+    for (auto [k, from] : llvm::enumerate(perm)) {
+      if (!carries[from])
+        continue;
+      if (from < previous)
+        return failure(); // the values would be reordered
+      previous = from;
+      if (first < 0)
+        first = k;
+    }
+    if (first < 0)
+      return failure(); // one element: TransposeOfSplatBroadcast
+    SmallVector<int64_t> shape;
+    for (int64_t k = first; k < rank; ++k)
+      shape.push_back(carries[perm[k]] ? wide.getDimSize(perm[k]) : 1);
+    Value source = broadcast.getSource();
+    if (ArrayRef<int64_t>(shape) != sourceType.getShape())
+      source = rewriter.create<vector::ShapeCastOp>(
+          op.getLoc(), VectorType::get(shape, sourceType.getElementType()), source);
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, op.getResultVectorType(), source);
+    return success();
+  }
+};
+
+/// An elementwise op all of whose operands are broadcasts (of sources of
+/// rank at most r, below the result's rank) is computed on the trailing r
+/// dims and broadcast: the leading dims are copies for every operand. MLIR's
+/// own sinking pattern needs every operand broadcast from one type; the
+/// q8_0 dequantization multiplies a (32, 16) block by a 16-wide scale
+/// vector, both broadcast over the tokens of a prefill tile.
+struct ElementwiseOfBroadcasts : RewritePattern {
+  ElementwiseOfBroadcasts(MLIRContext *ctx)
+      : RewritePattern(MatchAnyOpTypeTag(), /*benefit=*/1, ctx) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    if (!isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
+        !OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1 ||
+        op->getNumOperands() == 0 || op->getNumRegions() != 0)
+      return failure();
+    auto resultType = dyn_cast<VectorType>(op->getResult(0).getType());
+    if (!resultType || resultType.isScalable())
+      return failure();
+    int64_t inner = 0;
+    for (Value operand : op->getOperands()) {
+      auto broadcast = operand.getDefiningOp<vector::BroadcastOp>();
+      if (!broadcast)
+        return failure();
+      if (auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType())) {
+        if (sourceType.isScalable())
+          return failure();
+        inner = std::max<int64_t>(inner, sourceType.getRank());
+      }
+    }
+    // All scalars: UniformElementwiseToScalar.
+    if (inner == 0 || inner >= resultType.getRank())
+      return failure();
+    ArrayRef<int64_t> innerShape = resultType.getShape().take_back(inner);
+    SmallVector<Value> operands;
+    for (Value operand : op->getOperands()) {
+      Value source = operand.getDefiningOp<vector::BroadcastOp>().getSource();
+      auto type = VectorType::get(innerShape, getElementTypeOrSelf(operand.getType()));
+      if (source.getType() != type)
+        source = rewriter.create<vector::BroadcastOp>(op->getLoc(), type, source);
+      operands.push_back(source);
+    }
+    Operation *narrow = rewriter.create(
+        op->getLoc(), op->getName().getIdentifier(), operands,
+        TypeRange{VectorType::get(innerShape, resultType.getElementType())}, op->getAttrs());
+    rewriter.replaceOpWithNewOp<vector::BroadcastOp>(op, resultType, narrow->getResult(0));
+    return success();
+  }
+};
+
+/// contract(a, broadcast(b)) -> contract(a, b) with b's map dropping the
+/// broadcast's leading non-unit dims, when those are parallel dims of a
+/// (b is the same for each of their indices) and the broadcast does not
+/// stretch b's own dims. MLIR's CombineContractBroadcast leaves the q8_0
+/// prefill tile's contraction alone (the dequantized block broadcast over
+/// its 8 tokens), which then lowers one copy per token.
+struct ContractOfLeadingBroadcast : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    SmallVector<vector::IteratorType> iterators = op.getIteratorTypesArray();
+    for (int operand = 0; operand < 2; ++operand) {
+      Value value = operand == 0 ? op.getLhs() : op.getRhs();
+      auto broadcast = value.getDefiningOp<vector::BroadcastOp>();
+      if (!broadcast)
+        continue;
+      auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType());
+      VectorType wide = broadcast.getResultVectorType();
+      if (!sourceType || sourceType.isScalable() || sourceType.getRank() == 0)
+        continue;
+      int64_t drop = wide.getRank() - sourceType.getRank();
+      if (drop == 0 ||
+          sourceType.getShape() != wide.getShape().take_back(sourceType.getRank()))
+        continue;
+      AffineMap map = maps[operand];
+      // The broadcast dims indexed by the other input go (b is the same for
+      // each of their indices), a non-unit one only if parallel (a reduction
+      // over copies would change the sum); unit dims of b alone stay (every
+      // dim of a contraction is an input's). At least one non-unit dim goes
+      // and a contracting pair remains.
+      bool ok = true, dropped = false;
+      SmallVector<AffineExpr> results;
+      SmallVector<int64_t> shape;
+      for (int64_t i = 0; ok && i < drop; ++i) {
+        unsigned dim = map.getDimPosition(i);
+        bool unit = wide.getDimSize(i) == 1;
+        if (!maps[1 - operand].isFunctionOfDim(dim)) {
+          ok = unit;
+          results.push_back(map.getResult(i));
+          shape.push_back(1);
+          continue;
+        }
+        if (!unit) {
+          ok = iterators[dim] == vector::IteratorType::parallel;
+          dropped = true;
+        }
+      }
+      ok = ok && dropped;
+      bool contracting = false;
+      for (int64_t i = drop; ok && i < map.getNumResults(); ++i) {
+        unsigned dim = map.getDimPosition(i);
+        contracting |= iterators[dim] == vector::IteratorType::reduction &&
+                       maps[1 - operand].isFunctionOfDim(dim);
+      }
+      ok = ok && contracting;
+      if (!ok)
+        continue;
+      for (int64_t i = drop; i < map.getNumResults(); ++i)
+        results.push_back(map.getResult(i));
+      llvm::append_range(shape, sourceType.getShape());
+      maps[operand] = AffineMap::get(map.getNumDims(), 0, results, op.getContext());
+      Value source = broadcast.getSource();
+      if (ArrayRef<int64_t>(shape) != sourceType.getShape())
+        source = rewriter.create<vector::ShapeCastOp>(
+            op.getLoc(), VectorType::get(shape, sourceType.getElementType()), source);
+      Value lhs = operand == 0 ? source : op.getLhs();
+      Value rhs = operand == 1 ? source : op.getRhs();
+      rewriter.replaceOpWithNewOp<vector::ContractionOp>(
+          op, lhs, rhs, op.getAcc(), rewriter.getAffineMapArrayAttr(maps),
+          op.getIteratorTypes(), op.getKind());
+      return success();
+    }
+    return failure();
   }
 };
 
@@ -350,7 +564,7 @@ struct TileAndVectorizePass
     {
       SmallVector<linalg::LinalgOp> linears;
       func.walk([&](linalg::LinalgOp op) {
-        if (op.hasPureTensorSemantics() && isPackedLinear(op))
+        if (op.hasPureTensorSemantics() && isLinearGeneric(op))
           linears.push_back(op);
       });
       bool changed = false;
@@ -384,7 +598,7 @@ struct TileAndVectorizePass
       SmallVector<int64_t> tileSizes =
           mlir::attnc::chooseTileSizes(op, maxWholeDim, maxTile, tokenBlock);
       Operation *tile = op;
-      bool linear = isPackedLinear(op);
+      bool linear = isLinearGeneric(op);
       if (llvm::any_of(tileSizes, [](int64_t s) { return s != 0; })) {
         scf::SCFTilingOptions options;
         options.setTileSizes(getAsIndexOpFoldResult(ctx, tileSizes));
@@ -463,13 +677,20 @@ SmallVector<int64_t> mlir::attnc::chooseTileSizes(linalg::LinalgOp op,
   // tiles (in our attempt on MLIR 19; not investigated further).
   // The full token tiles of a packed linear (see blockTokens) keep their
   // tokens whole: one accumulator per token, all fed by each weight vector.
-  bool tokensWhole = isPackedLinear(op) && !ShapedType::isDynamic(ranges[1]) &&
+  bool tokensWhole = isLinearGeneric(op) && !ShapedType::isDynamic(ranges[1]) &&
                      ranges[1] <= std::max<int64_t>(tokenBlock, 1);
+  // A Q8_0 linear steps through k one 32-wide block (one scale vector) at a
+  // time: a contraction of 32 x 16 dequantized weights per step.
+  bool quantized = isQuantizedLinear(op);
   SmallVector<int64_t> sizes;
   for (auto [i, it] : llvm::enumerate(iterators)) {
     int64_t range = ranges[i];
     if (tokensWhole && i == 1) {
       sizes.push_back(0);
+      continue;
+    }
+    if (quantized && i >= 2) { // kb by 1, kk and j whole
+      sizes.push_back(i == 2 && range != 1 ? 1 : 0);
       continue;
     }
     if (ShapedType::isDynamic(range)) {
@@ -493,6 +714,6 @@ void mlir::attnc::populateVectorCleanupPatterns(RewritePatternSet &patterns) {
   vector::populateVectorReductionToContractPatterns(patterns);
   tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
   vector::populateSinkVectorBroadcastPatterns(patterns);
-  patterns.add<TransposeOfSplatBroadcast, UniformElementwiseToScalar>(
-      patterns.getContext());
+  patterns.add<TransposeOfSplatBroadcast, TransposeOfBroadcast, UniformElementwiseToScalar,
+               ElementwiseOfBroadcasts, ContractOfLeadingBroadcast>(patterns.getContext());
 }

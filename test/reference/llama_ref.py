@@ -21,9 +21,11 @@ whole sequence at once (no KV cache), in float64. Run it with Debian's
   llama_ref.py CKPT --greedy N --write-logits FILE
       Also writes the reference's own float32 logits of that run, in the
       format of --logits (to test the comparison).
-  llama_ref.py CKPT ... --round-matrices bf16|f16
-      Rounds the weight matrices (not the norms) to bf16 or f16 first, to
-      check a model compiled with `attnc compile --weight-type`.
+  llama_ref.py CKPT ... --round-matrices bf16|f16|q8_0
+      Rounds the weight matrices (not the norms) to bf16 or f16 first, or
+      quantizes them as GGUF's Q8_0 does (matrices whose rows are not whole
+      blocks of 32 stay as they are), to check a model compiled with
+      `attnc compile --weight-type`.
   llama_ref.py --selftest
       Checks the reference against a case computed by hand and against
       properties (causality, GQA head sharing).
@@ -90,6 +92,8 @@ class Checkpoint:
         (NumPy has no bfloat16)."""
         if dtype == "f16":
             narrow = lambda a: a.astype(np.float32).astype(np.float16).astype(np.float64)
+        elif dtype == "q8_0":
+            narrow = q8_0_dequantized
         else:
             import torch
             narrow = lambda a: torch.from_numpy(a.astype(np.float32)).to(
@@ -97,6 +101,27 @@ class Checkpoint:
         for name in ("emb", "wq", "wk", "wv", "wo", "w1", "w2", "w3"):
             setattr(self, name, narrow(getattr(self, name)))
         self.wcls = self.emb if self.shared else narrow(self.wcls)
+
+
+def q8_0_dequantized(a):
+    """a (..., K) as GGUF's Q8_0 stores it, dequantized: per block of 32
+    along the last axis, d = max|w| / 127 and q = roundf(w * (1 / d)) in
+    float32 (ggml's quantize_row_q8_0_ref; roundf rounds halves away from
+    zero), d kept as float16; the weight is d * q. A block of zeros has
+    d = 0, q = 0. With K not a multiple of 32, a is returned unchanged (the
+    compiler keeps such matrices in f32)."""
+    if a.shape[-1] % 32:
+        return a
+    blocks = a.astype(np.float32).reshape(-1, 32)
+    amax = np.abs(blocks).max(axis=1, keepdims=True)
+    d = (amax / np.float32(127)).astype(np.float32)
+    with np.errstate(divide="ignore"):
+        inv = np.where(d != 0, np.float32(1) / d, np.float32(0)).astype(np.float32)
+    v = (blocks * inv).astype(np.float32).astype(np.float64)
+    q = np.sign(v) * np.floor(np.abs(v) + 0.5)
+    assert np.abs(q).max() <= 127
+    d16 = d.astype(np.float16).astype(np.float64)
+    return (d16 * q).reshape(a.shape)
 
 
 def rmsnorm(x, w, eps):
@@ -300,7 +325,7 @@ def main():
     ap.add_argument("--mask", choices=["causal", "none", "sliding_window"], default="causal")
     ap.add_argument("--window", type=int, default=0)
     ap.add_argument("--selftest", action="store_true")
-    ap.add_argument("--round-matrices", choices=["bf16", "f16"],
+    ap.add_argument("--round-matrices", choices=["bf16", "f16", "q8_0"],
                     help="round the weight matrices to this type first (a model compiled "
                          "with --weight-type)")
     args = ap.parse_args()

@@ -435,9 +435,10 @@ int main(int argc, char **argv) {
   std::string weightType;
   compile
       ->add_option("--weight-type", weightType,
-                   "Store the weight matrices in this type (rounded to nearest even); default: "
-                   "the checkpoint's type if bf16 or f16, else f32")
-      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
+                   "Store the weight matrices in this type (rounded to nearest even; q8_0: "
+                   "GGUF's int8 blocks of 32 with a scale each); default: the checkpoint's "
+                   "type if bf16, f16 or q8_0, else f32")
+      ->check(CLI::IsMember({"f32", "bf16", "f16", "q8_0"}));
   compile->allow_extras();
 
   LoadOptions verifyLoad;
@@ -467,7 +468,7 @@ int main(int argc, char **argv) {
                         "Keep the two executables and what they recorded in this directory");
   std::string verifyWeightType;
   verifyCmd->add_option("--weight-type", verifyWeightType, "As for compile")
-      ->check(CLI::IsMember({"f32", "bf16", "f16"}));
+      ->check(CLI::IsMember({"f32", "bf16", "f16", "q8_0"}));
   verifyCmd->add_option("--inject-fault", verify.compile.injectFault,
                         "Plant a known bug in the optimized build (mask-leak)")
       ->check(CLI::IsMember({"mask-leak"}))
@@ -478,7 +479,8 @@ int main(int argc, char **argv) {
   } catch (const CLI::ParseError &e) {
     return app.exit(e) == 0 ? 0 : 1; // --help and --version exit 0, mistakes 1
   }
-  for (ElementType type : {ElementType::F32, ElementType::BF16, ElementType::F16}) {
+  for (ElementType type :
+       {ElementType::F32, ElementType::BF16, ElementType::F16, ElementType::Q8_0}) {
     if (weightType == stringify(type))
       codegen.weightType = type;
     if (verifyWeightType == stringify(type))

@@ -66,14 +66,15 @@ struct WeightLowering : OpConversionPattern<WeightOp> {
 
 /// embedding: `out[t, d] = table[tokens[t], d]`, or `table[v / B, d, v % B]`
 /// for a packed table, as a generic over (t, d) that gathers with
-/// `tensor.extract`.
+/// `tensor.extract`; a Q8_0 entry times its block's scale.
 struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
   using OpConversionPattern::OpConversionPattern;
 
   LogicalResult matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value table = adaptor.getTable(), tokens = adaptor.getTokens();
+    Value table = adaptor.getTable(), tokens = adaptor.getTokens(),
+          scales = adaptor.getScales();
     auto tableType = cast<RankedTensorType>(table.getType());
     MLIRContext *ctx = rewriter.getContext();
     SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, tokens, 0),
@@ -99,8 +100,15 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
             indices = {b.create<arith::DivUIOp>(loc, token, block), col,
                        b.create<arith::RemUIOp>(loc, token, block)};
           Value row = b.create<tensor::ExtractOp>(loc, table, indices);
-          if (!row.getType().isF32()) // a bf16 / f16 table
+          if (scales) { // Q8_0: the scale of the 32-value block of col
+            SmallVector<Value> at = indices;
+            at[1] = b.create<arith::DivUIOp>(loc, col, b.create<arith::ConstantIndexOp>(loc, 32));
+            Value scale = b.create<tensor::ExtractOp>(loc, scales, at);
+            row = b.create<arith::MulFOp>(
+                loc, b.create<arith::SIToFPOp>(loc, b.getF32Type(), row), scale);
+          } else if (!row.getType().isF32()) { // a bf16 / f16 table
             row = b.create<arith::ExtFOp>(loc, b.getF32Type(), row);
+          }
           b.create<linalg::YieldOp>(loc, row);
         });
     rewriter.replaceOp(op, castTo(rewriter, loc, generic.getResult(0), op.getType()));
@@ -164,9 +172,58 @@ struct RmsNormLowering : OpConversionPattern<RmsNormOp> {
   }
 };
 
+/// The Q8_0 linear with K split into (K / 32, 32), so that every indexing
+/// map is a projected permutation (which the vectorizer needs):
+///   y[t, nb, j] += x[t, kb, kk] * (float(q[nb, kb, kk, j]) * s[nb, kb, j])
+/// dims (nb, t, kb, kk, j): the lane dim j last, so that the vectorized
+/// weight block is (kk, j) as stored and its dequantization (sitofp, times
+/// the broadcast scales) needs no transpose; only x is broadcast along j,
+/// which the contraction absorbs. The weight is dequantized in registers, exactly
+/// (an f16 scale times an int8 has at most 19 significant bits), so the
+/// sums are those of an f32 linear on the dequantized weights.
+Value quantizedProduct(OpBuilder &b, Location loc, Value x, Value q, Value scales,
+                       Value init) {
+  MLIRContext *ctx = b.getContext();
+  constexpr int64_t group = 32;
+  auto qType = cast<RankedTensorType>(q.getType());
+  int64_t blocks = qType.getDimSize(1) / group;
+  auto xType = cast<RankedTensorType>(x.getType());
+  Value xGroups = b.create<tensor::ExpandShapeOp>(
+      loc, RankedTensorType::get({xType.getDimSize(0), blocks, group}, b.getF32Type()), x,
+      ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+      ArrayRef<OpFoldResult>{tensor::getMixedSize(b, loc, x, 0), b.getIndexAttr(blocks),
+                             b.getIndexAttr(group)});
+  Value qGroups = b.create<tensor::ExpandShapeOp>(
+      loc,
+      RankedTensorType::get({qType.getDimSize(0), blocks, group, qType.getDimSize(2)},
+                            qType.getElementType()),
+      q, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
+  AffineExpr nb, t, kb, kk, j;
+  bindDims(ctx, nb, t, kb, kk, j);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(5, 0, {t, kb, kk}, ctx), AffineMap::get(5, 0, {nb, kb, kk, j}, ctx),
+      AffineMap::get(5, 0, {nb, kb, j}, ctx), AffineMap::get(5, 0, {t, nb, j}, ctx)};
+  SmallVector<utils::IteratorType> iterators = parallelIterators(2);
+  iterators.append(2, utils::IteratorType::reduction);
+  iterators.push_back(utils::IteratorType::parallel);
+  return b
+      .create<linalg::GenericOp>(
+          loc, init.getType(), ValueRange{xGroups, qGroups, scales}, ValueRange{init}, maps,
+          iterators,
+          [&](OpBuilder &nested, Location loc, ValueRange args) {
+            Value value = nested.create<arith::SIToFPOp>(loc, nested.getF32Type(), args[1]);
+            Value weight = nested.create<arith::MulFOp>(loc, value, args[2]);
+            Value mul = nested.create<arith::MulFOp>(loc, args[0], weight);
+            nested.create<linalg::YieldOp>(
+                loc, ValueRange{nested.create<arith::AddFOp>(loc, args[3], mul)});
+          })
+      .getResult(0);
+}
+
 /// linear: `y[t, nb, j] += x[t, k] * W[nb, k, j]` on a zero-filled (T, NB, B),
 /// loops ordered (nb, t, j, k) so that one block of B output rows streams
-/// contiguously through the innermost parallel dim; then (T, NB * B).
+/// contiguously through the innermost parallel dim; then (T, NB * B). A
+/// Q8_0 weight: see quantizedProduct.
 struct LinearLowering : OpConversionPattern<LinearOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -181,12 +238,17 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     Value init =
         fill(rewriter, loc, 0.0f, createEmpty(rewriter, loc, sizes, rewriter.getF32Type()));
 
-    AffineExpr nb, t, j, k;
-    bindDims(ctx, nb, t, j, k);
-    SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {t, k}, ctx),
-                                   AffineMap::get(4, 0, {nb, k, j}, ctx),
-                                   AffineMap::get(4, 0, {t, nb, j}, ctx)};
-    Value product = sumOfProducts(rewriter, loc, x, w, init, maps);
+    Value product;
+    if (Value scales = adaptor.getScales()) {
+      product = quantizedProduct(rewriter, loc, x, w, scales, init);
+    } else {
+      AffineExpr nb, t, j, k;
+      bindDims(ctx, nb, t, j, k);
+      SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {t, k}, ctx),
+                                     AffineMap::get(4, 0, {nb, k, j}, ctx),
+                                     AffineMap::get(4, 0, {t, nb, j}, ctx)};
+      product = sumOfProducts(rewriter, loc, x, w, init, maps);
+    }
     Value flat = rewriter.create<tensor::CollapseShapeOp>(
         loc, product, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
     rewriter.replaceOp(op, castTo(rewriter, loc, flat, op.getType()));

@@ -106,6 +106,39 @@ LogicalResult verifyTypeFitsInt64(Operation *op, Type type, StringRef kind, unsi
   return success();
 }
 
+/// The Q8_0 scales of an i8 weight or table `weight` whose dimension
+/// `rowDim` runs along a row (in-features, the embedding width): required
+/// exactly when the weight is i8, of `weight`'s shape with that dimension
+/// divided by 32 (a row being whole blocks of 32).
+LogicalResult verifyQ8Scales(Operation *op, ShapedType weight, Value scales, unsigned rowDim) {
+  bool quantized = weight.getElementType().isInteger(8);
+  if (!quantized) {
+    if (scales)
+      return op->emitOpError() << "takes scales only with an i8 (q8_0) weight, got "
+                               << weight.getElementType();
+    return success();
+  }
+  if (!scales)
+    return op->emitOpError() << "expects scales with an i8 (q8_0) weight";
+  auto scalesType = cast<ShapedType>(scales.getType());
+  if (scalesType.getRank() != weight.getRank())
+    return op->emitOpError() << "expects scales of rank " << weight.getRank() << ", got "
+                             << scalesType;
+  int64_t row = weight.getDimSize(rowDim);
+  if (!ShapedType::isDynamic(row) && row % 32 != 0)
+    return op->emitOpError() << "expects q8_0 rows of whole 32-value blocks, got " << row
+                             << " values (weight dimension " << rowDim << ")";
+  for (unsigned d = 0; d < weight.getRank(); ++d) {
+    int64_t expected = weight.getDimSize(d);
+    if (d == rowDim && !ShapedType::isDynamic(expected))
+      expected /= 32;
+    if (failed(checkDim(op, "scales", scalesType, d, expected,
+                        d == rowDim ? "one scale per 32 values" : "the weight's")))
+      return failure();
+  }
+  return success();
+}
+
 } // namespace
 
 LogicalResult mlir::attn::verifySizesFitInt64(Operation *op) {
@@ -168,7 +201,8 @@ LogicalResult EmbeddingOp::verify() {
   if (table.getRank() == 3 && table.getDimSize(2) == 0)
     return emitOpError() << "expects a positive packing block B (table dimension 2), got 0";
   if (failed(checkDim(*this, "result", result, 1, table.getDimSize(1),
-                      "the embedding width")))
+                      "the embedding width")) ||
+      failed(verifyQ8Scales(*this, table, getScales(), 1)))
     return failure();
   return checkDim(*this, "result", result, 0, getTokens().getType().getDimSize(0),
                   "one row per token");
@@ -186,7 +220,8 @@ LogicalResult LinearOp::verify() {
   auto weight = getWeight().getType();
   auto result = getResult().getType();
   if (failed(checkDim(*this, "weight", weight, 1, input.getDimSize(1), "in-features")) ||
-      failed(checkDim(*this, "result", result, 0, input.getDimSize(0), "tokens")))
+      failed(checkDim(*this, "result", result, 0, input.getDimSize(0), "tokens")) ||
+      failed(verifyQ8Scales(*this, weight, getScales(), 1)))
     return failure();
   // Checked: with in-features 0 the weight is empty whatever blocks x block
   // rows is, so SizesFitInt64 does not bound this product.

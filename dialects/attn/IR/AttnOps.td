@@ -20,9 +20,11 @@ def F32Tensor2D : 2DTensorOf<[F32]>;
 def F32Tensor3D : 3DTensorOf<[F32]>;
 def F32Cache : MemRefRankOf<[F32], [4]>;
 // A weight as stored in the blob: f32, or bf16 / f16 widened to f32 where it
-// is read.
-def WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
-def WeightTensor3D : 3DTensorOf<[F32, BF16, F16]>;
+// is read, or the int8 values of a Q8_0 matrix (with its f32 scales, one per
+// 32 values along a row, in a second operand).
+def WeightTensor : RankedTensorOf<[F32, BF16, F16, I8]>;
+def WeightTensor3D : 3DTensorOf<[F32, BF16, F16, I8]>;
+def ScalesTensor : RankedTensorOf<[F32]>;
 
 //===----------------------------------------------------------------------===//
 // Weights and activations
@@ -32,8 +34,9 @@ def Attn_WeightOp : Attn_Op<"weight", [Pure]> {
   let summary = "a named tensor stored in the flat weight blob";
   let description = [{
     The tensor of static shape `type($result)` that starts `offset` bytes
-    into the byte blob `blob`, stored in its own element type (f32, bf16 or
-    f16). The offset is a multiple of the element size, so every element is
+    into the byte blob `blob`, stored in its own element type (f32, bf16,
+    f16, or i8 for the values of a Q8_0 matrix, whose f32 scales are a
+    weight of their own). The offset is a multiple of the element size, so every element is
     naturally aligned; the weight layout starts each tensor on a 64-byte line.
     Linear weights are stored packed in blocks of B output rows,
     `(out / B, in, B)`, so that a block streams contiguously.
@@ -65,13 +68,23 @@ def Attn_EmbeddingOp : Attn_Op<"embedding", [Pure]> {
     `result[t, :] = table[tokens[t], :]`. The table is `(V, D)` or packed
     `(V / B, D, B)` (then row v is `table[v / B, :, v % B]`), which lets a tied
     classifier and the embedding share one copy. A bf16 or f16 table is
-    widened to f32 as it is read.
+    widened to f32 as it is read. An i8 table is Q8_0 and takes its
+    `scales`, one per 32 values along a row, `(V, D / 32)` or packed
+    `(V / B, D / 32, B)`: `result[t, d] = table[v, d] * scales[v, d / 32]`
+    (packed indexing alike).
   }];
-  let arguments = (ins WeightTensor:$table, 1DTensorOf<[I32]>:$tokens);
+  let arguments = (ins WeightTensor:$table, 1DTensorOf<[I32]>:$tokens,
+                       Optional<ScalesTensor>:$scales);
   let results = (outs F32Tensor2D:$result);
   let assemblyFormat = [{
-    $table `[` $tokens `]` attr-dict `:` type($table) `,` type($tokens) `->` type($result)
+    $table `[` $tokens `]` (`scales` $scales^)? attr-dict `:` type($table) `,` type($tokens) (`,` type($scales)^)? `->` type($result)
   }];
+  let builders = [
+    // A table in a float type (no scales).
+    OpBuilder<(ins "Type":$result, "Value":$table, "Value":$tokens), [{
+      build($_builder, $_state, result, table, tokens, /*scales=*/Value());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 
@@ -92,12 +105,23 @@ def Attn_LinearOp : Attn_Op<"linear", [Pure]> {
     `result[t, nb * B + j] = sum_k input[t, k] * weight[nb, k, j]`, where
     `weight` is the `(out, in)` matrix packed as `(out / B, in, B)`. A bf16
     or f16 weight is widened to f32 in registers; products and sums are f32.
+
+    An i8 weight is Q8_0 and takes `scales`, `(out / B, in / 32, B)` f32:
+    the weight is `weight[nb, k, j] * scales[nb, k / 32, j]` (in a multiple
+    of 32), dequantized in registers.
   }];
-  let arguments = (ins F32Tensor2D:$input, WeightTensor3D:$weight);
+  let arguments = (ins F32Tensor2D:$input, WeightTensor3D:$weight,
+                       Optional<F32Tensor3D>:$scales);
   let results = (outs F32Tensor2D:$result);
   let assemblyFormat = [{
-    $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($result)
+    $input `,` $weight (`scales` $scales^)? attr-dict `:` type($input) `,` type($weight) (`,` type($scales)^)? `->` type($result)
   }];
+  let builders = [
+    // A float weight (no scales).
+    OpBuilder<(ins "Type":$result, "Value":$input, "Value":$weight), [{
+      build($_builder, $_state, result, input, weight, /*scales=*/Value());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 

@@ -57,3 +57,33 @@ func.func @bf16(%table: tensor<32x64x16xbf16>, %tokens: tensor<1xi32>) -> tensor
   %0 = attn.embedding %table[%tokens] : tensor<32x64x16xbf16>, tensor<1xi32> -> tensor<1x64xf32>
   return %0 : tensor<1x64xf32>
 }
+
+// -----
+
+// Tests that a packed q8_0 table gathers value table[v / B, d, v % B] and
+// scale scales[v / B, d / 32, v % B] and yields their product in f32.
+// CHECK-LABEL: func.func @q8_0
+// CHECK-SAME: (%[[TABLE:[^:]*]]: tensor<32x64x16xi8>, %[[TOKENS:[^:]*]]: tensor<1xi32>, %[[S:[^:]*]]: tensor<32x2x16xf32>)
+func.func @q8_0(%table: tensor<32x64x16xi8>, %tokens: tensor<1xi32>, %s: tensor<32x2x16xf32>) -> tensor<1x64xf32> {
+  // CHECK: %[[D:.*]] = linalg.index 1 : index
+  // CHECK: %[[E:.*]] = tensor.extract %[[TABLE]][%[[ROW:.*]], %[[D]], %[[LANE:.*]]] : tensor<32x64x16xi8>
+  // CHECK: %[[BLOCK:.*]] = arith.divui %[[D]], %{{.*}} : index
+  // CHECK: %[[SCALE:.*]] = tensor.extract %[[S]][%[[ROW]], %[[BLOCK]], %[[LANE]]] : tensor<32x2x16xf32>
+  // CHECK: %[[Q:.*]] = arith.sitofp %[[E]] : i8 to f32
+  // CHECK: %[[W:.*]] = arith.mulf %[[Q]], %[[SCALE]] : f32
+  // CHECK-NEXT: linalg.yield %[[W]] : f32
+  %0 = attn.embedding %table[%tokens] scales %s : tensor<32x64x16xi8>, tensor<1xi32>, tensor<32x2x16xf32> -> tensor<1x64xf32>
+  return %0 : tensor<1x64xf32>
+}
+
+// -----
+
+// Tests that an unpacked q8_0 table reads scale scales[v, d / 32].
+// CHECK-LABEL: func.func @q8_0_plain
+func.func @q8_0_plain(%table: tensor<512x64xi8>, %tokens: tensor<1xi32>, %s: tensor<512x2xf32>) -> tensor<1x64xf32> {
+  // CHECK: %[[E:.*]] = tensor.extract %{{.*}}[%[[ROW:.*]], %[[D:.*]]] : tensor<512x64xi8>
+  // CHECK: %[[BLOCK:.*]] = arith.divui %[[D]], %{{.*}} : index
+  // CHECK: tensor.extract %{{.*}}[%[[ROW]], %[[BLOCK]]] : tensor<512x2xf32>
+  %0 = attn.embedding %table[%tokens] scales %s : tensor<512x64xi8>, tensor<1xi32>, tensor<512x2xf32> -> tensor<1x64xf32>
+  return %0 : tensor<1x64xf32>
+}

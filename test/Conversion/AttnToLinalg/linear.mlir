@@ -69,3 +69,28 @@ func.func @f16(%x: tensor<?x64xf32>, %w: tensor<4x64x16xf16>) -> tensor<?x64xf32
   %0 = attn.linear %x, %w : tensor<?x64xf32>, tensor<4x64x16xf16> -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
+
+// -----
+
+// Tests that a q8_0 weight splits k into 32-wide blocks (x and the values
+// expanded, no copy) over loops (nb, t, kb, kk, j), every map a projected
+// permutation, and dequantizes in the body: sitofp, times the block's scale,
+// then the f32 product and sum.
+// CHECK-LABEL: func.func @q8_0
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<?x64xf32>, %[[W:[^:]*]]: tensor<4x64x16xi8>, %[[S:[^:]*]]: tensor<4x2x16xf32>)
+func.func @q8_0(%x: tensor<?x64xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x2x16xf32>) -> tensor<?x64xf32> {
+  // CHECK: %[[XB:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 2, 32] : tensor<?x64xf32> into tensor<?x2x32xf32>
+  // CHECK: %[[WB:.*]] = tensor.expand_shape %[[W]] {{\[}}[0], [1, 2], [3]] output_shape [4, 2, 32, 16] : tensor<4x64x16xi8> into tensor<4x2x32x16xi8>
+  // CHECK: linalg.generic
+  // CHECK-SAME: indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d1, d0, d4)>]
+  // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel"]
+  // CHECK-SAME: ins(%[[XB]], %[[WB]], %[[S]] : tensor<?x2x32xf32>, tensor<4x2x32x16xi8>, tensor<4x2x16xf32>) outs(%{{.*}} : tensor<?x4x16xf32>)
+  // CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[QV:.*]]: i8, %[[SV:.*]]: f32, %[[ACC:.*]]: f32):
+  // CHECK-NEXT: %[[QF:.*]] = arith.sitofp %[[QV]] : i8 to f32
+  // CHECK-NEXT: %[[WV:.*]] = arith.mulf %[[QF]], %[[SV]] : f32
+  // CHECK-NEXT: %[[MUL:.*]] = arith.mulf %[[XV]], %[[WV]] : f32
+  // CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[MUL]] : f32
+  // CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2]] : tensor<?x4x16xf32> into tensor<?x64xf32>
+  %0 = attn.linear %x, %w scales %s : tensor<?x64xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}

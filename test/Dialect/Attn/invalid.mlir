@@ -94,7 +94,7 @@ func.func @weight_blob_float(%blob: tensor<?xf32>) {
 
 // Tests that weight produces only the element types a weight is stored in (ODS).
 func.func @weight_element_type(%blob: tensor<?xi8>) {
-  // expected-error @+1 {{'attn.weight' op result #0 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values}}
+  // expected-error @+1 {{'attn.weight' op result #0 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float or 8-bit signless integer values}}
   %0 = attn.weight "w" at 0 in %blob : tensor<?xi8> -> tensor<64xf64>
   return
 }
@@ -181,10 +181,46 @@ func.func @embedding_zero_block(%table: tensor<32x64x0xf32>, %tokens: tensor<1xi
 
 // -----
 
-// Tests that embedding takes a table in a weight type only, f32, bf16 or f16 (ODS).
-func.func @embedding_table_type(%table: tensor<512x64xi8>, %tokens: tensor<1xi32>) {
-  // expected-error @+1 {{'attn.embedding' op operand #0 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values}}
+// Tests that embedding takes a table in a weight type only, f32, bf16, f16 or i8 (ODS).
+func.func @embedding_table_type(%table: tensor<512x64xf64>, %tokens: tensor<1xi32>) {
+  // expected-error @+1 {{'attn.embedding' op operand #0 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float or 8-bit signless integer values}}
+  %0 = attn.embedding %table[%tokens] : tensor<512x64xf64>, tensor<1xi32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that an i8 (q8_0) table needs its scales.
+func.func @embedding_q8_no_scales(%table: tensor<512x64xi8>, %tokens: tensor<1xi32>) {
+  // expected-error @+1 {{'attn.embedding' op expects scales with an i8 (q8_0) weight}}
   %0 = attn.embedding %table[%tokens] : tensor<512x64xi8>, tensor<1xi32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a float table takes no scales.
+func.func @embedding_f32_scales(%table: tensor<512x64xf32>, %tokens: tensor<1xi32>, %s: tensor<512x2xf32>) {
+  // expected-error @+1 {{'attn.embedding' op takes scales only with an i8 (q8_0) weight, got 'f32'}}
+  %0 = attn.embedding %table[%tokens] scales %s : tensor<512x64xf32>, tensor<1xi32>, tensor<512x2xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that the scales of a packed q8_0 table have its rank.
+func.func @embedding_q8_scales_rank(%table: tensor<32x64x16xi8>, %tokens: tensor<1xi32>, %s: tensor<512x2xf32>) {
+  // expected-error @+1 {{'attn.embedding' op expects scales of rank 3, got 'tensor<512x2xf32>'}}
+  %0 = attn.embedding %table[%tokens] scales %s : tensor<32x64x16xi8>, tensor<1xi32>, tensor<512x2xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a q8_0 table has one scale per 32 values of a row.
+func.func @embedding_q8_scales_blocks(%table: tensor<512x64xi8>, %tokens: tensor<1xi32>, %s: tensor<512x4xf32>) {
+  // expected-error @+1 {{'attn.embedding' op expects scales dimension 1 (one scale per 32 values) to be 2, got 4}}
+  %0 = attn.embedding %table[%tokens] scales %s : tensor<512x64xi8>, tensor<1xi32>, tensor<512x4xf32> -> tensor<1x64xf32>
   return
 }
 
@@ -248,10 +284,64 @@ func.func @rms_norm_result(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
 
 // -----
 
-// Tests that linear takes a weight in a weight type only, f32, bf16 or f16 (ODS).
+// Tests that linear takes a weight in a weight type only, f32, bf16, f16 or i8 (ODS).
 func.func @linear_weight_type(%x: tensor<1x64xf32>, %w: tensor<4x64x16xf64>) {
-  // expected-error @+1 {{'attn.linear' op operand #1 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float values}}
+  // expected-error @+1 {{'attn.linear' op operand #1 must be 3D tensor of 32-bit float or bfloat16 type or 16-bit float or 8-bit signless integer values}}
   %0 = attn.linear %x, %w : tensor<1x64xf32>, tensor<4x64x16xf64> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that an i8 (q8_0) weight needs its scales.
+func.func @linear_q8_no_scales(%x: tensor<1x64xf32>, %w: tensor<4x64x16xi8>) {
+  // expected-error @+1 {{'attn.linear' op expects scales with an i8 (q8_0) weight}}
+  %0 = attn.linear %x, %w : tensor<1x64xf32>, tensor<4x64x16xi8> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a bf16 weight takes no scales.
+func.func @linear_bf16_scales(%x: tensor<1x64xf32>, %w: tensor<4x64x16xbf16>, %s: tensor<4x2x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op takes scales only with an i8 (q8_0) weight, got 'bf16'}}
+  %0 = attn.linear %x, %w scales %s : tensor<1x64xf32>, tensor<4x64x16xbf16>, tensor<4x2x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a q8_0 weight's rows are whole blocks of 32.
+func.func @linear_q8_partial_block(%x: tensor<1x48xf32>, %w: tensor<4x48x16xi8>, %s: tensor<4x1x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op expects q8_0 rows of whole 32-value blocks, got 48 values (weight dimension 1)}}
+  %0 = attn.linear %x, %w scales %s : tensor<1x48xf32>, tensor<4x48x16xi8>, tensor<4x1x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a q8_0 weight has one scale per 32 values of a row.
+func.func @linear_q8_scales_blocks(%x: tensor<1x64xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x64x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op expects scales dimension 1 (one scale per 32 values) to be 2, got 64}}
+  %0 = attn.linear %x, %w scales %s : tensor<1x64xf32>, tensor<4x64x16xi8>, tensor<4x64x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that the scales are packed like the values (the weight's blocks and lanes).
+func.func @linear_q8_scales_lanes(%x: tensor<1x64xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x2x8xf32>) {
+  // expected-error @+1 {{'attn.linear' op expects scales dimension 2 (the weight's) to be 16, got 8}}
+  %0 = attn.linear %x, %w scales %s : tensor<1x64xf32>, tensor<4x64x16xi8>, tensor<4x2x8xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that the scales are f32 (ODS).
+func.func @linear_q8_scales_type(%x: tensor<1x64xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x2x16xf16>) {
+  // expected-error @+1 {{'attn.linear' op operand #2 must be 3D tensor of 32-bit float values}}
+  %0 = attn.linear %x, %w scales %s : tensor<1x64xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf16> -> tensor<1x64xf32>
   return
 }
 

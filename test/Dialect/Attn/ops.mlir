@@ -56,6 +56,20 @@ func.func @rms_norm(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf32
 
 // -----
 
+// Tests that linear and embedding on a q8_0 matrix keep its i8 values and
+// f32 scales.
+// CHECK-LABEL: func.func @q8_0
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W:.*]]: tensor<4x64x16xi8>, %[[S:.*]]: tensor<4x2x16xf32>, %[[T:.*]]: tensor<?xi32>)
+func.func @q8_0(%x: tensor<?x64xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x2x16xf32>, %tokens: tensor<?xi32>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  // CHECK: attn.linear %[[X]], %[[W]] scales %[[S]] : tensor<?x64xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  %0 = attn.linear %x, %w scales %s : tensor<?x64xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  // CHECK: attn.embedding %[[W]][%[[T]]] scales %[[S]] : tensor<4x64x16xi8>, tensor<?xi32>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  %1 = attn.embedding %w[%tokens] scales %s : tensor<4x64x16xi8>, tensor<?xi32>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  return %0, %1 : tensor<?x64xf32>, tensor<?x64xf32>
+}
+
+// -----
+
 // Tests that linear keeps input, packed weight and result types.
 // CHECK-LABEL: func.func @linear
 // CHECK-SAME: (%[[X:.*]]: tensor<1x64xf32>, %[[W:.*]]: tensor<12x64x16xf32>)

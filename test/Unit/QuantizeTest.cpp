@@ -1,0 +1,225 @@
+//===- QuantizeTest.cpp - Q8_0 quantizer and its blob layout --------------===//
+//
+// The Q8_0 quantizer (compiler/Builder/Quantize.h) against properties that
+// follow from GGUF's definition (d = max|w| / 127 as f16, q = round(w / d)):
+// the error bound, a block of zeros, a block computed by hand, and that
+// quantizing dequantized values gives the same d and q back (how a GGUF
+// Q8_0 tensor keeps its values); and the layout and blob of a q8_0 model.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Builder/Quantize.h"
+#include "compiler/Builder/WeightLayout.h"
+#include "compiler/Frontend/ArchPlan.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+using namespace attnc;
+
+namespace {
+
+std::vector<float> randomRow(size_t n, unsigned seed, float spread) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, spread);
+  std::vector<float> row(n);
+  for (float &v : row)
+    v = normal(rng);
+  return row;
+}
+
+/// Every value is within half a quantization step (d / 2) of its
+/// dequantization, plus the f16 rounding of d (relative 2^-11, or 2^-25
+/// absolute where d is an f16 subnormal, below 2^-14: tiny weights lose
+/// bits in GGUF's format too) times |q| <= 127, and |q| <= 127 with the
+/// block's largest value at +-127.
+TEST(QuantizeQ8_0, ErrorIsBoundedByHalfAStep) {
+  for (float spread : {1e-3f, 0.02f, 1.0f, 300.0f}) {
+    std::vector<float> row = randomRow(32 * 64, 7, spread);
+    std::vector<int8_t> q(row.size());
+    std::vector<float> d(row.size() / 32);
+    quantizeRowQ8_0(row, q, d);
+    for (size_t b = 0; b < d.size(); ++b) {
+      float amax = 0;
+      int maxQ = 0;
+      for (size_t j = 0; j < 32; ++j) {
+        amax = std::max(amax, std::fabs(row[b * 32 + j]));
+        maxQ = std::max(maxQ, std::abs(int(q[b * 32 + j])));
+      }
+      EXPECT_EQ(maxQ, 127) << "block " << b;
+      float exact = amax / 127.0f;
+      float scaleError = std::max(exact * std::ldexp(1.0f, -11), std::ldexp(1.0f, -25));
+      EXPECT_NEAR(d[b], exact, scaleError * 1.0001f) << "block " << b;
+      for (size_t j = 0; j < 32; ++j) {
+        float w = row[b * 32 + j];
+        float bound = 0.5f * exact * (1 + 1e-5f) + 127 * scaleError;
+        EXPECT_LE(std::fabs(d[b] * q[b * 32 + j] - w), bound) << spread << " " << b << " " << j;
+      }
+    }
+  }
+}
+
+TEST(QuantizeQ8_0, ZeroBlockHasZeroScaleAndNoNaN) {
+  std::vector<float> row(64, 0.0f);
+  row[40] = -2.0f; // the second block is not zero
+  std::vector<int8_t> q(64, 99);
+  std::vector<float> d(2, -1.0f);
+  quantizeRowQ8_0(row, q, d);
+  EXPECT_EQ(d[0], 0.0f);
+  EXPECT_FALSE(std::signbit(d[0]));
+  for (int j = 0; j < 32; ++j)
+    EXPECT_EQ(q[j], 0) << j;
+  EXPECT_FALSE(std::isnan(d[1]));
+  EXPECT_EQ(q[40], -127);
+}
+
+/// A non-finite weight (compiled with --allow-nonfinite) makes its whole
+/// block NaN, defined behaviour rather than a NaN converted to int8.
+TEST(QuantizeQ8_0, NonFiniteBlockIsNaN) {
+  std::vector<float> row(64, 0.5f);
+  row[3] = std::numeric_limits<float>::infinity();
+  row[40] = std::numeric_limits<float>::quiet_NaN();
+  row[33] = 1.0f;
+  std::vector<int8_t> q(64, 5);
+  std::vector<float> d(2);
+  quantizeRowQ8_0(row, q, d);
+  EXPECT_TRUE(std::isnan(d[0]));
+  EXPECT_TRUE(std::isnan(d[1]));
+  EXPECT_EQ(q[3], 0);
+  EXPECT_EQ(q[33], 0);
+}
+
+/// max|w| = 127: d = 1 exactly, so q = roundf(w): halves away from zero
+/// (2.5 -> 3, -0.5 -> -1; round-half-even would give 2 and 0), 0.49 -> 0.
+/// max|w| = 1.27: d = 0.01 stored as the nearest f16, 1311 / 2^17.
+TEST(QuantizeQ8_0, HandComputedBlocks) {
+  std::vector<float> row(64, 0.0f);
+  row[0] = 127.0f;
+  row[1] = 2.5f;
+  row[2] = -0.5f;
+  row[3] = 0.49f;
+  row[4] = -126.6f;
+  row[32] = 1.27f;
+  row[33] = -0.6f;
+  std::vector<int8_t> q(64);
+  std::vector<float> d(2);
+  quantizeRowQ8_0(row, q, d);
+  EXPECT_EQ(d[0], 1.0f);
+  EXPECT_EQ(q[0], 127);
+  EXPECT_EQ(q[1], 3);
+  EXPECT_EQ(q[2], -1);
+  EXPECT_EQ(q[3], 0);
+  EXPECT_EQ(q[4], -127);
+  EXPECT_EQ(d[1], 1311.0f / 131072.0f);
+  EXPECT_EQ(q[32], 127);
+  EXPECT_EQ(q[33], -60);
+}
+
+/// GGUF's Q8_0 tensors are imported dequantized (d * q); quantized again,
+/// each block gives back its d and q, so they are stored as in the file.
+TEST(QuantizeQ8_0, RequantizingDequantizedValuesIsExact) {
+  std::vector<float> row = randomRow(32 * 256, 11, 0.05f);
+  std::vector<int8_t> q(row.size()), q2(row.size());
+  std::vector<float> d(row.size() / 32), d2(d.size());
+  quantizeRowQ8_0(row, q, d);
+  std::vector<float> dequantized(row.size());
+  for (size_t i = 0; i < row.size(); ++i)
+    dequantized[i] = d[i / 32] * q[i];
+  quantizeRowQ8_0(dequantized, q2, d2);
+  EXPECT_EQ(d, d2);
+  EXPECT_EQ(q, q2);
+}
+
+ModelSpec q8Spec(int64_t hidden) {
+  ModelSpec spec;
+  spec.name = "q8";
+  spec.vocabSize = 32;
+  spec.contextLength = 16;
+  spec.dim = 64;
+  spec.layers = 2;
+  spec.attention.heads = 4;
+  spec.attention.kvHeads = 2;
+  spec.mlp.hidden = hidden;
+  spec.tieEmbeddings = true;
+  return spec;
+}
+
+/// Every matrix is an i8 slot followed by its f32 scales slot, packed alike;
+/// norms stay f32; every kind (values and scales) is at one layer stride.
+TEST(WeightLayoutQ8_0, SlotsAndStrides) {
+  ModelSpec spec = q8Spec(96);
+  WeightLayout layout = planWeightLayout(spec, nullptr, ElementType::Q8_0);
+  EXPECT_TRUE(layout.notes.empty());
+  const WeightSlot &wq = layout.get("layers.0.wq");
+  const WeightSlot &scales = layout.get("layers.0.wq.scales");
+  EXPECT_EQ(wq.type, ElementType::Q8_0);
+  EXPECT_EQ(wq.numBytes(), 64 * 64);
+  EXPECT_EQ(scales.type, ElementType::F32);
+  EXPECT_TRUE(scales.scales);
+  EXPECT_EQ(scales.storedShape, (llvm::SmallVector<int64_t, 3>{4, 2, 16}));
+  EXPECT_EQ(scales.offset, wq.offset + wq.numBytes());
+  EXPECT_EQ(layout.get("layers.0.attention_norm").type, ElementType::F32);
+  // The tied classifier's scales are the embedding's.
+  EXPECT_EQ(layout.find("output.scales"), layout.find("tok_embeddings.scales"));
+  for (const char *kind : {"wq", "wq.scales", "w2", "w2.scales"}) {
+    std::optional<int64_t> stride = layout.layerStride(kind, spec.layers);
+    ASSERT_TRUE(stride.has_value()) << kind;
+    EXPECT_EQ(layout.get(layerTensorName(1, kind)).offset,
+              layout.get(layerTensorName(0, kind)).offset + *stride);
+  }
+}
+
+/// A matrix whose rows are not whole blocks (w2: rows of 72) stays f32 in
+/// every layer, without scales, and the plan says so once.
+TEST(WeightLayoutQ8_0, PartialBlocksStayF32) {
+  ModelSpec spec = q8Spec(72);
+  WeightLayout layout = planWeightLayout(spec, nullptr, ElementType::Q8_0);
+  ASSERT_EQ(layout.notes.size(), 1u);
+  EXPECT_NE(layout.notes[0].find("'layers.*.w2' has rows of 72 values"), std::string::npos);
+  for (int64_t l = 0; l < spec.layers; ++l) {
+    EXPECT_EQ(layout.get(layerTensorName(l, "w2")).type, ElementType::F32);
+    EXPECT_EQ(layout.find(layerTensorName(l, "w2.scales")), nullptr);
+    EXPECT_EQ(layout.get(layerTensorName(l, "w1")).type, ElementType::Q8_0);
+  }
+}
+
+/// The blob holds q at [nb][k][j] (row nb * B + j) and the scales at
+/// [nb][k / 32][j], as the quantizer computes them row by row.
+TEST(WeightLayoutQ8_0, BlobIsPackedLikeTheValues) {
+  ModelSpec spec = q8Spec(96);
+  WeightLayout layout = planWeightLayout(spec, nullptr, ElementType::Q8_0);
+  ModelWeights weights;
+  std::vector<std::vector<float>> storage;
+  for (const TensorInfo &t : listTensors(spec)) {
+    storage.push_back(randomRow(t.numElements(), storage.size() + 1, 0.1f));
+    weights.add(t.name, t.shape, storage.back().data());
+  }
+  weights.add("output", {spec.vocabSize, spec.dim}, weights.lookup("tok_embeddings")->data);
+  std::string blob;
+  llvm::raw_string_ostream os(blob);
+  ASSERT_FALSE(bool(writeWeightBlob(layout, weights, os)));
+  os.flush();
+  ASSERT_EQ(int64_t(blob.size()), layout.totalBytes);
+  const WeightTensor &w = *weights.lookup("layers.1.wk"); // (32, 64)
+  const WeightSlot &values = layout.get("layers.1.wk"), &scales = layout.get("layers.1.wk.scales");
+  int64_t block = values.block;
+  ASSERT_EQ(block, 16);
+  for (int64_t row = 0; row < 32; ++row) {
+    std::vector<int8_t> q(64);
+    std::vector<float> d(2);
+    quantizeRowQ8_0(llvm::ArrayRef<float>(w.data + row * 64, 64), q, d);
+    int64_t nb = row / block, j = row % block;
+    for (int64_t k = 0; k < 64; ++k)
+      EXPECT_EQ(int8_t(blob[values.offset + (nb * 64 + k) * block + j]), q[k]) << row << " " << k;
+    for (int64_t kb = 0; kb < 2; ++kb) {
+      float stored;
+      std::memcpy(&stored, blob.data() + scales.offset + 4 * ((nb * 2 + kb) * block + j), 4);
+      EXPECT_EQ(stored, d[kb]) << row << " " << kb;
+    }
+  }
+}
+
+} // namespace
