@@ -282,6 +282,19 @@ struct TransposeOfBroadcast : OpRewritePattern<vector::TransposeOp> {
   }
 };
 
+/// The fixed-length vector result of `op` when it is an arith or math op
+/// applied elementwise (one result, operands, no regions), else null: arith
+/// and math ops have scalar forms; some other elementwise-mappable ops
+/// (vector.fma) are defined on vectors only.
+VectorType elementwiseVectorResult(Operation *op) {
+  if (!isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
+      !OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1 ||
+      op->getNumOperands() == 0 || op->getNumRegions() != 0)
+    return nullptr;
+  auto type = dyn_cast<VectorType>(op->getResult(0).getType());
+  return type && !type.isScalable() ? type : nullptr;
+}
+
 /// An elementwise op all of whose operands are broadcasts (of sources of
 /// rank at most r, below the result's rank) is computed on the trailing r
 /// dims and broadcast: the leading dims are copies for every operand. MLIR's
@@ -294,12 +307,8 @@ struct ElementwiseOfBroadcasts : RewritePattern {
 
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
-    if (!isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
-        !OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1 ||
-        op->getNumOperands() == 0 || op->getNumRegions() != 0)
-      return failure();
-    auto resultType = dyn_cast<VectorType>(op->getResult(0).getType());
-    if (!resultType || resultType.isScalable())
+    VectorType resultType = elementwiseVectorResult(op);
+    if (!resultType)
       return failure();
     int64_t inner = 0;
     for (Value operand : op->getOperands()) {
@@ -439,14 +448,8 @@ struct UniformElementwiseToScalar : RewritePattern {
 
   LogicalResult matchAndRewrite(Operation *op,
                                 PatternRewriter &rewriter) const override {
-    // arith and math ops have scalar forms; some other elementwise-mappable
-    // ops (vector.fma) are defined on vectors only.
-    if (!isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
-        !OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1 ||
-        op->getNumOperands() == 0 || op->getNumRegions() != 0)
-      return failure();
-    auto resultType = dyn_cast<VectorType>(op->getResult(0).getType());
-    if (!resultType || resultType.isScalable())
+    VectorType resultType = elementwiseVectorResult(op);
+    if (!resultType)
       return failure();
     // Match first (no IR change), then rewrite.
     for (Value operand : op->getOperands()) {

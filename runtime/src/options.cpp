@@ -59,24 +59,30 @@ Status parse_float(std::string_view flag, const std::string &text, float lo, flo
   return Status::success();
 }
 
-/// Comma-separated non-negative token ids, e.g. "1,403,407".
-Status parse_ids(const std::string &text, std::vector<int32_t> *ids) {
-  ids->clear();
+/// Comma-separated integers in [0, INT32_MAX], e.g. "1,403,407", for `flag`;
+/// a bad item is an error saying it was `expected`.
+Status parse_int_list(std::string_view flag, const std::string &text, const char *expected,
+                      std::vector<int32_t> *out) {
+  out->clear();
   size_t start = 0;
   while (true) {
     size_t comma = text.find(',', start);
     std::string item = text.substr(start, comma == std::string::npos ? std::string::npos
                                                                      : comma - start);
-    int64_t id = 0;
-    if (!parse_int("--prompt-ids", item, 0, INT32_MAX, &id).ok())
-      return Status::error(strformat("--prompt-ids: item %zu is '%s', expected a token id "
-                                     "(an integer >= 0)",
-                                     ids->size(), item.c_str()));
-    ids->push_back(int32_t(id));
+    int64_t v = 0;
+    if (!parse_int(flag, item, 0, INT32_MAX, &v).ok())
+      return Status::error(strformat("%.*s: item %zu is '%s', expected %s", int(flag.size()),
+                                     flag.data(), out->size(), item.c_str(), expected));
+    out->push_back(int32_t(v));
     if (comma == std::string::npos)
       return Status::success();
     start = comma + 1;
   }
+}
+
+/// Comma-separated non-negative token ids, e.g. "1,403,407".
+Status parse_ids(const std::string &text, std::vector<int32_t> *ids) {
+  return parse_int_list("--prompt-ids", text, "a token id (an integer >= 0)", ids);
 }
 
 /// "all" (an empty list) or comma-separated indices >= 0, e.g. "0,3".
@@ -85,21 +91,8 @@ Status parse_indices(std::string_view flag, const std::string &text,
   out->clear();
   if (text == "all")
     return Status::success();
-  size_t start = 0;
-  while (true) {
-    size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? std::string::npos
-                                                                     : comma - start);
-    int64_t v = 0;
-    if (!parse_int(flag, item, 0, INT32_MAX, &v).ok())
-      return Status::error(strformat("%.*s: item %zu is '%s', expected 'all' or indices "
-                                     "(integers >= 0) separated by commas",
-                                     int(flag.size()), flag.data(), out->size(), item.c_str()));
-    out->push_back(int32_t(v));
-    if (comma == std::string::npos)
-      return Status::success();
-    start = comma + 1;
-  }
+  return parse_int_list(flag, text,
+                        "'all' or indices (integers >= 0) separated by commas", out);
 }
 
 } // namespace
