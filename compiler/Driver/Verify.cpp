@@ -118,6 +118,11 @@ private:
     sm.PrintMessage(llvm::SMLoc(), llvm::SourceMgr::DK_Error, message);
     return false;
   }
+  /// fail, as the exit code of a command.
+  int failed(const llvm::Twine &message) {
+    fail(message);
+    return 1;
+  }
   bool makeDir();
   /// Compiles `exe` (with attn_trace) through the reference or the
   /// optimized path.
@@ -234,13 +239,11 @@ int Verifier::differential() {
                                  : options.promptIds;
   const int64_t T = int64_t(ids.size());
   if (T < 1 || T > spec.contextLength)
-    return fail("the prompt has " + llvm::Twine(T) + " tokens; it needs 1 to " +
-                llvm::Twine(spec.contextLength)),
-           1;
+    return failed("the prompt has " + llvm::Twine(T) + " tokens; it needs 1 to " +
+                  llvm::Twine(spec.contextLength));
   if (T > kPrefillChunk)
-    return fail("the prompt has " + llvm::Twine(T) + " tokens; attn_prefill takes at most " +
-                llvm::Twine(kPrefillChunk) + " in one call"),
-           1;
+    return failed("the prompt has " + llvm::Twine(T) + " tokens; attn_prefill takes at most " +
+                  llvm::Twine(kPrefillChunk) + " in one call");
   std::string optimized = dir + "/optimized", reference = dir + "/reference";
   if (!compile(optimized, /*reference=*/false) || !compile(reference, /*reference=*/true))
     return 1;
@@ -325,11 +328,10 @@ int Verifier::causality() {
   std::vector<int32_t> base = options.promptIds.empty() ? defaultPrompt(spec, T)
                                                          : options.promptIds;
   if (int64_t(base.size()) != T)
-    return fail("--causality needs a prompt of exactly " + llvm::Twine(T) + " tokens (one " +
-                "attn_prefill call), got " + llvm::Twine(base.size())),
-           1;
+    return failed("--causality needs a prompt of exactly " + llvm::Twine(T) + " tokens (one " +
+                  "attn_prefill call), got " + llvm::Twine(base.size()));
   if (T < 2)
-    return fail("--causality needs a context of at least 2 positions"), 1;
+    return failed("--causality needs a context of at least 2 positions");
   std::string exe = dir + "/optimized";
   if (!compile(exe, /*reference=*/false))
     return 1;
