@@ -8,6 +8,7 @@
 #include "compiler/Driver/Verify.h"
 
 #include "compiler/Builder/ModelBuilder.h"
+#include "compiler/Frontend/Diagnostics.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -114,10 +115,7 @@ public:
   int run();
 
 private:
-  bool fail(const llvm::Twine &message) {
-    sm.PrintMessage(llvm::SMLoc(), llvm::SourceMgr::DK_Error, message);
-    return false;
-  }
+  bool fail(const llvm::Twine &message) { return reportError(sm, llvm::SMLoc(), message); }
   /// fail, as the exit code of a command.
   int failed(const llvm::Twine &message) {
     fail(message);

@@ -182,6 +182,25 @@ Status prompt_ids(const Options &opts, const Session &s, const AttnModelInfo &in
   return st;
 }
 
+/// Two of the output options naming one file would write over each other:
+/// the same path, or two names of one existing file.
+Status check_distinct_outputs(
+    std::initializer_list<std::pair<const char *, const std::string &>> outputs) {
+  for (auto a = outputs.begin(); a != outputs.end(); ++a)
+    for (auto b = a + 1; b != outputs.end(); ++b) {
+      if (a->second.empty() || b->second.empty())
+        continue;
+      struct stat sa, sb;
+      bool same = a->second == b->second ||
+                  (::stat(a->second.c_str(), &sa) == 0 && ::stat(b->second.c_str(), &sb) == 0 &&
+                   sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+      if (same)
+        return Status::error(strformat("%s and %s name the same file %s", a->first, b->first,
+                                       b->second.c_str()));
+    }
+  return Status::success();
+}
+
 /// argv[0] without its directory, the model's name in --attention-out.
 const char *program_name(int argc, const char *const *argv) {
   const char *name = argc > 0 && argv && argv[0] ? argv[0] : "model";
@@ -250,6 +269,11 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
   // is the first line on stderr.
   // --trace-out / --attention-out: the prompt through attn_trace, in one call.
   const bool tracing = !opts.trace_out.empty() || !opts.attention_out.empty();
+  if (!(st = check_distinct_outputs({{"--logits-out", opts.logits_out},
+                                     {"--trace-out", opts.trace_out},
+                                     {"--attention-out", opts.attention_out}}))
+           .ok())
+    return st;
   AttentionRequest attention;
   attention.path = opts.attention_out;
   attention.model = program_name;

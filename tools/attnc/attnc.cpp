@@ -503,6 +503,10 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (*verifyCmd) {
+    if (verifyCmd->count("--prompt-ids") && llvm::StringRef(verifyIds).trim().empty()) {
+      reportError(sm, llvm::SMLoc(), "--prompt-ids: the list is empty");
+      return 1;
+    }
     for (llvm::StringRef rest = verifyIds; !rest.empty();) {
       auto [item, tail] = rest.split(',');
       rest = tail;
