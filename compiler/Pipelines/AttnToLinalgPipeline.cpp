@@ -23,6 +23,10 @@ void mlir::attnc::buildAttnToLinalgPipeline(OpPassManager &pm, const PipelineOpt
     fault.fault = options.injectFault;
     pm.addNestedPass<func::FuncOp>(attn::createInjectFaultPass(fault));
   }
+  // The attention of a prompt one query row at a time (a schedule: the
+  // plain reference path of attnc verify keeps the whole score matrix).
+  if (!options.reference)
+    pm.addNestedPass<func::FuncOp>(attn::createTileQueriesPass());
   pm.addPass(attn::createConvertAttnToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

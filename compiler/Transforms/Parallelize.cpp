@@ -1,9 +1,10 @@
 //===- Parallelize.cpp - Marked scf.for loops to scf.parallel -------------===//
 //
-// attn-parallelize: the loops attn-tile-and-vectorize chose to run on all
-// cores (the output-block loops of the linear layers) become scf.parallel,
+// attn-parallelize: the loops the schedules chose to run on all cores (the
+// output-block loops of the linear layers, attn-tile-and-vectorize; the head
+// loop of a prompt's attention, attn-tile-queries) become scf.parallel,
 // once the code is on memrefs and the loops carry no tensors. The choice of
-// what runs in parallel stays in the tiling pass, next to the tile sizes; this
+// what runs in parallel stays with the schedules, next to the tile sizes; this
 // pass only checks that a marked loop is safe and rewrites it.
 //
 //===----------------------------------------------------------------------===//
@@ -34,15 +35,11 @@ struct ParallelizePass : mlir::attnc::impl::ParallelizePassBase<ParallelizePass>
                                     << " still carries values: its iterations are not independent";
         return signalPassFailure();
       }
-      WalkResult allocates = loop.getBody()->walk([](Operation *op) {
-        return isa<memref::AllocOp, memref::AllocaOp>(op) ? WalkResult::interrupt()
-                                                          : WalkResult::advance();
-      });
-      if (allocates.wasInterrupted()) {
-        loop.emitOpError("marked ") << mlir::attnc::kParallelLoopAttr
-                                    << " allocates memory in its body";
-        return signalPassFailure();
-      }
+      // Buffers allocated in the body are private to an iteration: heap
+      // allocations are, and convert-scf-to-openmp wraps the body in a
+      // memref.alloca_scope. What must not happen, a buffer of the body
+      // hoisted out and shared by the threads, attn-promote-allocs-to-stack
+      // avoids for marked loops.
       rewriter.setInsertionPoint(loop);
       auto parallel = rewriter.create<scf::ParallelOp>(
           loop.getLoc(), ValueRange{loop.getLowerBound()}, ValueRange{loop.getUpperBound()},

@@ -8,6 +8,7 @@
 #ifndef ATTNC_TRANSFORMS_PASSES_H
 #define ATTNC_TRANSFORMS_PASSES_H
 
+#include "dialects/attn/IR/ParallelLoop.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,10 +26,8 @@ namespace mlir::attnc {
 #define GEN_PASS_DECL
 #include "compiler/Transforms/Passes.h.inc"
 
-/// The unit attribute attn-tile-and-vectorize puts on a loop whose iterations
-/// are independent and worth running on all cores; attn-parallelize turns
-/// such loops into scf.parallel.
-inline constexpr llvm::StringLiteral kParallelLoopAttr = "attn.parallel";
+/// The mark of a loop to run on all cores (see the attn dialect's).
+using mlir::attn::kParallelLoopAttr;
 
 /// Tile sizes attn-tile-and-vectorize uses for `op` (0 = not tiled). Public
 /// so that tests and benchmarks can reason about the chosen schedule.

@@ -46,6 +46,16 @@ namespace {
 /// loads and stores of 16 floats never split a cache line.
 constexpr int64_t kBufferAlignment = 64;
 
+/// The innermost loop around `op` marked to run on all cores, if any.
+scf::ForOp enclosingParallelLoop(Operation *op) {
+  for (Operation *parent = op->getParentOp(); parent && !isa<func::FuncOp>(parent);
+       parent = parent->getParentOp())
+    if (auto loop = dyn_cast<scf::ForOp>(parent))
+      if (loop->hasAttr(mlir::attnc::kParallelLoopAttr))
+        return loop;
+  return {};
+}
+
 bool isInsideLoop(Operation *op) {
   for (Operation *parent = op->getParentOp(); parent && !isa<func::FuncOp>(parent);
        parent = parent->getParentOp())
@@ -116,9 +126,45 @@ struct PromoteAllocsToStackPass
       if (func.isExternal())
         continue;
       bool stackOnly = llvm::is_contained(functions, func.getSymName().str());
+      if (failed(privatize(func, stackOnly)))
+        return signalPassFailure();
       if (stackOnly ? failed(placeStackOnly(func, symbols)) : failed(promoteSmall(func)))
         return signalPassFailure();
     }
+  }
+
+  /// Buffers inside a loop marked to run on all cores must stay private to
+  /// its iteration (hoisted to the entry block, one buffer would be shared by
+  /// the threads): a small static one becomes an alloca at the start of the
+  /// marked loop's body (convert-scf-to-openmp puts that body in a
+  /// memref.alloca_scope, so the stack is given back every iteration); the
+  /// others stay heap allocations of their iteration, which a stack-only
+  /// function may not have.
+  LogicalResult privatize(func::FuncOp func, bool stackOnly) {
+    SmallVector<std::pair<memref::AllocOp, scf::ForOp>> allocs;
+    func.walk([&](memref::AllocOp alloc) {
+      if (scf::ForOp loop = enclosingParallelLoop(alloc))
+        allocs.emplace_back(alloc, loop);
+    });
+    DataLayout layout = DataLayout::closest(func);
+    for (auto [alloc, loop] : allocs) {
+      MemRefType type = alloc.getType();
+      std::optional<int64_t> bytes =
+          type.hasStaticShape() ? staticBytes(type, layout) : std::nullopt;
+      if (bytes && *bytes <= maxAllocaBytes && !escapesRegion(alloc)) {
+        OpBuilder builder = OpBuilder::atBlockBegin(loop.getBody());
+        int64_t alignment =
+            std::max<int64_t>(alloc.getAlignment().value_or(0), kBufferAlignment);
+        auto alloca = builder.create<memref::AllocaOp>(alloc.getLoc(), type,
+                                                       builder.getI64IntegerAttr(alignment));
+        replaceAlloc(alloc, alloca.getResult());
+      } else if (stackOnly) {
+        return alloc.emitError("buffer of type ")
+               << type << " in a parallel loop of '" << func.getSymName()
+               << "' can be neither a private alloca nor shared static storage";
+      }
+    }
+    return success();
   }
 
   /// Every temporary of a function that must not allocate: small ones on the

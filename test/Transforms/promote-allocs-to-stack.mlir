@@ -183,3 +183,54 @@ func.func @attn_prefill() {
   %a8 = memref.alloc() : memref<16xf32>
   return
 }
+
+// -----
+
+// Tests that a buffer inside a loop marked attn.parallel stays private to the
+// marked loop's iteration: a small static one becomes an alloca at the start
+// of the marked loop's body (not of the entry block, where the threads would
+// share it), even from an inner loop; one over max-alloca-bytes stays a heap
+// allocation of its iteration.
+
+// CHECK-LABEL: func.func @attn_prefill
+// CHECK-NOT: memref.alloca
+// CHECK: scf.for
+// CHECK-NEXT: memref.alloca() {alignment = 64 : i64} : memref<8xf32>
+// CHECK-NEXT: scf.for
+// CHECK: memref.alloc() : memref<128xf32>
+// CHECK: } {attn.parallel}
+func.func @attn_prefill(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %f = arith.constant 1.0 : f32
+  scf.for %h = %c0 to %n step %c1 {
+    scf.for %t = %c0 to %n step %c1 {
+      %row = memref.alloc() : memref<8xf32>
+      %big = memref.alloc() : memref<128xf32>
+      memref.store %f, %row[%c0] : memref<8xf32>
+      memref.store %f, %big[%c0] : memref<128xf32>
+      memref.dealloc %big : memref<128xf32>
+      memref.dealloc %row : memref<8xf32>
+    }
+  } {attn.parallel}
+  return
+}
+
+// -----
+
+// Tests that a stack-only function refuses a buffer in a marked loop that can
+// be neither a private alloca (over max-alloca-bytes) nor static storage
+// (which the threads would share).
+
+func.func @attn_decode() {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %f = arith.constant 1.0 : f32
+  scf.for %h = %c0 to %c4 step %c1 {
+    // expected-error @+1 {{buffer of type 'memref<128xf32>' in a parallel loop of 'attn_decode' can be neither a private alloca nor shared static storage}}
+    %big = memref.alloc() : memref<128xf32>
+    memref.store %f, %big[%c0] : memref<128xf32>
+  } {attn.parallel}
+  return
+}

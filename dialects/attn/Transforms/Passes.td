@@ -19,6 +19,23 @@ def DecomposeAttentionPass : Pass<"attn-decompose-attention", "func::FuncOp"> {
   let dependentDialects = ["::mlir::attn::AttnDialect"];
 }
 
+def TileQueriesPass : Pass<"attn-tile-queries", "func::FuncOp"> {
+  let summary = "Attention of many queries as loops over heads and queries, one row of scores per step";
+  let description = [{
+    Each decomposed attention with more than one query (scores -> mask ->
+    softmax -> weighted_sum over (heads, T, N)) becomes `scf.for` over the
+    heads and the queries whose body is the attention of one query of one
+    head over the keys it may see: every key for mask = none, only the keys
+    up to its own position for causal and sliding-window masks (the others
+    would take weight exactly 0). The steps then have the keys as their one
+    dynamic dim, as in decode, and are tiled and vectorized over them.
+    Probabilities that other ops read (the traced prefill) are kept whole
+    and reassembled.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def InjectFaultPass : Pass<"attn-inject-fault", "func::FuncOp"> {
   let summary = "Plant a known bug (a test aid for attnc verify; never in a normal build)";
   let description = [{
