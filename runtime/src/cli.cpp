@@ -258,6 +258,7 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
   if (!(st = run_state_create(&s->state, info)).ok())
     return st;
   threads_set(opts.threads);
+  weights_populate(model);
   if (!opts.logits_out.empty()) {
     s->logits_file = std::fopen(opts.logits_out.c_str(), "wb");
     if (!s->logits_file)

@@ -21,6 +21,9 @@
 #include <initializer_list>
 #include <string>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "--logits-out writes host floats as little-endian: port it for big-endian hosts"
 #endif
@@ -205,6 +208,20 @@ Status check_model(const Model &model) {
                                    static_cast<long long>(info.mask),
                                    static_cast<long long>(info.window)));
   return Status::success();
+}
+
+void weights_populate(const Model &model) {
+#ifdef MADV_POPULATE_READ
+  const long page = sysconf(_SC_PAGESIZE);
+  if (!model.info || !model.weights || model.info->weights_bytes <= 0 || page <= 0)
+    return;
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(model.weights);
+  const uintptr_t start = begin & ~uintptr_t(page - 1);
+  const size_t length = size_t(begin - start) + size_t(model.info->weights_bytes);
+  (void)madvise(reinterpret_cast<void *>(start), length, MADV_POPULATE_READ);
+#else
+  (void)model;
+#endif
 }
 
 // ----------------------------------------------------------------------------

@@ -49,6 +49,14 @@ struct Model {
 /// runtime understands (abi_version == ATTN_ABI_VERSION, positive sizes).
 Status check_model(const Model &model);
 
+/// Maps the model's weights into the process's page tables now, before the
+/// first prefill (MADV_POPULATE_READ): the weights are read-only pages of
+/// the executable, mapped lazily on first use, and the first prefill would
+/// otherwise take a page fault every few pages of them inside its timing.
+/// Best effort: a kernel without that advice (before Linux 5.14) leaves the
+/// pages to fault in on first use, as before.
+void weights_populate(const Model &model);
+
 /// Everything the loop writes, allocated once per run (run_state_create).
 struct RunState {
   int64_t layers = 0, kv_heads = 0, context_length = 0, head_dim = 0;
