@@ -5,7 +5,8 @@
 // n-D transfers) to 1-D vector arithmetic, with the strategies that give good
 // x86 code: contractions as outer products (broadcast + FMA per reduction
 // step, no horizontal shuffles) except pure dot products, which become one
-// multiply and a tree reduction; multi-reductions with the parallel dim
+// multiply and a tree reduction, and the 16 dot products of a tile of keys,
+// summed across lanes by one shuffle tree; multi-reductions with the parallel dim
 // innermost. Math ops get polynomial approximations so that exp (softmax,
 // SiLU) stays in vector registers instead of calling expf per lane.
 //
@@ -88,6 +89,131 @@ struct ContractionToReduction : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+/// Position of dim `d` among the results of `map`, or -1.
+int64_t resultPosition(AffineMap map, int64_t d) {
+  for (auto [i, expr] : llvm::enumerate(map.getResults()))
+    if (auto dim = dyn_cast<AffineDimExpr>(expr); dim && dim.getPosition() == d)
+      return int64_t(i);
+  return -1;
+}
+
+/// The scores of 16 keys, a matrix-vector product whose matrix has the
+/// reduction dim innermost (key rows of D floats, D a multiple of 16):
+///   acc[j] += sum_d K[j, d] * q[d]        j < 16
+/// Each row's product is folded to 16 lanes with FMAs, and the 16 partial
+/// vectors are summed across lanes together, by a tree of shuffles and adds
+/// (15 pairs: 8-lane, 4-lane, 2-lane, 1-lane blocks; the rows fed in
+/// bit-reversed order so that lane j ends up holding row j). One tree per 16
+/// keys instead of one horizontal reduction per key (about 10 instructions
+/// each), and the outer-product lowering, which would first transpose the
+/// 16 x D tile element by element, is not used.
+struct RowDotsToReductionTree : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  static constexpr int64_t kRows = 16;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getKind() != vector::CombiningKind::ADD ||
+        op->getParentOfType<vector::MaskOp>())
+      return failure();
+    SmallVector<int64_t> bounds;
+    op.getIterationBounds(bounds);
+    SmallVector<vector::IteratorType> iterators = op.getIteratorTypesArray();
+    int64_t rowDim = -1, redDim = -1;
+    for (auto [i, bound] : llvm::enumerate(bounds)) {
+      if (bound == 1)
+        continue;
+      if (iterators[i] == vector::IteratorType::parallel && rowDim < 0 && bound == kRows)
+        rowDim = int64_t(i);
+      else if (iterators[i] == vector::IteratorType::reduction && redDim < 0)
+        redDim = int64_t(i);
+      else
+        return failure();
+    }
+    if (rowDim < 0 || redDim < 0)
+      return failure();
+    int64_t depth = bounds[redDim];
+    if (depth % kRows != 0)
+      return failure();
+    auto accType = dyn_cast<VectorType>(op.getAccType());
+    Type f = op.getLhsType().getElementType();
+    if (!accType || accType.getNumElements() != kRows || !isa<FloatType>(f) ||
+        op.getRhsType().getElementType() != f || accType.getElementType() != f)
+      return failure();
+    // Which operand is the matrix (rows, then the reduction dim innermost).
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    auto isMatrix = [&](AffineMap map) {
+      int64_t row = resultPosition(map, rowDim), red = resultPosition(map, redDim);
+      return row >= 0 && red >= 0 && row < red;
+    };
+    auto isVector = [&](AffineMap map) {
+      return resultPosition(map, rowDim) < 0 && resultPosition(map, redDim) >= 0;
+    };
+    Value matrix, vec;
+    if (isMatrix(maps[0]) && isVector(maps[1])) {
+      matrix = op.getLhs();
+      vec = op.getRhs();
+    } else if (isMatrix(maps[1]) && isVector(maps[0])) {
+      matrix = op.getRhs();
+      vec = op.getLhs();
+    } else {
+      return failure();
+    }
+    if (resultPosition(maps[2], rowDim) < 0)
+      return failure();
+
+    Location loc = op.getLoc();
+    auto lanes = VectorType::get({kRows}, f);
+    matrix = rewriter.create<vector::ShapeCastOp>(loc, VectorType::get({kRows, depth}, f),
+                                                  matrix);
+    vec = rewriter.create<vector::ShapeCastOp>(loc, VectorType::get({depth}, f), vec);
+    auto chunk = [&](Value v, int64_t c) -> Value {
+      return rewriter.create<vector::ExtractStridedSliceOp>(
+          loc, v, ArrayRef<int64_t>{c * kRows}, ArrayRef<int64_t>{kRows}, ArrayRef<int64_t>{1});
+    };
+    SmallVector<Value> q;
+    for (int64_t c = 0; c < depth / kRows; ++c)
+      q.push_back(chunk(vec, c));
+    // partial[j]: row j's products folded to 16 lanes.
+    SmallVector<Value> partial;
+    for (int64_t j = 0; j < kRows; ++j) {
+      Value row = rewriter.create<vector::ExtractOp>(loc, matrix, ArrayRef<int64_t>{j});
+      Value sum = rewriter.create<arith::MulFOp>(loc, chunk(row, 0), q[0]);
+      for (int64_t c = 1; c < depth / kRows; ++c)
+        sum = rewriter.create<vector::FMAOp>(loc, chunk(row, c), q[c], sum);
+      partial.push_back(sum);
+    }
+    auto bitReversed = [](int64_t k) {
+      return ((k & 1) << 3) | ((k & 2) << 1) | ((k & 4) >> 1) | ((k & 8) >> 3);
+    };
+    SmallVector<Value> level;
+    for (int64_t k = 0; k < kRows; ++k)
+      level.push_back(partial[bitReversed(k)]);
+    // Each step halves the vectors: per group of 2b lanes, the low b lanes
+    // of both operands against their high b lanes.
+    for (int64_t b = kRows / 2; b >= 1; b /= 2) {
+      SmallVector<int64_t> lo, hi;
+      for (int64_t g = 0; g < kRows; g += 2 * b) {
+        for (int64_t k = 0; k < b; ++k)
+          lo.push_back(g + k), hi.push_back(g + b + k);
+        for (int64_t k = 0; k < b; ++k)
+          lo.push_back(kRows + g + k), hi.push_back(kRows + g + b + k);
+      }
+      SmallVector<Value> next;
+      for (size_t i = 0; i + 1 < level.size(); i += 2) {
+        Value l = rewriter.create<vector::ShuffleOp>(loc, level[i], level[i + 1], lo);
+        Value h = rewriter.create<vector::ShuffleOp>(loc, level[i], level[i + 1], hi);
+        next.push_back(rewriter.create<arith::AddFOp>(loc, l, h));
+      }
+      level = std::move(next);
+    }
+    Value acc = rewriter.create<vector::ShapeCastOp>(loc, lanes, op.getAcc());
+    Value result = rewriter.create<arith::AddFOp>(loc, level.front(), acc);
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(op, accType, result);
+    return success();
+  }
+};
+
 struct LowerVectorOpsPass
     : mlir::attnc::impl::LowerVectorOpsPassBase<LowerVectorOpsPass> {
   using LowerVectorOpsPassBase::LowerVectorOpsPassBase;
@@ -114,6 +240,7 @@ void mlir::attnc::populateLowerVectorOpsPatterns(RewritePatternSet &patterns) {
   vector::populateVectorToVectorCanonicalizationPatterns(patterns);
   vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
   patterns.add<ContractionToReduction>(ctx, /*benefit=*/2);
+  patterns.add<RowDotsToReductionTree>(ctx, /*benefit=*/2);
   vector::populateVectorContractLoweringPatterns(patterns, options);
   vector::populateVectorOuterProductLoweringPatterns(patterns);
   vector::populateVectorMultiReductionLoweringPatterns(

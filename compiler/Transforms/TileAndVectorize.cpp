@@ -157,8 +157,8 @@ bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) 
   return true;
 }
 
-/// The key axis of attention (mask, the softmax steps, the weighted sum):
-/// an op whose innermost loop dim is dynamic is tiled as chooseTileSizes
+/// The key axis of attention (scores, mask, the softmax steps, the weighted
+/// sum): an op with one dynamic loop dim is tiled as chooseTileSizes
 /// says but with `keyBlock` on that dim, and the loop over it is peeled, so
 /// that every full tile has `keyBlock` static keys (vectorized 16 wide,
 /// instead of one key per step) and the < keyBlock keys left over run one at
@@ -168,10 +168,9 @@ bool blockKeys(IRRewriter &rewriter, linalg::LinalgOp op, int64_t keyBlock,
   if (keyBlock <= 1 || isPackedLinear(op) || !op.hasPureTensorSemantics())
     return false;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  int64_t key = int64_t(ranges.size()) - 1;
-  if (key < 0 || !ShapedType::isDynamic(ranges[key]) ||
-      llvm::count_if(ranges, ShapedType::isDynamic) != 1)
+  if (llvm::count_if(ranges, ShapedType::isDynamic) != 1)
     return false;
+  int64_t key = llvm::find_if(ranges, ShapedType::isDynamic) - ranges.begin();
   SmallVector<int64_t> sizes(tileSizes);
   sizes[key] = keyBlock;
   MLIRContext *ctx = op.getContext();
