@@ -18,7 +18,9 @@ namespace attnrt {
 int32_t usable_cpus();
 
 /// Makes the kernels' parallel loops use `requested` threads, or
-/// usable_cpus() when `requested` is 0. Returns the count set.
+/// usable_cpus() when `requested` is 0, spread one per CPU (OMP_PROC_BIND=
+/// spread) unless the environment already says how to place them. Call it
+/// before anything else uses OpenMP. Returns the count set.
 int32_t threads_set(int32_t requested);
 
 } // namespace attnrt
