@@ -171,6 +171,13 @@ bool blockKeys(IRRewriter &rewriter, linalg::LinalgOp op, int64_t keyBlock,
   if (llvm::count_if(ranges, ShapedType::isDynamic) != 1)
     return false;
   int64_t key = llvm::find_if(ranges, ShapedType::isDynamic) - ranges.begin();
+  // The keys are innermost, or followed only by a reduction (the head dim
+  // of the scores); a copy with a dynamic outer dim (a prompt's rows into
+  // the cache) is not attention's key axis.
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (int64_t d = key + 1; d < int64_t(ranges.size()); ++d)
+    if (iterators[d] != utils::IteratorType::reduction)
+      return false;
   SmallVector<int64_t> sizes(tileSizes);
   sizes[key] = keyBlock;
   MLIRContext *ctx = op.getContext();
