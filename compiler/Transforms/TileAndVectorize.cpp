@@ -425,6 +425,93 @@ struct ContractOfLeadingBroadcast : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+/// contract(a, w * broadcast(s)) -> contract(a, w, 0) * s + acc, when the
+/// broadcast only adds dims that the contraction reduces over and s's own
+/// dims are the trailing dims of the accumulator: a factor that is the same
+/// for every term of a sum is applied once to the sum. The q8_0 linear's
+/// scales (one per 32 inputs and output row) then cost one multiply per
+/// block of 32 inputs instead of one per weight vector: per 16 weights a
+/// sign-extending load, a conversion and an FMA.
+struct ContractOfScaledOperand : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getKind() != vector::CombiningKind::ADD ||
+        op->getParentOfType<vector::MaskOp>())
+      return failure();
+    auto accType = dyn_cast<VectorType>(op.getAccType());
+    if (!accType || !isa<FloatType>(accType.getElementType()))
+      return failure();
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    SmallVector<vector::IteratorType> iterators = op.getIteratorTypesArray();
+    for (int operand = 0; operand < 2; ++operand) {
+      Value value = operand == 0 ? op.getLhs() : op.getRhs();
+      auto valueType = cast<VectorType>(value.getType());
+      // The product may be reshaped by leading unit dims (prefill's tiles).
+      Value inner = value;
+      if (auto reshape = value.getDefiningOp<vector::ShapeCastOp>()) {
+        VectorType source = reshape.getSourceVectorType();
+        ArrayRef<int64_t> shape = valueType.getShape();
+        int64_t extra = valueType.getRank() - source.getRank();
+        if (reshape->hasOneUse() && extra >= 0 &&
+            shape.take_back(source.getRank()) == source.getShape() &&
+            llvm::all_of(shape.take_front(extra), [](int64_t d) { return d == 1; }))
+          inner = reshape.getSource();
+      }
+      auto mul = inner.getDefiningOp<arith::MulFOp>();
+      if (!mul || !mul->hasOneUse())
+        continue;
+      for (int factor = 0; factor < 2; ++factor) {
+        auto broadcast = mul->getOperand(factor).getDefiningOp<vector::BroadcastOp>();
+        if (!broadcast)
+          continue;
+        auto sourceType = dyn_cast<VectorType>(broadcast.getSourceType());
+        VectorType wide = broadcast.getResultVectorType();
+        if (!sourceType || sourceType.getRank() == 0 ||
+            sourceType.getShape() != wide.getShape().take_back(sourceType.getRank()))
+          continue;
+        // The operand's leading dims, which s does not have: reductions (or
+        // of size 1), so s is the same for every term of each sum.
+        int64_t drop = valueType.getRank() - sourceType.getRank();
+        AffineMap map = maps[operand];
+        bool ok = drop > 0;
+        for (int64_t i = 0; ok && i < drop; ++i)
+          ok = iterators[map.getDimPosition(i)] == vector::IteratorType::reduction ||
+               valueType.getDimSize(i) == 1;
+        // s's dims: parallel, and the accumulator's trailing dims in order.
+        AffineMap accMap = maps[2];
+        int64_t rank = sourceType.getRank();
+        ok = ok && accMap.getNumResults() >= rank;
+        for (int64_t i = 0; ok && i < rank; ++i) {
+          unsigned dim = map.getDimPosition(drop + i);
+          ok = iterators[dim] == vector::IteratorType::parallel &&
+               accMap.getDimPosition(accMap.getNumResults() - rank + i) == dim;
+        }
+        if (!ok || accType.getShape().take_back(rank) != sourceType.getShape())
+          continue;
+        Location loc = op.getLoc();
+        Value unscaled = mul->getOperand(1 - factor);
+        if (inner != value)
+          unscaled = rewriter.create<vector::ShapeCastOp>(loc, valueType, unscaled);
+        Value zero = rewriter.create<arith::ConstantOp>(loc, accType,
+                                                        rewriter.getZeroAttr(accType));
+        Value lhs = operand == 0 ? unscaled : op.getLhs();
+        Value rhs = operand == 1 ? unscaled : op.getRhs();
+        Value sum = rewriter.create<vector::ContractionOp>(
+            loc, lhs, rhs, zero, op.getIndexingMaps(), op.getIteratorTypes(), op.getKind());
+        Value scale = broadcast.getSource();
+        if (sourceType != accType)
+          scale = rewriter.create<vector::BroadcastOp>(loc, accType, scale);
+        Value scaled = rewriter.create<arith::MulFOp>(loc, sum, scale);
+        rewriter.replaceOpWithNewOp<arith::AddFOp>(op, op.getAcc(), scaled);
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
 /// The scalar every element of `v` equals, if `v` is a broadcast of one
 /// element or a splat constant (created at the rewriter's insertion point).
 Value uniformScalar(PatternRewriter &rewriter, Location loc, Value v) {
@@ -724,5 +811,6 @@ void mlir::attnc::populateVectorCleanupPatterns(RewritePatternSet &patterns) {
   tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
   vector::populateSinkVectorBroadcastPatterns(patterns);
   patterns.add<TransposeOfSplatBroadcast, TransposeOfBroadcast, UniformElementwiseToScalar,
-               ElementwiseOfBroadcasts, ContractOfLeadingBroadcast>(patterns.getContext());
+               ElementwiseOfBroadcasts, ContractOfLeadingBroadcast, ContractOfScaledOperand>(
+      patterns.getContext());
 }

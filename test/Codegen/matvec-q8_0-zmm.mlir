@@ -4,17 +4,20 @@
 // Tests that the decode linear layer (K = 288 -> N = 288, packed) on q8_0
 // weights stays vector code on the host: per k, the 16 int8 values of 16
 // output rows are one sign-extending load into a zmm register (vpmovsxbd),
-// converted (vcvtdq2ps) and multiplied by the block's 16 scales (one vector
-// per 32 k), then broadcast FMAs in f32 on 512-bit registers, 32 per block.
-// The loop over output blocks is outlined for OpenMP (FN..omp_par); the only
-// calls in it are libomp's (__kmpc_*), none to a conversion routine.
+// converted (vcvtdq2ps) and used by a broadcast FMA in f32 on 512-bit
+// registers, 32 per block; the block's sum is then scaled by its 16 scales
+// once (an FMA with the scales from memory into the accumulator), not each
+// weight vector. The loop over output blocks is outlined for OpenMP
+// (FN..omp_par); the only calls in it are libomp's (__kmpc_*), none to a
+// conversion routine.
 // REQUIRES: avx512, attnc-codegen
 
 // CHECK-LABEL: <linear_q8_0..omp_par>:
 // CHECK: vpmovsxbd {{.*}}, %zmm{{[0-9]+}}
 // CHECK: vcvtdq2ps %zmm{{[0-9]+}}, %zmm{{[0-9]+}}
-// CHECK: vmulps {{.*}}%zmm{{[0-9]+}}, %zmm{{[0-9]+}}
 // CHECK-COUNT-32: vfmadd{{[0-9]+}}ps {{.*}}{1to16}, %zmm{{[0-9]+}}, %zmm{{[0-9]+}}
+// CHECK-NEXT: vfmadd231ps {{\(.*\)}}, %zmm{{[0-9]+}}, %zmm{{[0-9]+}}
+// CHECK-NOT: vmulps
 // CHECK-NOT: {{R_X86_64_PLT32.*(__ext|__trunc|__gnu|fma|cvt|__float)}}
 // CHECK-LABEL: <_mlir_ciface_linear_q8_0>:
 
