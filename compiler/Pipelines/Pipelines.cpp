@@ -132,9 +132,10 @@ void mlir::attnc::buildVectorToLLVMPipeline(OpPassManager &pm,
   // thread count the runtime sets (omp_set_num_threads): every iteration is
   // computed the same way on whichever thread runs it.
   pm.addPass(createConvertSCFToOpenMPPass());
-  // It wraps each iteration in a memref.alloca_scope; the bodies allocate
-  // nothing (attn-parallelize checks), so the canonicalizer inlines them,
-  // before scf-to-cf would give them more than one block.
+  // It wraps each iteration in a memref.alloca_scope; the canonicalizer
+  // inlines those whose body allocates nothing (the linear layers), before
+  // scf-to-cf would give them more than one block; the others (attention's
+  // private score rows) give their stack back every iteration.
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertSCFToCFPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;

@@ -50,19 +50,21 @@ def TileAndVectorizePass : Pass<"attn-tile-and-vectorize", "func::FuncOp"> {
 }
 
 def ParallelizePass : Pass<"attn-parallelize", "func::FuncOp"> {
-  let summary = "Turn the loops attn-tile-and-vectorize marked parallel into scf.parallel";
+  let summary = "Turn the loops the schedules marked parallel into scf.parallel";
   let description = [{
     On memrefs (after bufferization): every `scf.for` carrying the unit
     attribute `attn.parallel` (attn-tile-and-vectorize puts it on the loop
     over the output blocks of a packed linear layer, whose iterations write
-    disjoint slices of the result and read only the input and the weights)
+    disjoint slices of the result and read only the input and the weights;
+    attn-tile-queries on the loop over the heads of a prompt's attention)
     becomes an `scf.parallel` over the same range, which
-    convert-scf-to-openmp later turns into an OpenMP work-sharing loop with
-    a static schedule. Each iteration computes the same values whichever
-    thread runs it, so results are bitwise identical for every thread count.
-    A marked loop that still carries values (iter_args), or that
-    allocates memory in its body, is an error: its iterations would not be
-    independent.
+    convert-scf-to-openmp later turns into an OpenMP work-sharing loop. Each
+    iteration computes the same values whichever thread runs it, so results
+    are bitwise identical for every thread count. A marked loop that still
+    carries values (iter_args) is an error: its iterations would not be
+    independent. Buffers allocated in the body are private to an iteration
+    (attn-promote-allocs-to-stack keeps them there; convert-scf-to-openmp
+    wraps the body in a memref.alloca_scope).
   }];
   let dependentDialects = ["scf::SCFDialect"];
 }
