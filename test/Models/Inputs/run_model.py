@@ -166,6 +166,15 @@ CASES = {
         config=dict(arch({"heads": 4, "kv_heads": 2, "rope_theta": 10000.0,
                           "rope_pairs": "halves", "mask": "sliding_window", "window": 6},
                          tied=False), context_length=96)),
+    # Heads of 64 (as in stories42M and 110M) and two query heads per KV
+    # head over a 70-id prompt (prefill calls of 64 + 6, then 9 decode
+    # steps): the score tiles of 16 keys summed by attn-lower-vector-ops'
+    # shuffle tree (each key row folded with three FMAs), their peeled
+    # remainders, and a prompt's rows that stop at the query's own position.
+    "llama-hf-hd64": dict(
+        format="hf-llama", dtype="F32", seed=33, prompt_len=70,
+        config=arch({"heads": 4, "kv_heads": 2, "rope_theta": 10000.0, "rope_pairs": "halves"},
+                    tied=True, dim=256, context_length=96)),
     "llama-hf-sharded": dict(
         format="hf-llama", dtype="F32", shards=3, seed=16,
         config=arch({"heads": 4, "kv_heads": 4, "rope_theta": 10000.0, "rope_pairs": "halves"},
