@@ -39,8 +39,7 @@ struct ContractionToReduction : OpRewritePattern<vector::ContractionOp> {
 
   LogicalResult matchAndRewrite(vector::ContractionOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getKind() != vector::CombiningKind::ADD ||
-        op->getParentOfType<vector::MaskOp>())
+    if (!mlir::attnc::isUnmaskedSum(op))
       return failure();
     SmallVector<int64_t> bounds;
     op.getIterationBounds(bounds);
@@ -113,8 +112,7 @@ struct RowDotsToReductionTree : OpRewritePattern<vector::ContractionOp> {
 
   LogicalResult matchAndRewrite(vector::ContractionOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getKind() != vector::CombiningKind::ADD ||
-        op->getParentOfType<vector::MaskOp>())
+    if (!mlir::attnc::isUnmaskedSum(op))
       return failure();
     SmallVector<int64_t> bounds;
     op.getIterationBounds(bounds);

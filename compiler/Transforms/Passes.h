@@ -29,6 +29,13 @@ namespace mlir::attnc {
 /// The mark of a loop to run on all cores (see the attn dialect's).
 using mlir::attn::kParallelLoopAttr;
 
+/// A vector.contract that sums products (kind add) and is not under a
+/// vector.mask: the only form the contraction rewrites of
+/// attn-tile-and-vectorize and attn-lower-vector-ops take.
+inline bool isUnmaskedSum(vector::ContractionOp op) {
+  return op.getKind() == vector::CombiningKind::ADD && !op->getParentOfType<vector::MaskOp>();
+}
+
 /// Tile sizes attn-tile-and-vectorize uses for `op` (0 = not tiled). Public
 /// so that tests and benchmarks can reason about the chosen schedule.
 SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t maxWholeDim,

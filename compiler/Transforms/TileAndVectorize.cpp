@@ -437,8 +437,7 @@ struct ContractOfScaledOperand : OpRewritePattern<vector::ContractionOp> {
 
   LogicalResult matchAndRewrite(vector::ContractionOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.getKind() != vector::CombiningKind::ADD ||
-        op->getParentOfType<vector::MaskOp>())
+    if (!mlir::attnc::isUnmaskedSum(op))
       return failure();
     auto accType = dyn_cast<VectorType>(op.getAccType());
     if (!accType || !isa<FloatType>(accType.getElementType()))
