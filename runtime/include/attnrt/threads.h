@@ -1,7 +1,8 @@
 //===- threads.h - Threads of the compiled kernels ---------------*- C++ -*-===//
 //
 // The compiled kernels run their parallel loops (the output blocks of every
-// linear layer) on LLVM's OpenMP runtime, libomp, which creates its worker
+// linear layer, the heads of a prompt's attention) on LLVM's OpenMP
+// runtime, libomp, which creates its worker
 // threads once, at the first parallel loop, and reuses them for every token.
 // The runtime only chooses how many. Each loop iteration computes the same
 // values whichever thread runs it, so the logits do not depend on the count.
