@@ -455,6 +455,77 @@ struct ContractOfLeadingBroadcast : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+/// contract(a, b) with two reduction dims r1, r2 that are adjacent (r1
+/// then r2) in both inputs -> contract(shape_cast(a), shape_cast(b)) over
+/// one reduction dim r1 * r2. The Q4_0 linear contracts each 32-wide block
+/// of k as (h, kk), the nibble and the byte: vector<2x16> x vector<2x16x16>
+/// lowers to shuffles (the unrolled contraction transposes), while the
+/// merged vector<32> x vector<32x16> is Q8_0's, 32 broadcast FMAs. Applied
+/// in the second cleanup round, once the contraction has absorbed its
+/// operands' broadcasts and transposes.
+struct MergeAdjacentReductionDims : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (isa_and_nonnull<vector::MaskOp>(op->getParentOp()))
+      return failure();
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    SmallVector<vector::IteratorType> iterators = op.getIteratorTypesArray();
+    auto lhsType = op.getLhsType(), rhsType = op.getRhsType();
+    if (lhsType.isScalable() || rhsType.isScalable())
+      return failure();
+    // The result position of dim `d` in input `i`'s map, or -1.
+    auto position = [&](int i, unsigned d) -> int64_t {
+      std::optional<unsigned> at = maps[i].getResultPosition(getAffineDimExpr(d, op.getContext()));
+      return at ? int64_t(*at) : -1;
+    };
+    for (unsigned r1 = 0; r1 < iterators.size(); ++r1) {
+      if (iterators[r1] != vector::IteratorType::reduction)
+        continue;
+      for (unsigned r2 = 0; r2 < iterators.size(); ++r2) {
+        if (r2 == r1 || iterators[r2] != vector::IteratorType::reduction)
+          continue;
+        int64_t l1 = position(0, r1), l2 = position(0, r2);
+        int64_t h1 = position(1, r1), h2 = position(1, r2);
+        if (l1 < 0 || h1 < 0 || l2 != l1 + 1 || h2 != h1 + 1)
+          continue;
+        // Dims after r2 move down by one; r1 takes both.
+        auto renumber = [&](unsigned d) { return d > r2 ? d - 1 : d; };
+        unsigned numDims = iterators.size() - 1;
+        SmallVector<AffineMap> merged;
+        for (AffineMap map : maps) {
+          SmallVector<AffineExpr> results;
+          for (AffineExpr e : map.getResults()) {
+            unsigned d = cast<AffineDimExpr>(e).getPosition();
+            if (d != r2)
+              results.push_back(getAffineDimExpr(renumber(d), op.getContext()));
+          }
+          merged.push_back(AffineMap::get(numDims, 0, results, op.getContext()));
+        }
+        SmallVector<Attribute> mergedIterators;
+        for (unsigned d = 0; d < iterators.size(); ++d)
+          if (d != r2)
+            mergedIterators.push_back(op.getIteratorTypes()[d]);
+        auto collapse = [&](Value v, VectorType type, int64_t at) -> Value {
+          SmallVector<int64_t> shape(type.getShape());
+          shape[at] *= shape[at + 1];
+          shape.erase(shape.begin() + at + 1);
+          return rewriter.create<vector::ShapeCastOp>(
+              op.getLoc(), VectorType::get(shape, type.getElementType()), v);
+        };
+        Value lhs = collapse(op.getLhs(), lhsType, l1);
+        Value rhs = collapse(op.getRhs(), rhsType, h1);
+        rewriter.replaceOpWithNewOp<vector::ContractionOp>(
+            op, lhs, rhs, op.getAcc(), rewriter.getAffineMapArrayAttr(merged),
+            rewriter.getArrayAttr(mergedIterators), op.getKind());
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
 /// The scalar every element of `v` equals, if `v` is a broadcast of one
 /// element or a splat constant (created at the rewriter's insertion point).
 Value uniformScalar(PatternRewriter &rewriter, Location loc, Value v) {
@@ -678,6 +749,9 @@ struct TileAndVectorizePass
     RewritePatternSet patterns(ctx);
     mlir::attnc::populateVectorCleanupPatterns(patterns);
     vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    // Only now that the broadcasts are folded into the contractions (a
+    // merged contraction no longer matches them).
+    patterns.add<MergeAdjacentReductionDims>(ctx);
     addCanonicalizationPatterns(patterns);
     FrozenRewritePatternSet frozen(std::move(patterns));
     if (failed(applyPatternsAndFoldGreedily(func, frozen)))

@@ -65,16 +65,19 @@ struct WeightLowering : OpConversionPattern<WeightOp> {
 };
 
 /// A Q4_0 weight from its byte (widened to i32) and the shift (0 or 4, i32)
-/// of its nibble: `float(((byte >> shift) & 15) - 8) * scale`, exact in f32
-/// (a 4-bit integer times an f16 scale).
+/// of its nibble: (code - 8) * scale with code = (byte >> shift) & 15,
+/// computed as fma(float(code), scale, -8 * scale): one fused op per
+/// weight instead of an integer subtraction and a product, and exact all
+/// the same (code * scale and -8 * scale are exact in f32, a 4-bit integer
+/// times an f16 scale, and so is their sum (code - 8) * scale, which the
+/// fma rounds to itself).
 Value nibbleValue(OpBuilder &b, Location loc, Value byte, Value shift, Value scale) {
   Type i32 = b.getI32Type();
   Value code = b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, byte, shift),
                                        b.create<arith::ConstantIntOp>(loc, 15, i32));
-  Value centered =
-      b.create<arith::SubIOp>(loc, code, b.create<arith::ConstantIntOp>(loc, 8, i32));
-  return b.create<arith::MulFOp>(loc, b.create<arith::SIToFPOp>(loc, b.getF32Type(), centered),
-                                 scale);
+  Value offset = b.create<arith::MulFOp>(loc, scale, f32Constant(b, loc, -8.0f));
+  return b.create<math::FmaOp>(loc, b.create<arith::UIToFPOp>(loc, b.getF32Type(), code),
+                               scale, offset);
 }
 
 /// embedding: `out[t, d] = table[tokens[t], d]`, or `table[v / B, d, v % B]`
