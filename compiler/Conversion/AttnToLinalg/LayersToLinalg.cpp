@@ -120,17 +120,20 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
           if (block)
             indices = {b.create<arith::DivUIOp>(loc, token, block), col,
                        b.create<arith::RemUIOp>(loc, token, block)};
-          // The scale of col's 32-value block, for a quantized table.
+          // The entry (a Q4_0 table's byte is read below), then the scale
+          // of col's 32-value block, for a quantized table.
+          Value row;
+          if (!q4)
+            row = b.create<tensor::ExtractOp>(loc, table, indices);
           Value scale;
           if (scales) {
             SmallVector<Value> at = indices;
             at[1] = b.create<arith::DivUIOp>(loc, col, b.create<arith::ConstantIndexOp>(loc, 32));
             scale = b.create<tensor::ExtractOp>(loc, scales, at);
           }
-          Value row;
           if (q4) {
             // Q4_0: value col of the row is nibble (col % 32) / 16 of byte
-            // 16 (col / 32) + col % 16; code - 8, times the scale.
+            // 16 (col / 32) + col % 16.
             auto index = [&](int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); };
             Value inBlock = b.create<arith::RemUIOp>(loc, col, index(32));
             Value byteCol = b.create<arith::AddIOp>(
@@ -146,10 +149,7 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
                 b.create<arith::MulIOp>(loc, b.create<arith::DivUIOp>(loc, inBlock, index(16)),
                                         index(4)));
             row = nibbleValue(b, loc, byte, shift, scale);
-          } else {
-            row = b.create<tensor::ExtractOp>(loc, table, indices);
-          }
-          if (scales && !q4) { // Q8_0
+          } else if (scales) { // Q8_0
             row = b.create<arith::MulFOp>(
                 loc, b.create<arith::SIToFPOp>(loc, b.getF32Type(), row), scale);
           } else if (!row.getType().isF32()) { // a bf16 / f16 table
