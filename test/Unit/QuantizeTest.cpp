@@ -423,8 +423,8 @@ TEST(WeightLayoutQ4_0, BlobPacksTwoCodesAByte) {
                 << name << " " << row << " " << kb << " " << i;
           }
           float stored;
-          std::memcpy(&stored, blob.data() + scales.offset + 4 * ((nb * (in / 32) + kb) * lanes + j),
-                      4);
+          int64_t at = scales.offset + 4 * ((nb * (in / 32) + kb) * lanes + j);
+          std::memcpy(&stored, blob.data() + at, 4);
           EXPECT_EQ(stored, d[kb]) << name << " " << row << " " << kb;
         }
       }
