@@ -98,6 +98,7 @@ private:
     case ElementType::F16:
       return b.getF16Type();
     case ElementType::Q8_0:
+    case ElementType::Q4_0: // the bytes; the consumer's `quant` says how to read them
       return b.getI8Type();
     case ElementType::F32:
       break;
@@ -152,12 +153,17 @@ private:
                                     b.getI64IntegerAttr(slot.offset), layer,
                                     b.getI64IntegerAttr(stride));
   }
-  /// The Q8_0 scales of the matrix `name` stored in `slot`, or null when it
-  /// is not Q8_0.
+  /// The Q8_0 or Q4_0 scales of the matrix `name` stored in `slot`, or null
+  /// when it is not quantized.
   Value scales(const WeightSlot &slot, const std::string &name, Value layer = {}) {
-    if (slot.type != ElementType::Q8_0)
+    if (!isBlockQuantized(slot.type))
       return {};
     return weight(name + ".scales", layer);
+  }
+  /// How the bytes of a quantized `slot` hold its values (q8_0 for the
+  /// rest, the ops' default).
+  attn::QuantFormat quantFormat(const WeightSlot &slot) {
+    return slot.type == ElementType::Q4_0 ? attn::QuantFormat::q4_0 : attn::QuantFormat::q8_0;
   }
   /// Whether the model has the weight `name` (of kind `name` in the layers
   /// when `perLayer`).
@@ -173,7 +179,7 @@ private:
     auto type = tensor({cast<RankedTensorType>(x.getType()).getDimSize(0), out});
     std::string prefix = layer ? "layers.*." : "";
     Value y = b.create<attn::LinearOp>(tensorLoc(prefix + name), type, x, weight(name, layer),
-                                       scales(slot, name, layer));
+                                       scales(slot, name, layer), quantFormat(slot));
     if (!biasName.empty() && hasWeight(biasName, static_cast<bool>(layer)))
       y = b.create<attn::BiasAddOp>(tensorLoc(prefix + biasName), type, y,
                                     weight(biasName, layer));
@@ -391,8 +397,9 @@ void FunctionBuilder::build(StringRef name, int64_t tokens, bool withTrace) {
   part.emplace(*this, "vocab_size", "tok_embeddings");
   Value embeddings = weight("tok_embeddings");
   auto embeddedType = tensor({tokens, spec.dim});
+  const WeightSlot &table = layout.get("tok_embeddings");
   Value x = b.create<attn::EmbeddingOp>(loc, embeddedType, embeddings, tokenIds,
-                                       scales(layout.get("tok_embeddings"), "tok_embeddings"));
+                                       scales(table, "tok_embeddings"), quantFormat(table));
   part.reset();
   part.emplace(*this, "attention.position", "positions");
   switch (spec.attention.position) {
@@ -454,8 +461,8 @@ OwningOpRef<ModuleOp> attnc::buildModelModule(MLIRContext &context, const ModelS
                        ? Location(b.getUnknownLoc())
                        : Location(FileLineColLoc::get(b.getStringAttr(path), 0, 0));
   auto module = ModuleOp::create(where, StringRef(spec.name));
-  // What the weight layout stored otherwise than asked (a q8_0 matrix kept
-  // in f32) is said at the description's `name`, as a warning.
+  // What the weight layout stored otherwise than asked (a q8_0 or q4_0
+  // matrix kept in f32) is said at the description's `name`, as a warning.
   auto named = spec.origin.keys.find("name");
   Location noteLoc = spec.origin.file.empty() || named == spec.origin.keys.end()
                          ? where

@@ -3,8 +3,8 @@
 // Plans the blob (offsets aligned to 64 bytes so every tensor starts on a
 // cache line and a vector load never splits one) and writes it, packing
 // linear weights into (out / B, in, B) blocks and rounding each tensor to
-// its slot's element type (round to nearest even; Q8_0 as GGUF quantizes,
-// compiler/Builder/Quantize.h).
+// its slot's element type (round to nearest even; Q8_0 and Q4_0 as GGUF
+// quantizes, compiler/Builder/Quantize.h).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Builder/WeightLayout.h"
@@ -36,15 +36,18 @@ public:
   WeightLayout layout;
 
   void plain(const std::string &name, llvm::ArrayRef<int64_t> shape, ElementType type) {
-    add(name, llvm::SmallVector<int64_t, 3>(shape), type, 0);
-    if (type == ElementType::Q8_0)
+    llvm::SmallVector<int64_t, 3> stored(shape);
+    if (type == ElementType::Q4_0)
+      stored[1] /= 2; // two codes a byte
+    add(name, stored, type, 0);
+    if (isBlockQuantized(type))
       add(name, {shape[0], shape[1] / kQ8BlockSize}, ElementType::F32, 0, /*scales=*/true);
   }
   /// A linear layer's (out, in) matrix, stored packed.
   void packed(const std::string &name, int64_t out, int64_t in, ElementType type) {
     int64_t block = packBlockFor(out);
-    add(name, {out / block, in, block}, type, block);
-    if (type == ElementType::Q8_0)
+    add(name, {out / block, type == ElementType::Q4_0 ? in / 2 : in, block}, type, block);
+    if (isBlockQuantized(type))
       add(name, {out / block, in / kQ8BlockSize, block}, ElementType::F32, block,
           /*scales=*/true);
   }
@@ -89,26 +92,48 @@ void appendAs(ElementType type, llvm::ArrayRef<float> values, std::vector<char> 
     for (size_t i = 0; i < values.size(); ++i)
       dst[i] = static_cast<char>(static_cast<int8_t>(values[i]));
     return;
+  case ElementType::Q4_0: // the values are bytes of two codes each
+    for (size_t i = 0; i < values.size(); ++i)
+      dst[i] = static_cast<char>(static_cast<uint8_t>(values[i]));
+    return;
   }
 }
 
-/// The Q8_0 values (as floats) or scales of the row-major (rows, in)
-/// matrix `tensor`, row-major.
-void quantizeMatrix(const WeightTensor &tensor, bool scales, std::vector<float> &out) {
+/// The `format` (Q8_0 or Q4_0) values (as floats) or scales of the
+/// row-major (rows, in) matrix `tensor`, row-major: Q8_0 one int8 per
+/// weight, (rows, in); Q4_0 one byte per two weights, (rows, in / 2), byte
+/// 16 b + i of a row holding the codes of weights 32 b + i (low nibble) and
+/// 32 b + 16 + i (high nibble), i < 16, as in a GGUF block; scales
+/// (rows, in / 32).
+void quantizeMatrix(const WeightTensor &tensor, ElementType format, bool scales,
+                    std::vector<float> &out) {
   int64_t in = tensor.shape.back(), rows = tensor.numElements() / in;
+  bool q4 = format == ElementType::Q4_0;
+  int64_t perRow = scales ? in / kQ8BlockSize : q4 ? in / 2 : in;
   std::vector<int8_t> q(in);
+  std::vector<uint8_t> codes(in);
   std::vector<float> d(in / kQ8BlockSize);
-  out.resize(scales ? rows * (in / kQ8BlockSize) : rows * in);
+  out.resize(rows * perRow);
   for (int64_t r = 0; r < rows; ++r) {
-    quantizeRowQ8_0(llvm::ArrayRef<float>(tensor.data + r * in, in), q, d);
-    if (scales)
-      std::copy(d.begin(), d.end(), out.begin() + r * (in / kQ8BlockSize));
+    llvm::ArrayRef<float> row(tensor.data + r * in, in);
+    auto dst = out.begin() + r * perRow;
+    if (q4)
+      quantizeRowQ4_0(row, codes, d);
     else
-      std::copy(q.begin(), q.end(), out.begin() + r * in);
+      quantizeRowQ8_0(row, q, d);
+    if (scales)
+      std::copy(d.begin(), d.end(), dst);
+    else if (!q4)
+      std::copy(q.begin(), q.end(), dst);
+    else
+      for (int64_t b = 0; b < in / kQ8BlockSize; ++b)
+        for (int64_t i = 0; i < 16; ++i)
+          dst[16 * b + i] = float(codes[32 * b + i] | (codes[32 * b + 16 + i] << 4));
   }
 }
 
-/// The logical (out, in) shape of a packed slot ((out, in / 32) for scales).
+/// The logical (out, in) shape of a packed slot ((out, in / 32) for scales,
+/// (out, in / 2) for Q4_0 values: the bytes are what is packed).
 std::pair<int64_t, int64_t> logicalMatrixShape(const WeightSlot &slot) {
   return {slot.storedShape[0] * slot.block, slot.storedShape[1]};
 }
@@ -193,9 +218,10 @@ WeightLayout attnc::planWeightLayout(const ModelSpec &spec, const ModelWeights *
       if (tensor && tensor->source != ElementType::F32)
         type = tensor->source;
     }
-    // Q8_0 blocks run along a row: a matrix whose rows are not whole
-    // blocks stays f32 (in every layer: the kind has one type).
-    if (type == ElementType::Q8_0 && t.shape[1] % kQ8BlockSize != 0) {
+    // Q8_0 and Q4_0 blocks run along a row: a matrix whose rows are not
+    // whole blocks stays f32 (in every layer: the kind has one type).
+    if (isBlockQuantized(type) && t.shape[1] % kQ8BlockSize != 0) {
+      std::string asked = stringify(type);
       type = ElementType::F32;
       std::string kind = kindOf(t.name);
       std::string shown = kind.empty() ? t.name : "layers.*." + kind;
@@ -203,7 +229,7 @@ WeightLayout attnc::planWeightLayout(const ModelSpec &spec, const ModelWeights *
             return llvm::StringRef(n).starts_with("'" + shown + "'");
           }))
         notes.push_back("'" + shown + "' has rows of " + std::to_string(t.shape[1]) +
-                        " values, not a multiple of 32: stored in f32, not q8_0");
+                        " values, not a multiple of 32: stored in f32, not " + asked);
     }
     types.push_back(type);
     std::string kind = kindOf(t.name);
@@ -242,8 +268,12 @@ llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeight
     if (!tensor)
       return llvm::createStringError(std::errc::invalid_argument,
                                      "weights have no tensor '%s'", name.str().c_str());
-    int64_t expected = slot.numElements() * (slot.scales ? kQ8BlockSize : 1);
-    bool quantized = slot.type == ElementType::Q8_0 || slot.scales;
+    // The format of a quantized matrix: its values slot's type.
+    ElementType format = slot.scales ? layout.get(name).type : slot.type;
+    int64_t expected = slot.numElements() * (slot.scales                    ? kQ8BlockSize
+                                             : format == ElementType::Q4_0 ? 2
+                                                                           : 1);
+    bool quantized = isBlockQuantized(format);
     if (tensor->numElements() != expected ||
         (quantized && tensor->shape.back() % kQ8BlockSize != 0))
       return llvm::createStringError(std::errc::invalid_argument,
@@ -253,7 +283,7 @@ llvm::Error attnc::writeWeightBlob(const WeightLayout &layout, const ModelWeight
     // The slot's values in the logical row-major order, before packing.
     const float *logical = tensor->data;
     if (quantized) {
-      quantizeMatrix(*tensor, slot.scales, quantizedStaging);
+      quantizeMatrix(*tensor, format, slot.scales, quantizedStaging);
       logical = quantizedStaging.data();
     }
     staging.assign(slot.numElements(), 0.0f);

@@ -353,11 +353,13 @@ private:
       for (size_t i = 1; i < w.shape.size(); ++i)
         rowElements *= w.shape[i];
       // F16 and BF16 widen to f32 exactly: the layout can store them as they
-      // were. Q8_0 is held as d * q (exact), which the layout's quantizer
-      // turns back into the same d and q (compiler/Builder/Quantize.h).
+      // were. Q8_0 and Q4_0 are held as d * q and d * (q - 8) (exact),
+      // which the layout's quantizer turns back into the same d and q
+      // (compiler/Builder/Quantize.h).
       ElementType source = t.type == GgmlType::F16    ? ElementType::F16
                            : t.type == GgmlType::BF16 ? ElementType::BF16
                            : t.type == GgmlType::Q8_0 ? ElementType::Q8_0
+                           : t.type == GgmlType::Q4_0 ? ElementType::Q4_0
                                                       : ElementType::F32;
       for (const Part &p : w.parts)
         weights.add(p.canonical, p.shape, data + p.firstRow * rowElements, source);

@@ -40,11 +40,21 @@ namespace attnc {
 /// weights along a row (the input dimension of a linear layer), each block
 /// 32 int8 values q and one f16 scale d, the weight being d * q. In the blob
 /// a Q8_0 tensor is two slots (WeightLayout.h): its int8 values (1 byte per
-/// element, the size elementBytes gives) and its scales.
-enum class ElementType { F32, BF16, F16, Q8_0 };
+/// element, the size elementBytes gives) and its scales. Q4_0 is GGUF's
+/// 4-bit format: the same blocks of 32 along a row, each 32 unsigned 4-bit
+/// codes q and one f16 scale d, the weight being d * (q - 8); in the blob
+/// its values slot holds two codes per byte (its stored shape counts bytes,
+/// in / 2 along a row: elementBytes is again 1) and its scales are a slot
+/// as Q8_0's.
+enum class ElementType { F32, BF16, F16, Q8_0, Q4_0 };
 
-/// Weights per Q8_0 block (one scale each).
+/// Weights per Q8_0 or Q4_0 block (one scale each).
 constexpr int64_t kQ8BlockSize = 32;
+
+/// Whether `type` is a block-quantized format (values and a scales slot).
+inline bool isBlockQuantized(ElementType type) {
+  return type == ElementType::Q8_0 || type == ElementType::Q4_0;
+}
 
 inline int64_t elementBytes(ElementType type) {
   switch (type) {
@@ -54,6 +64,7 @@ inline int64_t elementBytes(ElementType type) {
   case ElementType::F16:
     return 2;
   case ElementType::Q8_0:
+  case ElementType::Q4_0: // a byte of the stored shape holds two codes
     return 1;
   }
   return 4;
@@ -69,6 +80,8 @@ inline const char *stringify(ElementType type) {
     return "f16";
   case ElementType::Q8_0:
     return "q8_0";
+  case ElementType::Q4_0:
+    return "q4_0";
   }
   return "?";
 }
@@ -78,8 +91,9 @@ struct WeightTensor {
   const float *data = nullptr; // shape-product floats, owned by ModelWeights
   /// The type the checkpoint stores the tensor in. A bf16 or f16 tensor is
   /// held widened to f32 (exactly), so narrowing it back gives its stored
-  /// bits; a Q8_0 tensor is held dequantized (d * q, exact in f32), which
-  /// quantizing again gives back block by block (see Quantize.h); the
+  /// bits; a Q8_0 or Q4_0 tensor is held dequantized (d * q or
+  /// d * (q - 8), exact in f32), which quantizing again gives back block by
+  /// block (see Quantize.h); the
   /// weight layout keeps that type unless told otherwise.
   ElementType source = ElementType::F32;
 

@@ -12,8 +12,8 @@
 // Over many tokens (prefill) the same generic is first register blocked
 // (see blockTokens): 8 tokens x one 16-wide block per tile, a
 // vector<8x1x16> accumulator, so that each weight vector feeds 8 FMAs.
-// The Q8_0 linear (k split into 32-wide blocks with a scale each) is
-// scheduled alike, one block of 32 k per step.
+// The Q8_0 and Q4_0 linears (k split into 32-wide blocks with a scale each)
+// are scheduled alike, one block of 32 k per step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -75,7 +75,7 @@ bool isPackedLinear(linalg::LinalgOp op) {
 /// dims (nb, t, kb, kk, j): the packed linear with k split into 32-wide
 /// blocks (kb, kk), each block with one scale per output row, the lane dim
 /// last.
-bool isQuantizedLinear(linalg::LinalgOp op) {
+bool isQ8Linear(linalg::LinalgOp op) {
   if (op.getNumLoops() != 5 || op.getNumDpsInputs() != 3 || op.getNumDpsInits() != 1)
     return false;
   using utils::IteratorType;
@@ -93,7 +93,33 @@ bool isQuantizedLinear(linalg::LinalgOp op) {
   return op.getIndexingMapsArray() == expected;
 }
 
-/// Either linear generic: dims (nb, t, ...).
+/// Whether `op` is the Q4_0 linear generic of convert-attn-to-linalg,
+///   y[t, nb, j] += x[t, kb, h, kk] * w(q[nb, kb, kk, j], h, s[nb, kb, j])
+/// dims (nb, t, kb, h, kk, j): as Q8_0's, with the 32-wide block of k split
+/// into the nibble h of a byte and the 16 bytes kk of a half block.
+bool isQ4Linear(linalg::LinalgOp op) {
+  if (op.getNumLoops() != 6 || op.getNumDpsInputs() != 3 || op.getNumDpsInits() != 1)
+    return false;
+  using utils::IteratorType;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                IteratorType::reduction, IteratorType::reduction,
+                                IteratorType::reduction, IteratorType::parallel})
+    return false;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr nb, t, kb, h, kk, j;
+  bindDims(ctx, nb, t, kb, h, kk, j);
+  SmallVector<AffineMap> expected = {
+      AffineMap::get(6, 0, {t, kb, h, kk}, ctx), AffineMap::get(6, 0, {nb, kb, kk, j}, ctx),
+      AffineMap::get(6, 0, {nb, kb, j}, ctx), AffineMap::get(6, 0, {t, nb, j}, ctx)};
+  return op.getIndexingMapsArray() == expected;
+}
+
+/// Either quantized linear generic: dims (nb, t, kb, ..., j), one 32-wide
+/// block of k per kb.
+bool isQuantizedLinear(linalg::LinalgOp op) { return isQ8Linear(op) || isQ4Linear(op); }
+
+/// Any linear generic: dims (nb, t, ...).
 bool isLinearGeneric(linalg::LinalgOp op) {
   return isPackedLinear(op) || isQuantizedLinear(op);
 }
@@ -302,8 +328,9 @@ VectorType elementwiseVectorResult(Operation *op) {
 }
 
 /// An elementwise op all of whose operands are broadcasts (of sources of
-/// rank at most r, below the result's rank) is computed on the trailing r
-/// dims and broadcast: the leading dims are copies for every operand. MLIR's
+/// rank at most r, below the result's rank) or splat constants is computed
+/// on the trailing r dims and broadcast: the leading dims are copies for
+/// every operand. MLIR's
 /// own sinking pattern needs every operand broadcast from one type; the
 /// q8_0 dequantization multiplies a (32, 16) block by a 16-wide scale
 /// vector, both broadcast over the tokens of a prefill tile.
@@ -318,6 +345,10 @@ struct ElementwiseOfBroadcasts : RewritePattern {
       return failure();
     int64_t inner = 0;
     for (Value operand : op->getOperands()) {
+      // A splat constant is a broadcast of its element (the Q4_0 nibble's
+      // mask and offset).
+      if (matchPattern(operand, m_Constant<SplatElementsAttr>(nullptr)))
+        continue;
       auto broadcast = operand.getDefiningOp<vector::BroadcastOp>();
       if (!broadcast)
         return failure();
@@ -333,8 +364,14 @@ struct ElementwiseOfBroadcasts : RewritePattern {
     ArrayRef<int64_t> innerShape = resultType.getShape().take_back(inner);
     SmallVector<Value> operands;
     for (Value operand : op->getOperands()) {
-      Value source = operand.getDefiningOp<vector::BroadcastOp>().getSource();
       auto type = VectorType::get(innerShape, getElementTypeOrSelf(operand.getType()));
+      SplatElementsAttr splat;
+      if (matchPattern(operand, m_Constant(&splat))) {
+        operands.push_back(
+            rewriter.create<arith::ConstantOp>(op->getLoc(), splat.resizeSplat(type)));
+        continue;
+      }
+      Value source = operand.getDefiningOp<vector::BroadcastOp>().getSource();
       if (source.getType() != type)
         source = rewriter.create<vector::BroadcastOp>(op->getLoc(), type, source);
       operands.push_back(source);
@@ -504,6 +541,77 @@ struct ContractOfScaledOperand : OpRewritePattern<vector::ContractionOp> {
           scale = rewriter.create<vector::BroadcastOp>(loc, accType, scale);
         Value scaled = rewriter.create<arith::MulFOp>(loc, sum, scale);
         rewriter.replaceOpWithNewOp<arith::AddFOp>(op, op.getAcc(), scaled);
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
+/// contract(a, b) with two reduction dims r1, r2 that are adjacent (r1
+/// then r2) in both inputs -> contract(shape_cast(a), shape_cast(b)) over
+/// one reduction dim r1 * r2. The Q4_0 linear contracts each 32-wide block
+/// of k as (h, kk), the nibble and the byte: vector<2x16> x vector<2x16x16>
+/// lowers to shuffles (the unrolled contraction transposes), while the
+/// merged vector<32> x vector<32x16> is Q8_0's, 32 broadcast FMAs. Applied
+/// in the second cleanup round, once the contraction has absorbed its
+/// operands' broadcasts and transposes.
+struct MergeAdjacentReductionDims : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (isa_and_nonnull<vector::MaskOp>(op->getParentOp()))
+      return failure();
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    SmallVector<vector::IteratorType> iterators = op.getIteratorTypesArray();
+    auto lhsType = op.getLhsType(), rhsType = op.getRhsType();
+    if (lhsType.isScalable() || rhsType.isScalable())
+      return failure();
+    // The result position of dim `d` in input `i`'s map, or -1.
+    auto position = [&](int i, unsigned d) -> int64_t {
+      std::optional<unsigned> at = maps[i].getResultPosition(getAffineDimExpr(d, op.getContext()));
+      return at ? int64_t(*at) : -1;
+    };
+    for (unsigned r1 = 0; r1 < iterators.size(); ++r1) {
+      if (iterators[r1] != vector::IteratorType::reduction)
+        continue;
+      for (unsigned r2 = 0; r2 < iterators.size(); ++r2) {
+        if (r2 == r1 || iterators[r2] != vector::IteratorType::reduction)
+          continue;
+        int64_t l1 = position(0, r1), l2 = position(0, r2);
+        int64_t h1 = position(1, r1), h2 = position(1, r2);
+        if (l1 < 0 || h1 < 0 || l2 != l1 + 1 || h2 != h1 + 1)
+          continue;
+        // Dims after r2 move down by one; r1 takes both.
+        auto renumber = [&](unsigned d) { return d > r2 ? d - 1 : d; };
+        unsigned numDims = iterators.size() - 1;
+        SmallVector<AffineMap> merged;
+        for (AffineMap map : maps) {
+          SmallVector<AffineExpr> results;
+          for (AffineExpr e : map.getResults()) {
+            unsigned d = cast<AffineDimExpr>(e).getPosition();
+            if (d != r2)
+              results.push_back(getAffineDimExpr(renumber(d), op.getContext()));
+          }
+          merged.push_back(AffineMap::get(numDims, 0, results, op.getContext()));
+        }
+        SmallVector<Attribute> mergedIterators;
+        for (unsigned d = 0; d < iterators.size(); ++d)
+          if (d != r2)
+            mergedIterators.push_back(op.getIteratorTypes()[d]);
+        auto collapse = [&](Value v, VectorType type, int64_t at) -> Value {
+          SmallVector<int64_t> shape(type.getShape());
+          shape[at] *= shape[at + 1];
+          shape.erase(shape.begin() + at + 1);
+          return rewriter.create<vector::ShapeCastOp>(
+              op.getLoc(), VectorType::get(shape, type.getElementType()), v);
+        };
+        Value lhs = collapse(op.getLhs(), lhsType, l1);
+        Value rhs = collapse(op.getRhs(), rhsType, h1);
+        rewriter.replaceOpWithNewOp<vector::ContractionOp>(
+            op, lhs, rhs, op.getAcc(), rewriter.getAffineMapArrayAttr(merged),
+            rewriter.getArrayAttr(mergedIterators), op.getKind());
         return success();
       }
     }
@@ -734,6 +842,9 @@ struct TileAndVectorizePass
     RewritePatternSet patterns(ctx);
     mlir::attnc::populateVectorCleanupPatterns(patterns);
     vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
+    // Only now that the broadcasts are folded into the contractions (a
+    // merged contraction no longer matches them).
+    patterns.add<MergeAdjacentReductionDims>(ctx);
     addCanonicalizationPatterns(patterns);
     FrozenRewritePatternSet frozen(std::move(patterns));
     if (failed(applyPatternsAndFoldGreedily(func, frozen)))
@@ -774,8 +885,9 @@ SmallVector<int64_t> mlir::attnc::chooseTileSizes(linalg::LinalgOp op,
   // tokens whole: one accumulator per token, all fed by each weight vector.
   bool tokensWhole = isLinearGeneric(op) && !ShapedType::isDynamic(ranges[1]) &&
                      ranges[1] <= std::max<int64_t>(tokenBlock, 1);
-  // A Q8_0 linear steps through k one 32-wide block (one scale vector) at a
-  // time: a contraction of 32 x 16 dequantized weights per step.
+  // A Q8_0 or Q4_0 linear steps through k one 32-wide block (one scale
+  // vector) at a time: a contraction of 32 x 16 dequantized weights per
+  // step (Q4_0: both nibbles of 16 x 16 bytes, h whole).
   bool quantized = isQuantizedLinear(op);
   SmallVector<int64_t> sizes;
   for (auto [i, it] : llvm::enumerate(iterators)) {
@@ -784,7 +896,7 @@ SmallVector<int64_t> mlir::attnc::chooseTileSizes(linalg::LinalgOp op,
       sizes.push_back(0);
       continue;
     }
-    if (quantized && i >= 2) { // kb by 1, kk and j whole
+    if (quantized && i >= 2) { // kb by 1, (h,) kk and j whole
       sizes.push_back(i == 2 && range != 1 ? 1 : 0);
       continue;
     }

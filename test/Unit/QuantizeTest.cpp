@@ -1,10 +1,11 @@
-//===- QuantizeTest.cpp - Q8_0 quantizer and its blob layout --------------===//
+//===- QuantizeTest.cpp - Q8_0 and Q4_0 quantizers and their blob layout --===//
 //
-// The Q8_0 quantizer (compiler/Builder/Quantize.h) against properties that
-// follow from GGUF's definition (d = max|w| / 127 as f16, q = round(w / d)):
-// the error bound, a block of zeros, a block computed by hand, and that
+// The Q8_0 and Q4_0 quantizers (compiler/Builder/Quantize.h) against
+// properties that follow from GGUF's definitions (Q8_0: d = max|w| / 127 as
+// f16, q = round(w / d); Q4_0: d = max / -8, q = min(15, trunc(w / d + 8.5)))
+// : the error bound, a block of zeros, blocks computed by hand, and that
 // quantizing dequantized values gives the same d and q back (how a GGUF
-// Q8_0 tensor keeps its values); and the layout and blob of a q8_0 model.
+// tensor keeps its values); and the layout and blob of q8_0 and q4_0 models.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Builder/Quantize.h"
@@ -218,6 +219,215 @@ TEST(WeightLayoutQ8_0, BlobIsPackedLikeTheValues) {
       float stored;
       std::memcpy(&stored, blob.data() + scales.offset + 4 * ((nb * 2 + kb) * block + j), 4);
       EXPECT_EQ(stored, d[kb]) << row << " " << kb;
+    }
+  }
+}
+
+
+//===----------------------------------------------------------------------===//
+// Q4_0
+//===----------------------------------------------------------------------===//
+
+/// The block's value of largest magnitude gets code 0 (-8 d, d = max / -8
+/// as f16); every value is within half a step (|d| / 2) of its
+/// dequantization plus the f16 rounding of d times |q - 8| <= 8, except a
+/// value of the opposite sign beyond 7.5 |d|, clamped to code 15 (+7 steps):
+/// within |d| of it.
+TEST(QuantizeQ4_0, ErrorIsBoundedByHalfAStep) {
+  for (float spread : {1e-3f, 0.02f, 1.0f, 300.0f}) {
+    std::vector<float> row = randomRow(32 * 64, 5, spread);
+    std::vector<uint8_t> q(row.size());
+    std::vector<float> d(row.size() / 32);
+    quantizeRowQ4_0(row, q, d);
+    int clamped = 0;
+    for (size_t b = 0; b < d.size(); ++b) {
+      float max = 0;
+      for (size_t j = 0; j < 32; ++j)
+        if (std::fabs(row[b * 32 + j]) > std::fabs(max))
+          max = row[b * 32 + j];
+      float exact = max / -8.0f;
+      float step = std::fabs(exact);
+      float scaleError = std::max(step * std::ldexp(1.0f, -11), std::ldexp(1.0f, -25));
+      EXPECT_NEAR(d[b], exact, scaleError * 1.0001f) << "block " << b;
+      for (size_t j = 0; j < 32; ++j) {
+        float w = row[b * 32 + j];
+        int code = q[b * 32 + j];
+        ASSERT_LE(code, 15);
+        if (w == max)
+          EXPECT_EQ(code, 0) << "block " << b;
+        float error = std::fabs(d[b] * float(code - 8) - w);
+        bool beyond = w / exact > 7.5f; // opposite sign to max, past 7.5 steps
+        clamped += beyond;
+        float bound = (beyond ? 1.0f : 0.5f) * step * (1 + 1e-5f) + 8 * scaleError;
+        EXPECT_LE(error, bound) << spread << " " << b << " " << j;
+      }
+    }
+    EXPECT_GT(clamped, 0) << "no clamped value tested at spread " << spread;
+  }
+}
+
+TEST(QuantizeQ4_0, ZeroBlockHasZeroScaleAndNoNaN) {
+  std::vector<float> row(64, 0.0f);
+  row[40] = 2.0f; // the second block is not zero
+  std::vector<uint8_t> q(64, 99);
+  std::vector<float> d(2, -1.0f);
+  quantizeRowQ4_0(row, q, d);
+  EXPECT_EQ(d[0], 0.0f);
+  for (int j = 0; j < 32; ++j)
+    EXPECT_EQ(q[j], 8) << j; // (8 - 8) * 0 = 0
+  EXPECT_FALSE(std::isnan(d[1]));
+  EXPECT_EQ(d[1], -0.25f);
+  EXPECT_EQ(q[40], 0);
+  EXPECT_EQ(q[33], 8);
+}
+
+TEST(QuantizeQ4_0, NonFiniteBlockIsNaN) {
+  std::vector<float> row(64, 0.5f);
+  row[3] = -std::numeric_limits<float>::infinity();
+  row[40] = std::numeric_limits<float>::quiet_NaN();
+  std::vector<uint8_t> q(64, 5);
+  std::vector<float> d(2);
+  quantizeRowQ4_0(row, q, d);
+  EXPECT_TRUE(std::isnan(d[0]));
+  EXPECT_TRUE(std::isnan(d[1]));
+  EXPECT_EQ(q[3], 8);
+  EXPECT_EQ(q[33], 8);
+}
+
+/// Block 1: 8 and -8 tie for the largest magnitude and the first, 8, is
+/// max: d = -1, id = -1, so q = min(15, trunc(8.5 - w)): 8 -> 0, -7 -> 15
+/// (15.5), -7.4 -> 15 (15.9), -8 -> 16 clamped to 15 (the opposite extreme
+/// reads -7: an error of |d|), 0.5 -> 8 (exactly 8.0), 0.6 -> 7 (7.9),
+/// -0.5 -> 9 (9.0), 3.2 -> 5 (5.3), 0 -> 8.
+/// Block 2: -1.2 and 1.2 tie and -1.2 comes first: d = 0.15, stored as the
+/// nearest f16, 1229 / 8192 (0.15 * 8192 = 1228.8); -1.2 -> 0, 1.2 -> 16
+/// clamped to 15, 0.3 -> 10 (2 + 8.5 = 10.5, up to an ulp).
+TEST(QuantizeQ4_0, HandComputedBlocks) {
+  std::vector<float> row(64, 0.0f);
+  row[0] = 8.0f;
+  row[1] = -7.0f;
+  row[2] = -7.4f;
+  row[3] = -8.0f;
+  row[4] = 0.5f;
+  row[5] = 0.6f;
+  row[6] = -0.5f;
+  row[20] = 3.2f;
+  row[32] = -1.2f;
+  row[33] = 1.2f;
+  row[34] = 0.3f;
+  std::vector<uint8_t> q(64);
+  std::vector<float> d(2);
+  quantizeRowQ4_0(row, q, d);
+  EXPECT_EQ(d[0], -1.0f);
+  EXPECT_EQ(q[0], 0);
+  EXPECT_EQ(q[1], 15);
+  EXPECT_EQ(q[2], 15);
+  EXPECT_EQ(q[3], 15);
+  EXPECT_EQ(q[4], 8);
+  EXPECT_EQ(q[5], 7);
+  EXPECT_EQ(q[6], 9);
+  EXPECT_EQ(q[7], 8);
+  EXPECT_EQ(q[20], 5);
+  EXPECT_EQ(d[1], 1229.0f / 8192.0f);
+  EXPECT_EQ(q[32], 0);
+  EXPECT_EQ(q[33], 15);
+  EXPECT_EQ(q[34], 10);
+  EXPECT_EQ(q[35], 8);
+}
+
+/// GGUF's Q4_0 tensors are imported dequantized (d * (q - 8)); quantized
+/// again, each block gives back its d and q.
+TEST(QuantizeQ4_0, RequantizingDequantizedValuesIsExact) {
+  for (float spread : {1e-6f, 0.05f, 30.0f}) {
+    std::vector<float> row = randomRow(32 * 256, 13, spread);
+    std::vector<uint8_t> q(row.size()), q2(row.size());
+    std::vector<float> d(row.size() / 32), d2(d.size());
+    quantizeRowQ4_0(row, q, d);
+    std::vector<float> dequantized(row.size());
+    for (size_t i = 0; i < row.size(); ++i)
+      dequantized[i] = d[i / 32] * float(int(q[i]) - 8);
+    quantizeRowQ4_0(dequantized, q2, d2);
+    EXPECT_EQ(d, d2) << spread;
+    EXPECT_EQ(q, q2) << spread;
+  }
+}
+
+/// Every matrix is a slot of bytes (two codes each: (out / B, in / 2, B))
+/// followed by its f32 scales slot, as Q8_0's; w2 with rows of 72 stays f32
+/// with a note naming q4_0.
+TEST(WeightLayoutQ4_0, SlotsAndFallback) {
+  ModelSpec spec = q8Spec(72);
+  WeightLayout layout = planWeightLayout(spec, nullptr, ElementType::Q4_0);
+  ASSERT_EQ(layout.notes.size(), 1u);
+  EXPECT_NE(layout.notes[0].find("'layers.*.w2' has rows of 72 values, not a multiple of 32: "
+                                 "stored in f32, not q4_0"),
+            std::string::npos);
+  const WeightSlot &wq = layout.get("layers.0.wq");
+  EXPECT_EQ(wq.type, ElementType::Q4_0);
+  EXPECT_EQ(wq.storedShape, (llvm::SmallVector<int64_t, 3>{4, 32, 16}));
+  EXPECT_EQ(wq.numBytes(), 64 * 64 / 2);
+  const WeightSlot &scales = layout.get("layers.0.wq.scales");
+  EXPECT_EQ(scales.storedShape, (llvm::SmallVector<int64_t, 3>{4, 2, 16}));
+  EXPECT_EQ(scales.offset, wq.offset + wq.numBytes());
+  EXPECT_EQ(layout.get("layers.1.w2").type, ElementType::F32);
+  EXPECT_EQ(layout.get("tok_embeddings").storedShape,
+            (llvm::SmallVector<int64_t, 3>{2, 32, 16})); // tied: packed
+  for (const char *kind : {"wq", "wq.scales", "w1", "w1.scales", "w2"}) {
+    std::optional<int64_t> stride = layout.layerStride(kind, spec.layers);
+    ASSERT_TRUE(stride.has_value()) << kind;
+    EXPECT_EQ(layout.get(layerTensorName(1, kind)).offset,
+              layout.get(layerTensorName(0, kind)).offset + *stride);
+  }
+}
+
+/// The blob holds, for row nb * B + j, byte [nb][16 kb + i][j] = code of
+/// k = 32 kb + i | code of k = 32 kb + 16 + i << 4 and the scales at
+/// [nb][kb][j], as the quantizer computes them row by row; an unpacked
+/// table (untied embedding) holds GGUF's row bytes as they are.
+TEST(WeightLayoutQ4_0, BlobPacksTwoCodesAByte) {
+  for (bool tied : {true, false}) {
+    ModelSpec spec = q8Spec(96);
+    spec.tieEmbeddings = tied;
+    WeightLayout layout = planWeightLayout(spec, nullptr, ElementType::Q4_0);
+    ModelWeights weights;
+    std::vector<std::vector<float>> storage;
+    for (const TensorInfo &t : listTensors(spec)) {
+      storage.push_back(randomRow(t.numElements(), storage.size() + 1, 0.1f));
+      weights.add(t.name, t.shape, storage.back().data());
+    }
+    if (tied)
+      weights.add("output", {spec.vocabSize, spec.dim}, weights.lookup("tok_embeddings")->data);
+    std::string blob;
+    llvm::raw_string_ostream os(blob);
+    ASSERT_FALSE(bool(writeWeightBlob(layout, weights, os)));
+    os.flush();
+    ASSERT_EQ(int64_t(blob.size()), layout.totalBytes);
+    auto byteAt = [&](int64_t offset) { return uint8_t(blob[offset]); };
+    for (const char *name : {"layers.1.wk", "tok_embeddings"}) {
+      const WeightTensor &w = *weights.lookup(name);
+      int64_t rows = w.shape[0], in = w.shape[1];
+      const WeightSlot &values = layout.get(name);
+      const WeightSlot &scales = layout.get(std::string(name) + ".scales");
+      int64_t block = values.block;
+      EXPECT_EQ(block, std::string(name) == "tok_embeddings" && !tied ? 0 : 16) << name;
+      for (int64_t row = 0; row < rows; ++row) {
+        std::vector<uint8_t> q(in);
+        std::vector<float> d(in / 32);
+        quantizeRowQ4_0(llvm::ArrayRef<float>(w.data + row * in, in), q, d);
+        int64_t lanes = std::max<int64_t>(block, 1);
+        int64_t nb = row / lanes, j = row % lanes;
+        for (int64_t kb = 0; kb < in / 32; ++kb) {
+          for (int64_t i = 0; i < 16; ++i) {
+            int64_t at = values.offset + (nb * (in / 2) + 16 * kb + i) * lanes + j;
+            EXPECT_EQ(byteAt(at), q[32 * kb + i] | (q[32 * kb + 16 + i] << 4))
+                << name << " " << row << " " << kb << " " << i;
+          }
+          float stored;
+          int64_t at = scales.offset + 4 * ((nb * (in / 32) + kb) * lanes + j);
+          std::memcpy(&stored, blob.data() + at, 4);
+          EXPECT_EQ(stored, d[kb]) << name << " " << row << " " << kb;
+        }
+      }
     }
   }
 }

@@ -21,11 +21,11 @@ whole sequence at once (no KV cache), in float64. Run it with Debian's
   llama_ref.py CKPT --greedy N --write-logits FILE
       Also writes the reference's own float32 logits of that run, in the
       format of --logits (to test the comparison).
-  llama_ref.py CKPT ... --round-matrices bf16|f16|q8_0
+  llama_ref.py CKPT ... --round-matrices bf16|f16|q8_0|q4_0
       Rounds the weight matrices (not the norms) to bf16 or f16 first, or
-      quantizes them as GGUF's Q8_0 does (matrices whose rows are not whole
-      blocks of 32 stay as they are), to check a model compiled with
-      `attnc compile --weight-type`.
+      quantizes them as GGUF's Q8_0 or Q4_0 does (matrices whose rows are
+      not whole blocks of 32 stay as they are), to check a model compiled
+      with `attnc compile --weight-type`.
   llama_ref.py --selftest
       Checks the reference against a case computed by hand and against
       properties (causality, GQA head sharing).
@@ -94,6 +94,8 @@ class Checkpoint:
             narrow = lambda a: a.astype(np.float32).astype(np.float16).astype(np.float64)
         elif dtype == "q8_0":
             narrow = q8_0_dequantized
+        elif dtype == "q4_0":
+            narrow = q4_0_dequantized
         else:
             import torch
             narrow = lambda a: torch.from_numpy(a.astype(np.float32)).to(
@@ -122,6 +124,31 @@ def q8_0_dequantized(a):
     assert np.abs(q).max() <= 127
     d16 = d.astype(np.float16).astype(np.float64)
     return (d16 * q).reshape(a.shape)
+
+
+def q4_0_dequantized(a):
+    """a (..., K) as GGUF's Q4_0 stores it, dequantized (ggml's
+    quantize_row_q4_0_ref): per block of 32 along the last axis, max = the
+    value of largest magnitude (the first on a tie, sign kept),
+    d = max / -8 and id = 1 / d (0 if d is 0) in float32,
+    q = min(15, trunc(x * id + 8.5)) with the product and the sum each
+    rounded to float32 (C's (int8_t) conversion truncates), d kept as
+    float16; the weight is d * (q - 8). With K not a multiple of 32, a is
+    returned unchanged (the compiler keeps such matrices in f32)."""
+    if a.shape[-1] % 32:
+        return a
+    blocks = a.astype(np.float32).reshape(-1, 32)
+    first = np.argmax(np.abs(blocks), axis=1)  # the first of equal maxima
+    mx = blocks[np.arange(blocks.shape[0]), first].reshape(-1, 1)
+    d = (mx / np.float32(-8)).astype(np.float32)
+    with np.errstate(divide="ignore"):
+        inv = np.where(d != 0, np.float32(1) / d, np.float32(0)).astype(np.float32)
+    scaled = (blocks * inv).astype(np.float32)
+    shifted = (scaled + np.float32(8.5)).astype(np.float32)
+    q = np.minimum(np.trunc(shifted), 15)
+    assert q.min() >= 0
+    d16 = d.astype(np.float16).astype(np.float64)
+    return (d16 * (q.astype(np.float64) - 8)).reshape(a.shape)
 
 
 def rmsnorm(x, w, eps):
@@ -325,7 +352,7 @@ def main():
     ap.add_argument("--mask", choices=["causal", "none", "sliding_window"], default="causal")
     ap.add_argument("--window", type=int, default=0)
     ap.add_argument("--selftest", action="store_true")
-    ap.add_argument("--round-matrices", choices=["bf16", "f16", "q8_0"],
+    ap.add_argument("--round-matrices", choices=["bf16", "f16", "q8_0", "q4_0"],
                     help="round the weight matrices to this type first (a model compiled "
                          "with --weight-type)")
     args = ap.parse_args()

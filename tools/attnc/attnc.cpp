@@ -435,10 +435,10 @@ int main(int argc, char **argv) {
   std::string weightType;
   compile
       ->add_option("--weight-type", weightType,
-                   "Store the weight matrices in this type (rounded to nearest even; q8_0: "
-                   "GGUF's int8 blocks of 32 with a scale each); default: the checkpoint's "
-                   "type if bf16, f16 or q8_0, else f32")
-      ->check(CLI::IsMember({"f32", "bf16", "f16", "q8_0"}));
+                   "Store the weight matrices in this type (rounded to nearest even; q8_0, "
+                   "q4_0: GGUF's 8-bit and 4-bit blocks of 32 with a scale each); default: the "
+                   "checkpoint's type if bf16, f16, q8_0 or q4_0, else f32")
+      ->check(CLI::IsMember({"f32", "bf16", "f16", "q8_0", "q4_0"}));
   compile->allow_extras();
 
   LoadOptions verifyLoad;
@@ -468,7 +468,7 @@ int main(int argc, char **argv) {
                         "Keep the two executables and what they recorded in this directory");
   std::string verifyWeightType;
   verifyCmd->add_option("--weight-type", verifyWeightType, "As for compile")
-      ->check(CLI::IsMember({"f32", "bf16", "f16", "q8_0"}));
+      ->check(CLI::IsMember({"f32", "bf16", "f16", "q8_0", "q4_0"}));
   verifyCmd->add_option("--inject-fault", verify.compile.injectFault,
                         "Plant a known bug in the optimized build (mask-leak)")
       ->check(CLI::IsMember({"mask-leak"}))
@@ -480,7 +480,8 @@ int main(int argc, char **argv) {
     return app.exit(e) == 0 ? 0 : 1; // --help and --version exit 0, mistakes 1
   }
   for (ElementType type :
-       {ElementType::F32, ElementType::BF16, ElementType::F16, ElementType::Q8_0}) {
+       {ElementType::F32, ElementType::BF16, ElementType::F16, ElementType::Q8_0,
+        ElementType::Q4_0}) {
     if (weightType == stringify(type))
       codegen.weightType = type;
     if (verifyWeightType == stringify(type))

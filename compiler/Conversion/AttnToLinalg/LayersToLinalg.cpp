@@ -64,9 +64,26 @@ struct WeightLowering : OpConversionPattern<WeightOp> {
   }
 };
 
+/// A Q4_0 weight from its byte (widened to i32) and the shift (0 or 4, i32)
+/// of its nibble: (code - 8) * scale with code = (byte >> shift) & 15,
+/// computed as fma(float(code), scale, -8 * scale): one fused op per
+/// weight instead of an integer subtraction and a product, and exact all
+/// the same (code * scale and -8 * scale are exact in f32, a 4-bit integer
+/// times an f16 scale, and so is their sum (code - 8) * scale, which the
+/// fma rounds to itself).
+Value nibbleValue(OpBuilder &b, Location loc, Value byte, Value shift, Value scale) {
+  Type i32 = b.getI32Type();
+  Value code = b.create<arith::AndIOp>(loc, b.create<arith::ShRUIOp>(loc, byte, shift),
+                                       b.create<arith::ConstantIntOp>(loc, 15, i32));
+  Value offset = b.create<arith::MulFOp>(loc, scale, f32Constant(b, loc, -8.0f));
+  return b.create<math::FmaOp>(loc, b.create<arith::UIToFPOp>(loc, b.getF32Type(), code),
+                               scale, offset);
+}
+
 /// embedding: `out[t, d] = table[tokens[t], d]`, or `table[v / B, d, v % B]`
 /// for a packed table, as a generic over (t, d) that gathers with
-/// `tensor.extract`; a Q8_0 entry times its block's scale.
+/// `tensor.extract`; a Q8_0 entry times its block's scale, a Q4_0 entry is
+/// its nibble (see attn.embedding) less 8, times its block's scale.
 struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -75,10 +92,14 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
     Location loc = op.getLoc();
     Value table = adaptor.getTable(), tokens = adaptor.getTokens(),
           scales = adaptor.getScales();
+    bool q4 = scales && op.getQuant() == QuantFormat::q4_0;
     auto tableType = cast<RankedTensorType>(table.getType());
     MLIRContext *ctx = rewriter.getContext();
     SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, tokens, 0),
                                        tensor::getMixedSize(rewriter, loc, table, 1)};
+    // A Q4_0 row holds two values a byte (a weight's shape is static).
+    if (q4)
+      sizes[1] = rewriter.getIndexAttr(2 * tableType.getDimSize(1));
     Value init = createEmpty(rewriter, loc, sizes, rewriter.getF32Type());
     Value block;
     if (tableType.getRank() == 3)
@@ -99,11 +120,36 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
           if (block)
             indices = {b.create<arith::DivUIOp>(loc, token, block), col,
                        b.create<arith::RemUIOp>(loc, token, block)};
-          Value row = b.create<tensor::ExtractOp>(loc, table, indices);
-          if (scales) { // Q8_0: the scale of the 32-value block of col
+          // The entry (a Q4_0 table's byte is read below), then the scale
+          // of col's 32-value block, for a quantized table.
+          Value row;
+          if (!q4)
+            row = b.create<tensor::ExtractOp>(loc, table, indices);
+          Value scale;
+          if (scales) {
             SmallVector<Value> at = indices;
             at[1] = b.create<arith::DivUIOp>(loc, col, b.create<arith::ConstantIndexOp>(loc, 32));
-            Value scale = b.create<tensor::ExtractOp>(loc, scales, at);
+            scale = b.create<tensor::ExtractOp>(loc, scales, at);
+          }
+          if (q4) {
+            // Q4_0: value col of the row is nibble (col % 32) / 16 of byte
+            // 16 (col / 32) + col % 16.
+            auto index = [&](int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); };
+            Value inBlock = b.create<arith::RemUIOp>(loc, col, index(32));
+            Value byteCol = b.create<arith::AddIOp>(
+                loc, b.create<arith::MulIOp>(loc, b.create<arith::DivUIOp>(loc, col, index(32)),
+                                             index(16)),
+                b.create<arith::RemUIOp>(loc, inBlock, index(16)));
+            SmallVector<Value> at = indices;
+            at[1] = byteCol;
+            Value byte = b.create<arith::ExtUIOp>(loc, b.getI32Type(),
+                                                  b.create<tensor::ExtractOp>(loc, table, at));
+            Value shift = b.create<arith::IndexCastUIOp>(
+                loc, b.getI32Type(),
+                b.create<arith::MulIOp>(loc, b.create<arith::DivUIOp>(loc, inBlock, index(16)),
+                                        index(4)));
+            row = nibbleValue(b, loc, byte, shift, scale);
+          } else if (scales) { // Q8_0
             row = b.create<arith::MulFOp>(
                 loc, b.create<arith::SIToFPOp>(loc, b.getF32Type(), row), scale);
           } else if (!row.getType().isF32()) { // a bf16 / f16 table
@@ -220,10 +266,64 @@ Value quantizedProduct(OpBuilder &b, Location loc, Value x, Value q, Value scale
       .getResult(0);
 }
 
+/// The Q4_0 linear on the bytes `q` (NB, K / 2, B): with K split into
+/// (K / 32, 2, 16) for x and the bytes into (NB, K / 32, 16, B),
+///   y[t, nb, j] += x[t, kb, h, kk] * w(q[nb, kb, kk, j], h, s[nb, kb, j])
+/// dims (nb, t, kb, h, kk, j), where h picks the nibble (0: the low one,
+/// k = 32 kb + kk; 1: the high one, k = 32 kb + 16 + kk) by the shift 4 h
+/// (linalg.index) and w = float(((q >> 4 h) & 15) - 8) * s. As for Q8_0
+/// the lane dim j is last, so that a vectorized block is (h, kk, j): the
+/// 16 x 16 bytes as stored, each row loaded once and read for both h, no
+/// transpose; x is broadcast along j, which the contraction absorbs. The
+/// weight is exact in f32, so the sums are those of an f32 linear on the
+/// dequantized weights.
+Value q4Product(OpBuilder &b, Location loc, Value x, Value q, Value scales, Value init) {
+  MLIRContext *ctx = b.getContext();
+  constexpr int64_t half = 16; // a 32-value block is two halves of 16
+  auto qType = cast<RankedTensorType>(q.getType());
+  int64_t blocks = qType.getDimSize(1) / half;
+  auto xType = cast<RankedTensorType>(x.getType());
+  Value xGroups = b.create<tensor::ExpandShapeOp>(
+      loc, RankedTensorType::get({xType.getDimSize(0), blocks, 2, half}, b.getF32Type()), x,
+      ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}},
+      ArrayRef<OpFoldResult>{tensor::getMixedSize(b, loc, x, 0), b.getIndexAttr(blocks),
+                             b.getIndexAttr(2), b.getIndexAttr(half)});
+  Value qGroups = b.create<tensor::ExpandShapeOp>(
+      loc,
+      RankedTensorType::get({qType.getDimSize(0), blocks, half, qType.getDimSize(2)},
+                            qType.getElementType()),
+      q, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
+  AffineExpr nb, t, kb, h, kk, j;
+  bindDims(ctx, nb, t, kb, h, kk, j);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(6, 0, {t, kb, h, kk}, ctx), AffineMap::get(6, 0, {nb, kb, kk, j}, ctx),
+      AffineMap::get(6, 0, {nb, kb, j}, ctx), AffineMap::get(6, 0, {t, nb, j}, ctx)};
+  SmallVector<utils::IteratorType> iterators = parallelIterators(2);
+  iterators.append(3, utils::IteratorType::reduction);
+  iterators.push_back(utils::IteratorType::parallel);
+  return b
+      .create<linalg::GenericOp>(
+          loc, init.getType(), ValueRange{xGroups, qGroups, scales}, ValueRange{init}, maps,
+          iterators,
+          [&](OpBuilder &nested, Location loc, ValueRange args) {
+            Type i32 = nested.getI32Type();
+            Value byte = nested.create<arith::ExtUIOp>(loc, i32, args[1]);
+            Value h = nested.create<linalg::IndexOp>(loc, 3);
+            Value shift = nested.create<arith::MulIOp>(
+                loc, nested.create<arith::IndexCastUIOp>(loc, i32, h),
+                nested.create<arith::ConstantIntOp>(loc, 4, i32));
+            Value weight = nibbleValue(nested, loc, byte, shift, args[2]);
+            Value mul = nested.create<arith::MulFOp>(loc, args[0], weight);
+            nested.create<linalg::YieldOp>(
+                loc, ValueRange{nested.create<arith::AddFOp>(loc, args[3], mul)});
+          })
+      .getResult(0);
+}
+
 /// linear: `y[t, nb, j] += x[t, k] * W[nb, k, j]` on a zero-filled (T, NB, B),
 /// loops ordered (nb, t, j, k) so that one block of B output rows streams
 /// contiguously through the innermost parallel dim; then (T, NB * B). A
-/// Q8_0 weight: see quantizedProduct.
+/// Q8_0 weight: see quantizedProduct; Q4_0: q4Product.
 struct LinearLowering : OpConversionPattern<LinearOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -240,7 +340,9 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
 
     Value product;
     if (Value scales = adaptor.getScales()) {
-      product = quantizedProduct(rewriter, loc, x, w, scales, init);
+      product = op.getQuant() == QuantFormat::q4_0
+                    ? q4Product(rewriter, loc, x, w, scales, init)
+                    : quantizedProduct(rewriter, loc, x, w, scales, init);
     } else {
       AffineExpr nb, t, j, k;
       bindDims(ctx, nb, t, j, k);

@@ -85,4 +85,17 @@ def Attn_RopePairsAttr : EnumAttr<Attn_Dialect, Attn_RopePairs, "rope_pairs"> {
   let assemblyFormat = "`<` $value `>`";
 }
 
+def Attn_QuantFormat : I32EnumAttr<"QuantFormat",
+    "how the i8 weight of attn.linear / attn.embedding holds its values", [
+    I32EnumAttrCase<"q8_0", 0>,  // one int8 q per weight, weight = q * scale
+    I32EnumAttrCase<"q4_0", 1>   // two 4-bit codes a byte, weight = (q - 8) * scale
+  ]> {
+  let cppNamespace = "::mlir::attn";
+  let genSpecializedAttr = 0;
+}
+
+def Attn_QuantFormatAttr : EnumAttr<Attn_Dialect, Attn_QuantFormat, "quant"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
 #endif // ATTN_DIALECT_TD

@@ -106,30 +106,50 @@ LogicalResult verifyTypeFitsInt64(Operation *op, Type type, StringRef kind, unsi
   return success();
 }
 
-/// The Q8_0 scales of an i8 weight or table `weight` whose dimension
-/// `rowDim` runs along a row (in-features, the embedding width): required
-/// exactly when the weight is i8, of `weight`'s shape with that dimension
-/// divided by 32 (a row being whole blocks of 32).
-LogicalResult verifyQ8Scales(Operation *op, ShapedType weight, Value scales, unsigned rowDim) {
+/// The values `weight` (a weight or table whose dimension `rowDim` runs
+/// along a row of `rowValues` values: in-features, the embedding width) and
+/// the scales of a quantized matrix, or a float one. Scales are required
+/// exactly when the weight is i8; `quant` q4_0 only with them. A quantized
+/// row is whole blocks of 32; a q4_0 weight's row dimension holds one byte
+/// per two values (the caller checks a float or q8_0 one, one per value);
+/// the scales have the weight's shape with that dimension one per 32
+/// values.
+LogicalResult verifyQuantized(Operation *op, ShapedType weight, Value scales, QuantFormat quant,
+                              unsigned rowDim, int64_t rowValues, StringRef rowMeaning) {
   bool quantized = weight.getElementType().isInteger(8);
+  bool q4 = quant == QuantFormat::q4_0;
   if (!quantized) {
     if (scales)
-      return op->emitOpError() << "takes scales only with an i8 (q8_0) weight, got "
+      return op->emitOpError() << "takes scales only with an i8 (q8_0 or q4_0) weight, got "
+                               << weight.getElementType();
+    if (q4)
+      return op->emitOpError() << "takes quant = q4_0 only with an i8 weight, got "
                                << weight.getElementType();
     return success();
   }
   if (!scales)
-    return op->emitOpError() << "expects scales with an i8 (q8_0) weight";
+    return op->emitOpError() << "expects scales with an i8 (" << stringifyQuantFormat(quant)
+                             << ") weight";
   auto scalesType = cast<ShapedType>(scales.getType());
   if (scalesType.getRank() != weight.getRank())
     return op->emitOpError() << "expects scales of rank " << weight.getRank() << ", got "
                              << scalesType;
-  int64_t row = weight.getDimSize(rowDim);
+  // The values per row: the operand's (in-features, the result's width)
+  // when it is known, else the weight's.
+  int64_t row = rowValues;
+  if (ShapedType::isDynamic(row) && !weight.isDynamicDim(rowDim))
+    row = weight.getDimSize(rowDim) * (q4 ? 2 : 1);
   if (!ShapedType::isDynamic(row) && row % 32 != 0)
-    return op->emitOpError() << "expects q8_0 rows of whole 32-value blocks, got " << row
+    return op->emitOpError() << "expects " << stringifyQuantFormat(quant)
+                             << " rows of whole 32-value blocks, got " << row
                              << " values (weight dimension " << rowDim << ")";
+  // A q8_0 weight's row dimension was checked as a float one's.
+  if (q4 && failed(checkDim(op, "weight", weight, rowDim,
+                            ShapedType::isDynamic(row) ? row : row / 2,
+                            (rowMeaning + ", two 4-bit codes a byte").str())))
+    return failure();
   for (unsigned d = 0; d < weight.getRank(); ++d) {
-    int64_t expected = weight.getDimSize(d);
+    int64_t expected = d == rowDim ? row : weight.getDimSize(d);
     if (d == rowDim && !ShapedType::isDynamic(expected))
       expected /= 32;
     if (failed(checkDim(op, "scales", scalesType, d, expected,
@@ -200,9 +220,13 @@ LogicalResult EmbeddingOp::verify() {
   // Row v of a packed table is table[v / B, :, v % B]: B = 0 divides by zero.
   if (table.getRank() == 3 && table.getDimSize(2) == 0)
     return emitOpError() << "expects a positive packing block B (table dimension 2), got 0";
-  if (failed(checkDim(*this, "result", result, 1, table.getDimSize(1),
-                      "the embedding width")) ||
-      failed(verifyQ8Scales(*this, table, getScales(), 1)))
+  // The width: a q4_0 table holds two values a byte.
+  int64_t width = table.getDimSize(1);
+  if (getQuant() == QuantFormat::q4_0 && !ShapedType::isDynamic(width))
+    width *= 2;
+  if (failed(checkDim(*this, "result", result, 1, width, "the embedding width")) ||
+      failed(verifyQuantized(*this, table, getScales(), getQuant(), 1, result.getDimSize(1),
+                             "the embedding width")))
     return failure();
   return checkDim(*this, "result", result, 0, getTokens().getType().getDimSize(0),
                   "one row per token");
@@ -219,9 +243,11 @@ LogicalResult LinearOp::verify() {
   auto input = getInput().getType();
   auto weight = getWeight().getType();
   auto result = getResult().getType();
-  if (failed(checkDim(*this, "weight", weight, 1, input.getDimSize(1), "in-features")) ||
-      failed(checkDim(*this, "result", result, 0, input.getDimSize(0), "tokens")) ||
-      failed(verifyQ8Scales(*this, weight, getScales(), 1)))
+  if ((getQuant() != QuantFormat::q4_0 &&
+       failed(checkDim(*this, "weight", weight, 1, input.getDimSize(1), "in-features"))) ||
+      failed(verifyQuantized(*this, weight, getScales(), getQuant(), 1, input.getDimSize(1),
+                             "in-features")) ||
+      failed(checkDim(*this, "result", result, 0, input.getDimSize(0), "tokens")))
     return failure();
   // Checked: with in-features 0 the weight is empty whatever blocks x block
   // rows is, so SizesFitInt64 does not bound this product.

@@ -20,8 +20,9 @@ def F32Tensor2D : 2DTensorOf<[F32]>;
 def F32Tensor3D : 3DTensorOf<[F32]>;
 def F32Cache : MemRefRankOf<[F32], [4]>;
 // A weight as stored in the blob: f32, or bf16 / f16 widened to f32 where it
-// is read, or the int8 values of a Q8_0 matrix (with its f32 scales, one per
-// 32 values along a row, in a second operand).
+// is read, or the bytes of a Q8_0 or Q4_0 matrix (with its f32 scales, one
+// per 32 values along a row, in a second operand; the consumer's `quant`
+// attribute says which format the bytes are in).
 def WeightTensor : RankedTensorOf<[F32, BF16, F16, I8]>;
 def WeightTensor3D : 3DTensorOf<[F32, BF16, F16, I8]>;
 def ScalesTensor : RankedTensorOf<[F32]>;
@@ -35,8 +36,8 @@ def Attn_WeightOp : Attn_Op<"weight", [Pure]> {
   let description = [{
     The tensor of static shape `type($result)` that starts `offset` bytes
     into the byte blob `blob`, stored in its own element type (f32, bf16,
-    f16, or i8 for the values of a Q8_0 matrix, whose f32 scales are a
-    weight of their own). The offset is a multiple of the element size, so every element is
+    f16, or i8 for the bytes of a Q8_0 or Q4_0 matrix, whose f32 scales are
+    a weight of their own). The offset is a multiple of the element size, so every element is
     naturally aligned; the weight layout starts each tensor on a 64-byte line.
     Linear weights are stored packed in blocks of B output rows,
     `(out / B, in, B)`, so that a block streams contiguously.
@@ -68,13 +69,20 @@ def Attn_EmbeddingOp : Attn_Op<"embedding", [Pure]> {
     `result[t, :] = table[tokens[t], :]`. The table is `(V, D)` or packed
     `(V / B, D, B)` (then row v is `table[v / B, :, v % B]`), which lets a tied
     classifier and the embedding share one copy. A bf16 or f16 table is
-    widened to f32 as it is read. An i8 table is Q8_0 and takes its
+    widened to f32 as it is read. An i8 table is quantized and takes its
     `scales`, one per 32 values along a row, `(V, D / 32)` or packed
-    `(V / B, D / 32, B)`: `result[t, d] = table[v, d] * scales[v, d / 32]`
-    (packed indexing alike).
+    `(V / B, D / 32, B)`. With `quant` q8_0 (the default) the table holds
+    one int8 per value: `result[t, d] = table[v, d] * scales[v, d / 32]`
+    (packed indexing alike). With `quant` q4_0 it holds two 4-bit codes a
+    byte, `(V, D / 2)` or packed `(V / B, D / 2, B)`: value d of row v is
+    code `(table[v, 16 (d / 32) + d % 16] >> (4 ((d % 32) / 16))) & 15`
+    (the low nibble for d % 32 < 16), and
+    `result[t, d] = (code - 8) * scales[v, d / 32]`.
   }];
   let arguments = (ins WeightTensor:$table, 1DTensorOf<[I32]>:$tokens,
-                       Optional<ScalesTensor>:$scales);
+                       Optional<ScalesTensor>:$scales,
+                       DefaultValuedAttr<Attn_QuantFormatAttr,
+                                         "::mlir::attn::QuantFormat::q8_0">:$quant);
   let results = (outs F32Tensor2D:$result);
   let assemblyFormat = [{
     $table `[` $tokens `]` (`scales` $scales^)? attr-dict `:` type($table) `,` type($tokens) (`,` type($scales)^)? `->` type($result)
@@ -82,7 +90,8 @@ def Attn_EmbeddingOp : Attn_Op<"embedding", [Pure]> {
   let builders = [
     // A table in a float type (no scales).
     OpBuilder<(ins "Type":$result, "Value":$table, "Value":$tokens), [{
-      build($_builder, $_state, result, table, tokens, /*scales=*/Value());
+      build($_builder, $_state, result, table, tokens, /*scales=*/Value(),
+            ::mlir::attn::QuantFormat::q8_0);
     }]>
   ];
   let hasVerifier = 1;
@@ -106,12 +115,20 @@ def Attn_LinearOp : Attn_Op<"linear", [Pure]> {
     `weight` is the `(out, in)` matrix packed as `(out / B, in, B)`. A bf16
     or f16 weight is widened to f32 in registers; products and sums are f32.
 
-    An i8 weight is Q8_0 and takes `scales`, `(out / B, in / 32, B)` f32:
-    the weight is `weight[nb, k, j] * scales[nb, k / 32, j]` (in a multiple
-    of 32), dequantized in registers.
+    An i8 weight is quantized and takes `scales`, `(out / B, in / 32, B)`
+    f32, one per 32 values along k (in a multiple of 32); it is dequantized
+    in registers. With `quant` q8_0 (the default) the weight is one int8 per
+    value, `(out / B, in, B)`, and stands for
+    `weight[nb, k, j] * scales[nb, k / 32, j]`. With `quant` q4_0 it holds
+    two 4-bit codes a byte, `(out / B, in / 2, B)`: byte
+    `weight[nb, 16 kb + i, j]` (i < 16) holds the code of k = 32 kb + i in
+    its low nibble and that of k = 32 kb + 16 + i in its high nibble, and a
+    code q stands for `(q - 8) * scales[nb, kb, j]`.
   }];
   let arguments = (ins F32Tensor2D:$input, WeightTensor3D:$weight,
-                       Optional<F32Tensor3D>:$scales);
+                       Optional<F32Tensor3D>:$scales,
+                       DefaultValuedAttr<Attn_QuantFormatAttr,
+                                         "::mlir::attn::QuantFormat::q8_0">:$quant);
   let results = (outs F32Tensor2D:$result);
   let assemblyFormat = [{
     $input `,` $weight (`scales` $scales^)? attr-dict `:` type($input) `,` type($weight) (`,` type($scales)^)? `->` type($result)
@@ -119,7 +136,8 @@ def Attn_LinearOp : Attn_Op<"linear", [Pure]> {
   let builders = [
     // A float weight (no scales).
     OpBuilder<(ins "Type":$result, "Value":$input, "Value":$weight), [{
-      build($_builder, $_state, result, input, weight, /*scales=*/Value());
+      build($_builder, $_state, result, input, weight, /*scales=*/Value(),
+            ::mlir::attn::QuantFormat::q8_0);
     }]>
   ];
   let hasVerifier = 1;

@@ -87,3 +87,54 @@ func.func @q8_0_plain(%table: tensor<512x64xi8>, %tokens: tensor<1xi32>, %s: ten
   %0 = attn.embedding %table[%tokens] scales %s : tensor<512x64xi8>, tensor<1xi32>, tensor<512x2xf32> -> tensor<1x64xf32>
   return %0 : tensor<1x64xf32>
 }
+
+// -----
+
+// Tests that a packed q4_0 table (two 4-bit codes a byte: 64 values in 32
+// bytes) reads value d of row v from byte [v / B, 16 (d / 32) + d % 16,
+// v % B], nibble (d % 32) / 16 (a shift of 4 per nibble, a mask of 15), and
+// yields (code - 8) * scale as fma(float(code), scale, -8 scale), with the
+// scale of d's block, scales[v / B, d / 32, v % B]; the result is 64 wide.
+// CHECK-LABEL: func.func @q4_0
+// CHECK-SAME: (%[[TABLE:[^:]*]]: tensor<32x32x16xi8>, %[[TOKENS:[^:]*]]: tensor<1xi32>, %[[S:[^:]*]]: tensor<32x2x16xf32>)
+func.func @q4_0(%table: tensor<32x32x16xi8>, %tokens: tensor<1xi32>, %s: tensor<32x2x16xf32>) -> tensor<1x64xf32> {
+  // CHECK: tensor.empty() : tensor<1x64xf32>
+  // CHECK: %[[D:.*]] = linalg.index 1 : index
+  // CHECK: %[[ROW:.*]] = arith.divui %{{.*}}, %{{.*}} : index
+  // CHECK: %[[LANE:.*]] = arith.remui %{{.*}}, %{{.*}} : index
+  // CHECK: %[[BLOCK:.*]] = arith.divui %[[D]], %{{.*}} : index
+  // CHECK: %[[SCALE:.*]] = tensor.extract %[[S]][%[[ROW]], %[[BLOCK]], %[[LANE]]] : tensor<32x2x16xf32>
+  // CHECK: %[[IN:.*]] = arith.remui %[[D]], %[[C32:.*]] : index
+  // CHECK: %[[B:.*]] = arith.divui %[[D]], %{{.*}} : index
+  // CHECK: %[[B16:.*]] = arith.muli %[[B]], %{{.*}} : index
+  // CHECK: %[[I:.*]] = arith.remui %[[IN]], %{{.*}} : index
+  // CHECK: %[[COL:.*]] = arith.addi %[[B16]], %[[I]] : index
+  // CHECK: %[[E:.*]] = tensor.extract %[[TABLE]][%[[ROW]], %[[COL]], %[[LANE]]] : tensor<32x32x16xi8>
+  // CHECK: %[[BYTE:.*]] = arith.extui %[[E]] : i8 to i32
+  // CHECK: %[[HALF:.*]] = arith.divui %[[IN]], %{{.*}} : index
+  // CHECK: %[[SHIFT:.*]] = arith.muli %[[HALF]], %{{.*}} : index
+  // CHECK: %[[SHIFT32:.*]] = arith.index_castui %[[SHIFT]] : index to i32
+  // CHECK: %[[SHIFTED:.*]] = arith.shrui %[[BYTE]], %[[SHIFT32]] : i32
+  // CHECK: %[[CODE:.*]] = arith.andi %[[SHIFTED]], %{{.*}} : i32
+  // CHECK: %[[OFFSET:.*]] = arith.mulf %[[SCALE]], %{{.*}} : f32
+  // CHECK: %[[CF:.*]] = arith.uitofp %[[CODE]] : i32 to f32
+  // CHECK: %[[W:.*]] = math.fma %[[CF]], %[[SCALE]], %[[OFFSET]] : f32
+  // CHECK-NEXT: linalg.yield %[[W]] : f32
+  %0 = attn.embedding %table[%tokens] scales %s {quant = #attn.quant<q4_0>} : tensor<32x32x16xi8>, tensor<1xi32>, tensor<32x2x16xf32> -> tensor<1x64xf32>
+  return %0 : tensor<1x64xf32>
+}
+
+// -----
+
+// Tests that an unpacked q4_0 table (GGUF's rows: 16 bytes a block of 32)
+// reads byte [v, 16 (d / 32) + d % 16] and scale [v, d / 32].
+// CHECK-LABEL: func.func @q4_0_plain
+func.func @q4_0_plain(%table: tensor<512x32xi8>, %tokens: tensor<1xi32>, %s: tensor<512x2xf32>) -> tensor<1x64xf32> {
+  // CHECK: %[[D:.*]] = linalg.index 1 : index
+  // CHECK: %[[BLOCK:.*]] = arith.divui %[[D]], %{{.*}} : index
+  // CHECK: tensor.extract %{{.*}}[%[[ROW:.*]], %[[BLOCK]]] : tensor<512x2xf32>
+  // CHECK: %[[COL:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+  // CHECK: tensor.extract %{{.*}}[%[[ROW]], %[[COL]]] : tensor<512x32xi8>
+  %0 = attn.embedding %table[%tokens] scales %s {quant = #attn.quant<q4_0>} : tensor<512x32xi8>, tensor<1xi32>, tensor<512x2xf32> -> tensor<1x64xf32>
+  return %0 : tensor<1x64xf32>
+}

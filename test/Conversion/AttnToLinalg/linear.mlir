@@ -94,3 +94,40 @@ func.func @q8_0(%x: tensor<?x64xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x2x16x
   %0 = attn.linear %x, %w scales %s : tensor<?x64xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf32> -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
+
+// -----
+
+// Tests that a q4_0 weight (two 4-bit codes a byte: 64 in-features in 32
+// bytes) splits k into (kb, h, kk) for x and its bytes into (nb, kb, kk, j),
+// no copy, over loops (nb, t, kb, h, kk, j), every map a projected
+// permutation; the body widens the byte, takes nibble h by a shift of 4 h
+// (linalg.index 3) and a mask of 15, and dequantizes as
+// fma(float(code), s, -8 s) = (code - 8) s, then the f32 product and sum.
+// CHECK-LABEL: func.func @q4_0
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<?x64xf32>, %[[W:[^:]*]]: tensor<4x32x16xi8>, %[[S:[^:]*]]: tensor<4x2x16xf32>)
+func.func @q4_0(%x: tensor<?x64xf32>, %w: tensor<4x32x16xi8>, %s: tensor<4x2x16xf32>) -> tensor<?x64xf32> {
+  // CHECK: %[[XB:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1, 2, 3]] output_shape [%{{.*}}, 2, 2, 16] : tensor<?x64xf32> into tensor<?x2x2x16xf32>
+  // CHECK: %[[WB:.*]] = tensor.expand_shape %[[W]] {{\[}}[0], [1, 2], [3]] output_shape [4, 2, 16, 16] : tensor<4x32x16xi8> into tensor<4x2x16x16xi8>
+  // CHECK: linalg.generic
+  // CHECK-SAME: indexing_maps = [affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d4, d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d5)>, affine_map<(d0, d1, d2, d3, d4, d5) -> (d1, d0, d5)>]
+  // CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]
+  // CHECK-SAME: ins(%[[XB]], %[[WB]], %[[S]] : tensor<?x2x2x16xf32>, tensor<4x2x16x16xi8>, tensor<4x2x16xf32>) outs(%{{.*}} : tensor<?x4x16xf32>)
+  // CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[QV:.*]]: i8, %[[SV:.*]]: f32, %[[ACC:.*]]: f32):
+  // CHECK-NEXT: %[[BYTE:.*]] = arith.extui %[[QV]] : i8 to i32
+  // CHECK-NEXT: %[[H:.*]] = linalg.index 3 : index
+  // CHECK-NEXT: %[[H32:.*]] = arith.index_castui %[[H]] : index to i32
+  // CHECK-NEXT: %[[FOUR:.*]] = arith.constant 4 : i32
+  // CHECK-NEXT: %[[SHIFT:.*]] = arith.muli %[[H32]], %[[FOUR]] : i32
+  // CHECK-NEXT: %[[SHIFTED:.*]] = arith.shrui %[[BYTE]], %[[SHIFT]] : i32
+  // CHECK-NEXT: %[[MASK:.*]] = arith.constant 15 : i32
+  // CHECK-NEXT: %[[CODE:.*]] = arith.andi %[[SHIFTED]], %[[MASK]] : i32
+  // CHECK-NEXT: %[[M8:.*]] = arith.constant -8.000000e+00 : f32
+  // CHECK-NEXT: %[[OFFSET:.*]] = arith.mulf %[[SV]], %[[M8]] : f32
+  // CHECK-NEXT: %[[CF:.*]] = arith.uitofp %[[CODE]] : i32 to f32
+  // CHECK-NEXT: %[[WV:.*]] = math.fma %[[CF]], %[[SV]], %[[OFFSET]] : f32
+  // CHECK-NEXT: %[[MUL:.*]] = arith.mulf %[[XV]], %[[WV]] : f32
+  // CHECK-NEXT: %[[ADD:.*]] = arith.addf %[[ACC]], %[[MUL]] : f32
+  // CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2]] : tensor<?x4x16xf32> into tensor<?x64xf32>
+  %0 = attn.linear %x, %w scales %s {quant = #attn.quant<q4_0>} : tensor<?x64xf32>, tensor<4x32x16xi8>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}

@@ -201,7 +201,7 @@ func.func @embedding_q8_no_scales(%table: tensor<512x64xi8>, %tokens: tensor<1xi
 
 // Tests that a float table takes no scales.
 func.func @embedding_f32_scales(%table: tensor<512x64xf32>, %tokens: tensor<1xi32>, %s: tensor<512x2xf32>) {
-  // expected-error @+1 {{'attn.embedding' op takes scales only with an i8 (q8_0) weight, got 'f32'}}
+  // expected-error @+1 {{'attn.embedding' op takes scales only with an i8 (q8_0 or q4_0) weight, got 'f32'}}
   %0 = attn.embedding %table[%tokens] scales %s : tensor<512x64xf32>, tensor<1xi32>, tensor<512x2xf32> -> tensor<1x64xf32>
   return
 }
@@ -221,6 +221,35 @@ func.func @embedding_q8_scales_rank(%table: tensor<32x64x16xi8>, %tokens: tensor
 func.func @embedding_q8_scales_blocks(%table: tensor<512x64xi8>, %tokens: tensor<1xi32>, %s: tensor<512x4xf32>) {
   // expected-error @+1 {{'attn.embedding' op expects scales dimension 1 (one scale per 32 values) to be 2, got 4}}
   %0 = attn.embedding %table[%tokens] scales %s : tensor<512x64xi8>, tensor<1xi32>, tensor<512x4xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a q4_0 table holds two values a byte: a (512, 32) table of
+// bytes is 64 wide.
+func.func @embedding_q4_width(%table: tensor<512x32xi8>, %tokens: tensor<1xi32>, %s: tensor<512x2xf32>) {
+  // expected-error @+1 {{'attn.embedding' op expects result dimension 1 (the embedding width) to be 64, got 32}}
+  %0 = attn.embedding %table[%tokens] scales %s {quant = #attn.quant<q4_0>} : tensor<512x32xi8>, tensor<1xi32>, tensor<512x2xf32> -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+// Tests that a q4_0 table needs its scales.
+func.func @embedding_q4_no_scales(%table: tensor<512x32xi8>, %tokens: tensor<1xi32>) {
+  // expected-error @+1 {{'attn.embedding' op expects scales with an i8 (q4_0) weight}}
+  %0 = attn.embedding %table[%tokens] {quant = #attn.quant<q4_0>} : tensor<512x32xi8>, tensor<1xi32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a q4_0 table has one scale per 32 values of a row (64 values:
+// 2 scales, not one per 32 bytes).
+func.func @embedding_q4_scales_blocks(%table: tensor<32x32x16xi8>, %tokens: tensor<1xi32>, %s: tensor<32x1x16xf32>) {
+  // expected-error @+1 {{'attn.embedding' op expects scales dimension 1 (one scale per 32 values) to be 2, got 1}}
+  %0 = attn.embedding %table[%tokens] scales %s {quant = #attn.quant<q4_0>} : tensor<32x32x16xi8>, tensor<1xi32>, tensor<32x1x16xf32> -> tensor<1x64xf32>
   return
 }
 
@@ -304,7 +333,7 @@ func.func @linear_q8_no_scales(%x: tensor<1x64xf32>, %w: tensor<4x64x16xi8>) {
 
 // Tests that a bf16 weight takes no scales.
 func.func @linear_bf16_scales(%x: tensor<1x64xf32>, %w: tensor<4x64x16xbf16>, %s: tensor<4x2x16xf32>) {
-  // expected-error @+1 {{'attn.linear' op takes scales only with an i8 (q8_0) weight, got 'bf16'}}
+  // expected-error @+1 {{'attn.linear' op takes scales only with an i8 (q8_0 or q4_0) weight, got 'bf16'}}
   %0 = attn.linear %x, %w scales %s : tensor<1x64xf32>, tensor<4x64x16xbf16>, tensor<4x2x16xf32> -> tensor<1x64xf32>
   return
 }
@@ -342,6 +371,64 @@ func.func @linear_q8_scales_lanes(%x: tensor<1x64xf32>, %w: tensor<4x64x16xi8>, 
 func.func @linear_q8_scales_type(%x: tensor<1x64xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x2x16xf16>) {
   // expected-error @+1 {{'attn.linear' op operand #2 must be 3D tensor of 32-bit float values}}
   %0 = attn.linear %x, %w scales %s : tensor<1x64xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf16> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a q4_0 weight holds two values a byte: 64 in-features are 32
+// bytes.
+func.func @linear_q4_bytes(%x: tensor<1x64xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x2x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op expects weight dimension 1 (in-features, two 4-bit codes a byte) to be 32, got 64}}
+  %0 = attn.linear %x, %w scales %s {quant = #attn.quant<q4_0>} : tensor<1x64xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a q4_0 weight's rows are whole blocks of 32 values (48 values
+// in 24 bytes are not).
+func.func @linear_q4_partial_block(%x: tensor<1x48xf32>, %w: tensor<4x24x16xi8>, %s: tensor<4x1x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op expects q4_0 rows of whole 32-value blocks, got 48 values (weight dimension 1)}}
+  %0 = attn.linear %x, %w scales %s {quant = #attn.quant<q4_0>} : tensor<1x48xf32>, tensor<4x24x16xi8>, tensor<4x1x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a q4_0 weight needs its scales.
+func.func @linear_q4_no_scales(%x: tensor<1x64xf32>, %w: tensor<4x32x16xi8>) {
+  // expected-error @+1 {{'attn.linear' op expects scales with an i8 (q4_0) weight}}
+  %0 = attn.linear %x, %w {quant = #attn.quant<q4_0>} : tensor<1x64xf32>, tensor<4x32x16xi8> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that quant = q4_0 needs an i8 weight (the bytes), not a float one.
+func.func @linear_q4_f32(%x: tensor<1x64xf32>, %w: tensor<4x64x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op takes quant = q4_0 only with an i8 weight, got 'f32'}}
+  %0 = attn.linear %x, %w {quant = #attn.quant<q4_0>} : tensor<1x64xf32>, tensor<4x64x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that a q4_0 weight's scales are one per 32 values (2 for 64
+// in-features), not one per 32 bytes.
+func.func @linear_q4_scales_blocks(%x: tensor<1x128xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x2x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op expects scales dimension 1 (one scale per 32 values) to be 4, got 2}}
+  %0 = attn.linear %x, %w scales %s {quant = #attn.quant<q4_0>} : tensor<1x128xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that quant is a known format (the enum attribute).
+func.func @linear_quant_unknown(%x: tensor<1x64xf32>, %w: tensor<4x32x16xi8>, %s: tensor<4x2x16xf32>) {
+  // expected-error @+2 {{expected ::mlir::attn::QuantFormat to be one of: q8_0, q4_0}}
+  // expected-error @+1 {{failed to parse Attn_QuantFormatAttr parameter 'value'}}
+  %0 = attn.linear %x, %w scales %s {quant = #attn.quant<q5_0>} : tensor<1x64xf32>, tensor<4x32x16xi8>, tensor<4x2x16xf32> -> tensor<1x64xf32>
   return
 }
 

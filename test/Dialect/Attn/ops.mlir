@@ -70,6 +70,23 @@ func.func @q8_0(%x: tensor<?x64xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x2x16x
 
 // -----
 
+// Tests that linear and embedding on a q4_0 matrix keep its bytes (two
+// values each: 64 in-features are 32 bytes), its f32 scales and the quant
+// attribute; an explicit q8_0, the default, is not printed.
+// CHECK-LABEL: func.func @q4_0
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W:.*]]: tensor<4x32x16xi8>, %[[S:.*]]: tensor<4x2x16xf32>, %[[T:.*]]: tensor<?xi32>, %[[W8:.*]]: tensor<4x64x16xi8>)
+func.func @q4_0(%x: tensor<?x64xf32>, %w: tensor<4x32x16xi8>, %s: tensor<4x2x16xf32>, %tokens: tensor<?xi32>, %w8: tensor<4x64x16xi8>) -> (tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>) {
+  // CHECK: attn.linear %[[X]], %[[W]] scales %[[S]] {quant = #attn.quant<q4_0>} : tensor<?x64xf32>, tensor<4x32x16xi8>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  %0 = attn.linear %x, %w scales %s {quant = #attn.quant<q4_0>} : tensor<?x64xf32>, tensor<4x32x16xi8>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  // CHECK: attn.embedding %[[W]][%[[T]]] scales %[[S]] {quant = #attn.quant<q4_0>} : tensor<4x32x16xi8>, tensor<?xi32>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  %1 = attn.embedding %w[%tokens] scales %s {quant = #attn.quant<q4_0>} : tensor<4x32x16xi8>, tensor<?xi32>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  // CHECK: attn.linear %[[X]], %[[W8]] scales %[[S]] : tensor<?x64xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  %2 = attn.linear %x, %w8 scales %s {quant = #attn.quant<q8_0>} : tensor<?x64xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  return %0, %1, %2 : tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>
+}
+
+// -----
+
 // Tests that linear keeps input, packed weight and result types.
 // CHECK-LABEL: func.func @linear
 // CHECK-SAME: (%[[X:.*]]: tensor<1x64xf32>, %[[W:.*]]: tensor<12x64x16xf32>)

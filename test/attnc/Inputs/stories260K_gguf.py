@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Writes stories260K (llama2.c v0 checkpoint) as a GGUF whose matrices are
-Q8_0, packed as GGUF specifies (per block of 32: f16 d, then 32 int8), by
-test/reference/gguf_writer.py (a NumPy transcription of ggml's quantizer),
-not by attnc. ffn_down (rows of 172 values, not whole blocks) stays F32, as
-ggml requires. The tokenizer is given to attnc separately (--tokenizer).
+Q8_0 or Q4_0, packed as GGUF specifies (per block of 32: f16 d, then 32
+int8, or 16 bytes of two 4-bit codes), by test/reference/gguf_writer.py (a
+NumPy transcription of ggml's quantizers), not by attnc. ffn_down (rows of
+172 values, not whole blocks) stays F32, as ggml requires. The tokenizer is
+given to attnc separately (--tokenizer).
 
-  stories260K_q8_gguf.py CHECKPOINT OUT.gguf
+  stories260K_gguf.py CHECKPOINT OUT.gguf [Q8_0|Q4_0]     (default Q8_0)
 """
 import os
 import struct
@@ -18,7 +19,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import gguf_writer  # noqa: E402
 
 
-def main(checkpoint, out):
+def main(checkpoint, out, quant="Q8_0"):
+    assert quant in ("Q8_0", "Q4_0"), quant
     with open(checkpoint, "rb") as f:
         dim, hidden, layers, heads, kv_heads, vocab, seq = struct.unpack("<7i", f.read(28))
         floats = np.frombuffer(f.read(), "<f4")
@@ -36,7 +38,7 @@ def main(checkpoint, out):
         at += n
 
     def matrix(a):
-        return "Q8_0" if a.shape[-1] % 32 == 0 else "F32"
+        return quant if a.shape[-1] % 32 == 0 else "F32"
 
     tensors = [("token_embd.weight", t["emb"], matrix(t["emb"]))]
     for l in range(layers):
@@ -46,7 +48,7 @@ def main(checkpoint, out):
             a = t[key][l]
             tensors.append((f"blk.{l}.{gguf}.weight", a, "F32" if a.ndim == 1 else matrix(a)))
     tensors.append(("output_norm.weight", t["norm"], "F32"))
-    meta = [("general.architecture", "str", "llama"), ("general.name", "str", "stories260K-q8"),
+    meta = [("general.architecture", "str", "llama"), ("general.name", "str", "stories260K-" + quant[:2].lower()),
             ("llama.context_length", "u32", seq), ("llama.embedding_length", "u32", dim),
             ("llama.feed_forward_length", "u32", hidden), ("llama.block_count", "u32", layers),
             ("llama.attention.head_count", "u32", heads),
