@@ -259,6 +259,7 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
     return st;
   threads_set(opts.threads);
   weights_populate(model);
+  heap_retain();
   if (!opts.logits_out.empty()) {
     s->logits_file = std::fopen(opts.logits_out.c_str(), "wb");
     if (!s->logits_file)

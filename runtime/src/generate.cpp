@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -23,6 +24,9 @@
 
 #include <sys/mman.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "--logits-out writes host floats as little-endian: port it for big-endian hosts"
@@ -221,6 +225,16 @@ void weights_populate(const Model &model) {
   (void)madvise(reinterpret_cast<void *>(start), length, MADV_POPULATE_READ);
 #else
   (void)model;
+#endif
+}
+
+void heap_retain() {
+#ifdef __GLIBC__
+  // 32 MiB is glibc's largest mmap threshold; a larger buffer (the logits of
+  // a long prompt, with --logits-out) is mapped and unmapped once per call.
+  (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  (void)mallopt(M_TRIM_THRESHOLD, INT_MAX);
+  (void)mallopt(M_TOP_PAD, 64 << 20);
 #endif
 }
 

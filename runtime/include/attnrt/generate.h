@@ -57,6 +57,15 @@ Status check_model(const Model &model);
 /// pages to fault in on first use, as before.
 void weights_populate(const Model &model);
 
+/// Keeps the heap's freed memory in the process (glibc: no mmap'd chunks up
+/// to 32 MiB, no trimming of the heap's top). attn_prefill's temporaries are
+/// heap buffers of tokens x width floats, allocated and freed in every layer;
+/// with glibc's defaults those above 128 KiB come from mmap and go back at
+/// every free (or the heap's top is trimmed), so each layer took their page
+/// faults again, and with several threads each munmap also interrupted the
+/// others to flush their TLBs. No effect with another C library.
+void heap_retain();
+
 /// Everything the loop writes, allocated once per run (run_state_create).
 struct RunState {
   int64_t layers = 0, kv_heads = 0, context_length = 0, head_dim = 0;
