@@ -25,8 +25,11 @@ void mlir::attnc::buildAttnToLinalgPipeline(OpPassManager &pm, const PipelineOpt
   }
   // The attention of a prompt one query row at a time (a schedule: the
   // plain reference path of attnc verify keeps the whole score matrix).
-  if (!options.reference)
-    pm.addNestedPass<func::FuncOp>(attn::createTileQueriesPass());
+  if (!options.reference) {
+    attn::TileQueriesPassOptions queries;
+    queries.maxRowBytes = options.maxAllocaBytes; // a row is a private alloca
+    pm.addNestedPass<func::FuncOp>(attn::createTileQueriesPass(queries));
+  }
   pm.addPass(attn::createConvertAttnToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

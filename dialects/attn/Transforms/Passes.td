@@ -30,10 +30,17 @@ def TileQueriesPass : Pass<"attn-tile-queries", "func::FuncOp"> {
     would take weight exactly 0). The steps then have the keys as their one
     dynamic dim, as in decode, and are tiled and vectorized over them.
     Probabilities that other ops read (the traced prefill) are kept whole
-    and reassembled.
+    and reassembled. A decoded token's attention (one query) becomes the
+    loop over its heads alone, when one head's row of scores over the whole
+    cache fits in `max-row-bytes` (each thread keeps it on its stack).
   }];
   let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"maxRowBytes", "max-row-bytes", "int64_t", /*default=*/"65536",
+           "Largest row of scores (bytes, over the cache's full length) for which a "
+           "decoded token's heads run on all cores">
+  ];
 }
 
 def InjectFaultPass : Pass<"attn-inject-fault", "func::FuncOp"> {

@@ -19,7 +19,12 @@
 //
 // When the probabilities have other users (the traced prefill records them),
 // the rows are kept whole (every key, the masked ones exactly 0) and put
-// together again as (heads, T, N). Decode (one static query) is left alone.
+// together again as (heads, T, N). A decoded token (one static query) gets
+// the same loops, the query loop of one step folding away: its heads run on
+// all cores. Each thread keeps its head's row of scores on its stack, so
+// decode (which must not allocate) is tiled only where a row over the whole
+// cache fits in `max-row-bytes`; longer contexts keep one serial (heads, 1,
+// N) step in static storage.
 // A schedule, not a semantic change: attnc verify's plain reference path
 // does without it.
 //
@@ -51,10 +56,24 @@ struct Chain {
   WeightedSumOp sum;
 };
 
+/// The length of the cache that `key` reads, when it is a cache read of a
+/// static cache.
+std::optional<int64_t> cacheLength(Value key) {
+  auto read = key.getDefiningOp<CacheReadOp>();
+  if (!read)
+    return std::nullopt;
+  int64_t length = cast<MemRefType>(read.getCache().getType()).getDimSize(2);
+  if (ShapedType::isDynamic(length))
+    return std::nullopt;
+  return length;
+}
+
 /// The chain that ends in `sum`, when its intermediate values feed only the
 /// next step (the probabilities may have other users) and it has more than
-/// one query.
-std::optional<Chain> matchChain(WeightedSumOp sum, DominanceInfo &dominance) {
+/// one query, or one query whose row of scores over the whole cache fits in
+/// `maxRowBytes`.
+std::optional<Chain> matchChain(WeightedSumOp sum, DominanceInfo &dominance,
+                                int64_t maxRowBytes) {
   Chain chain;
   chain.sum = sum;
   chain.softmax = sum.getProbs().getDefiningOp<SoftmaxOp>();
@@ -73,9 +92,13 @@ std::optional<Chain> matchChain(WeightedSumOp sum, DominanceInfo &dominance) {
   if (!chain.scores)
     return std::nullopt;
   auto query = cast<RankedTensorType>(chain.scores.getQuery().getType());
-  if (query.getDimSize(0) == 1 || ShapedType::isDynamic(query.getDimSize(1)) ||
-      ShapedType::isDynamic(query.getDimSize(2)))
+  if (ShapedType::isDynamic(query.getDimSize(1)) || ShapedType::isDynamic(query.getDimSize(2)))
     return std::nullopt;
+  if (query.getDimSize(0) == 1) {
+    std::optional<int64_t> length = cacheLength(chain.scores.getKey());
+    if (!length || *length > maxRowBytes / int64_t(sizeof(float)) || !chain.softmax->hasOneUse())
+      return std::nullopt;
+  }
   // The loops are built where the softmax was (after everything the scores
   // and the mask read): the values must exist there.
   if (!dominance.properlyDominates(sum.getValue(), chain.softmax))
@@ -193,11 +216,13 @@ void tileQueries(Chain chain) {
 }
 
 struct TileQueriesPass : attn::impl::TileQueriesPassBase<TileQueriesPass> {
+  using TileQueriesPassBase::TileQueriesPassBase;
+
   void runOnOperation() override {
     DominanceInfo dominance(getOperation());
     SmallVector<Chain> chains;
     getOperation().walk([&](WeightedSumOp sum) {
-      if (std::optional<Chain> chain = matchChain(sum, dominance))
+      if (std::optional<Chain> chain = matchChain(sum, dominance, maxRowBytes))
         chains.push_back(*chain);
     });
     for (Chain chain : chains)

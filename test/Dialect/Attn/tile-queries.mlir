@@ -91,7 +91,8 @@ func.func @recorded(%q: tensor<?x2x4xf32>, %k: tensor<2x?x4xf32>, %v: tensor<2x?
 
 // -----
 
-// Tests that a decoded token's attention (one static query) is left alone.
+// Tests that a decoded token's attention (one static query) over keys that are
+// not a cache read is left alone (tile-queries-decode.mlir has the decode cases).
 // CHECK-LABEL: func.func @decode
 // CHECK-NOT: scf.for
 // CHECK: attn.scores %{{.*}}, %{{.*}} {heads = 2 : i64, kv_heads = 2 : i64, scale = 5.000000e-01 : f32} : tensor<1x2x4xf32>, tensor<2x?x4xf32> -> tensor<2x1x?xf32>
