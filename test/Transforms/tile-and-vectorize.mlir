@@ -73,15 +73,14 @@ func.func @linear_decode_bf16(%x: tensor<1x288xf32>, %w: tensor<18x288x16xbf16>)
 // -----
 
 // Tests that the register-blocked prefill linear on a bf16 weight keeps its
-// form: in a full 8-token tile each bf16 weight tile is widened once and
-// feeds the vector<8x1x16> accumulator (8 tokens).
+// form: in a full tile of 8 tokens x 2 output blocks each bf16 weight tile
+// is widened once and feeds the vector<8x2x16> accumulator.
 // CHECK-LABEL: func.func @linear_prefill_bf16
-// CHECK: scf.for %{{.*}} iter_args(%[[A:.*]] = %{{.*}}) -> (vector<8x1x16xf32>)
+// CHECK: scf.for %{{.*}} iter_args(%[[A:.*]] = %{{.*}}) -> (vector<8x2x16xf32>)
 // CHECK-NEXT: %[[XV:.*]] = vector.transfer_read {{.*}} : tensor<?x288xf32>, vector<8x16xf32>
-// CHECK-NEXT: %[[WN:.*]] = vector.transfer_read {{.*}} : tensor<18x288x16xbf16>, vector<16x16xbf16>
-// CHECK-NEXT: %[[WV:.*]] = arith.extf %[[WN]] : vector<16x16xbf16> to vector<16x16xf32>
-// CHECK-NEXT: %[[WB:.*]] = vector.broadcast %[[WV]] : vector<16x16xf32> to vector<1x16x16xf32>
-// CHECK-NEXT: vector.contract {{.*}} %[[XV]], %[[WB]], %[[A]] : vector<8x16xf32>, vector<1x16x16xf32> into vector<8x1x16xf32>
+// CHECK-NEXT: %[[WN:.*]] = vector.transfer_read {{.*}} : tensor<18x288x16xbf16>, vector<2x16x16xbf16>
+// CHECK-NEXT: %[[WV:.*]] = arith.extf %[[WN]] : vector<2x16x16xbf16> to vector<2x16x16xf32>
+// CHECK-NEXT: vector.contract {{.*}} %[[XV]], %[[WV]], %[[A]] : vector<8x16xf32>, vector<2x16x16xf32> into vector<8x2x16xf32>
 func.func @linear_prefill_bf16(%x: tensor<?x288xf32>, %w: tensor<18x288x16xbf16>) -> tensor<?x18x16xf32> {
   %zero = arith.constant 0.0 : f32
   %c0 = arith.constant 0 : index
@@ -103,36 +102,38 @@ func.func @linear_prefill_bf16(%x: tensor<?x288xf32>, %w: tensor<18x288x16xbf16>
 // -----
 
 // Tests that with a dynamic token count (prefill) the linear is register
-// blocked: inside the loop over the 18 output blocks (outermost, so that it
-// can run in parallel and one W block is reused from cache by every token),
-// full tiles of 8 tokens carry a vector<8x1x16> accumulator (8 zmm registers)
-// through the k loop and contract vector<8x16> of x with one vector<16x16>
-// weight tile, so each weight vector is loaded once for 8 tokens; the
-// tokens left over (T mod 8) run one at a time in a peeled remainder loop.
+// blocked: inside the loop over the 18 output blocks, two at a time
+// (outermost, so that it can run in parallel and the W blocks are reused
+// from cache by every token), full tiles of 8 tokens carry a vector<8x2x16>
+// accumulator (16 zmm registers) through the k loop and contract vector<8x16>
+// of x with two vector<16x16> weight tiles, so each weight vector is loaded
+// once for 8 tokens and each x value feeds two blocks; the tokens left over
+// (T mod 8) run one at a time in a peeled remainder loop, both blocks each.
 // Only the block loop is marked to run on all cores.
 
 // CHECK-LABEL: func.func @linear_prefill
 // CHECK-SAME: %[[X:[a-z0-9_]+]]: tensor<?x768xf32>, %[[W:[a-z0-9_]+]]: tensor<18x768x16xf32>
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
 // CHECK-DAG: %[[C18:.*]] = arith.constant 18 : index
 // CHECK-DAG: %[[C768:.*]] = arith.constant 768 : index
 // CHECK: %[[ZEROED:.*]] = scf.for
-// CHECK: scf.for %[[NB:.*]] = %{{.*}} to %[[C18]] step %[[C1]] iter_args(%{{.*}} = %[[ZEROED]])
+// CHECK: scf.for %[[NB:.*]] = %{{.*}} to %[[C18]] step %[[C2]] iter_args(%{{.*}} = %[[ZEROED]])
 // CHECK-NEXT: %[[SPLIT:.*]] = affine.apply #{{.*}}()[%[[T:.*]]]
 // CHECK: %[[MAIN:.*]] = scf.for %[[T0:.*]] = %{{.*}} to %[[SPLIT]] step %[[C8]]
-// CHECK: %[[ACC0:.*]] = vector.transfer_read %{{.*}}[%[[T0]], %[[NB]], %{{.*}}]{{.*}} vector<8x1x16xf32>
-// CHECK: %[[ACC:.*]] = scf.for %[[K:.*]] = %{{.*}} to %[[C768]] step %[[C16]] iter_args(%[[A:.*]] = %[[ACC0]]) -> (vector<8x1x16xf32>)
+// CHECK: %[[ACC0:.*]] = vector.transfer_read %{{.*}}[%[[T0]], %[[NB]], %{{.*}}]{{.*}} vector<8x2x16xf32>
+// CHECK: %[[ACC:.*]] = scf.for %[[K:.*]] = %{{.*}} to %[[C768]] step %[[C16]] iter_args(%[[A:.*]] = %[[ACC0]]) -> (vector<8x2x16xf32>)
 // CHECK-NEXT: %[[XV:.*]] = vector.transfer_read %[[X]][%[[T0]], %[[K]]]{{.*}} : tensor<?x768xf32>, vector<8x16xf32>
-// CHECK-NEXT: %[[WV:.*]] = vector.transfer_read %[[W]][%[[NB]], %[[K]], %{{.*}}]{{.*}} : tensor<18x768x16xf32>, vector<16x16xf32>
+// CHECK-NEXT: %[[WV:.*]] = vector.transfer_read %[[W]][%[[NB]], %[[K]], %{{.*}}]{{.*}} : tensor<18x768x16xf32>, vector<2x16x16xf32>
 // CHECK-NOT: scf.for
-// CHECK: vector.contract {{.*}} %[[XV]], %{{.*}}, %[[A]] : vector<8x16xf32>, vector<1x16x16xf32> into vector<8x1x16xf32>
+// CHECK: vector.contract {{.*}} %[[XV]], %[[WV]], %[[A]] : vector<8x16xf32>, vector<2x16x16xf32> into vector<8x2x16xf32>
 // CHECK: vector.transfer_write %[[ACC]], %{{.*}}[%[[T0]], %[[NB]], %{{.*}}]
 // CHECK: scf.for %[[T1:.*]] = %[[SPLIT]] to %[[T]] step %[[C8]] iter_args(%{{.*}} = %[[MAIN]])
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C1]]
-// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C768]] step %[[C16]] {{.*}} -> (vector<16xf32>)
-// CHECK: vector.contract {{.*}} : vector<16xf32>, vector<16x16xf32> into vector<16xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C768]] step %[[C16]] {{.*}} -> (vector<2x16xf32>)
+// CHECK: vector.contract {{.*}} : vector<16xf32>, vector<2x16x16xf32> into vector<2x16xf32>
 // CHECK: } {attn.parallel}
 // CHECK-NOT: attn.parallel
 // CHECK-NOT: linalg.generic
