@@ -28,6 +28,7 @@ void mlir::attnc::buildAttnToLinalgPipeline(OpPassManager &pm, const PipelineOpt
   if (!options.reference) {
     attn::TileQueriesPassOptions queries;
     queries.maxRowBytes = options.maxAllocaBytes; // a row is a private alloca
+    queries.keyBlock = options.maxTile;          // the keys of one vector step
     pm.addNestedPass<func::FuncOp>(attn::createTileQueriesPass(queries));
   }
   pm.addPass(attn::createConvertAttnToLinalgPass());

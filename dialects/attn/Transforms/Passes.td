@@ -39,7 +39,10 @@ def TileQueriesPass : Pass<"attn-tile-queries", "func::FuncOp"> {
   let options = [
     Option<"maxRowBytes", "max-row-bytes", "int64_t", /*default=*/"65536",
            "Largest row of scores (bytes, over the cache's full length) for which a "
-           "decoded token's heads run on all cores">
+           "decoded token's heads run on all cores">,
+    Option<"keyBlock", "key-block", "int64_t", /*default=*/"16",
+           "Keys per vector step of attn-tile-and-vectorize: a trimmed row is rounded "
+           "up to whole blocks where the keys allow (1: not rounded)">
   ];
 }
 

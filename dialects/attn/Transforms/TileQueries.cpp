@@ -111,7 +111,7 @@ Value dimOf(OpBuilder &b, Location loc, Value v, int64_t dim) {
   return b.createOrFold<tensor::DimOp>(loc, v, dim);
 }
 
-void tileQueries(Chain chain) {
+void tileQueries(Chain chain, int64_t keyBlock) {
   ScoresOp scores = chain.scores;
   OpBuilder b(chain.softmax);
   Location loc = chain.sum.getLoc();
@@ -157,7 +157,18 @@ void tileQueries(Chain chain) {
               if (chain.mask) {
                 position = b.create<arith::AddIOp>(loc, chain.mask.getPosition(), t);
                 if (trim) {
+                  // The keys up to the query's own position, rounded up to
+                  // whole key blocks while there are keys: the few masked
+                  // keys of the last block take weight exactly 0, and the
+                  // row needs no key-at-a-time remainder.
                   Value upTo = b.create<arith::AddIOp>(loc, position, one);
+                  if (keyBlock > 1) {
+                    Value block = b.create<arith::ConstantIndexOp>(loc, keyBlock);
+                    Value last = b.create<arith::ConstantIndexOp>(loc, keyBlock - 1);
+                    Value blocks = b.create<arith::DivUIOp>(
+                        loc, b.create<arith::AddIOp>(loc, upTo, last), block);
+                    upTo = b.create<arith::MulIOp>(loc, blocks, block);
+                  }
                   len = b.create<arith::MinUIOp>(loc, upTo, keys);
                 }
               }
@@ -226,7 +237,7 @@ struct TileQueriesPass : attn::impl::TileQueriesPassBase<TileQueriesPass> {
         chains.push_back(*chain);
     });
     for (Chain chain : chains)
-      tileQueries(chain);
+      tileQueries(chain, keyBlock);
   }
 };
 

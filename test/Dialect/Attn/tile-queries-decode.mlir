@@ -5,7 +5,9 @@
 // Tests that a decoded token's attention (one query, 4 heads over 2 kv
 // heads, keys read from a cache of 64 positions) becomes a loop over the
 // heads alone, marked to run on all cores: head h reads kv head h / 2 up to
-// the query's position (min(position + 1, N)), its row of scores is one
+// the query's position rounded up to whole 16-key blocks, but at most the
+// N keys there are (min(16 * ceil((position + 1) / 16), N), which is N in
+// decode, where N = position + 1), its row of scores is one
 // (1, 1, n) value, and its result goes to row (0, h). The row over the
 // whole cache is 64 floats, 256 bytes: with max-row-bytes 255 (the LONG
 // run) it would not fit a thread's stack budget and the heads stay one
@@ -17,8 +19,10 @@
 // CHECK: %[[OUT:[a-z0-9_]+]] = scf.for %[[H:[a-z0-9_]+]] = %c0 to %c4 step %c1 iter_args(%[[A:[a-z0-9_]+]] = %{{.*}}) -> (tensor<1x4x4xf32>)
 // CHECK-NOT: scf.for
 // CHECK: %[[KVH:[a-z0-9_]+]] = arith.divui %[[H]], %c2
-// CHECK: %[[UPTO:[a-z0-9_]+]] = arith.addi %[[POS]], %c1
-// CHECK: %[[L:[a-z0-9_]+]] = arith.minui %[[UPTO]], %[[N]]
+// CHECK: %[[UP15:[a-z0-9_]+]] = arith.addi %[[POS]], %c16
+// CHECK: %[[BLOCKS:[a-z0-9_]+]] = arith.divui %[[UP15]], %c16
+// CHECK: %[[WHOLE:[a-z0-9_]+]] = arith.muli %[[BLOCKS]], %c16
+// CHECK: %[[L:[a-z0-9_]+]] = arith.minui %[[WHOLE]], %[[N]]
 // CHECK: %[[QS:[a-z0-9_]+]] = tensor.extract_slice %[[Q]][0, %[[H]], 0] [1, 1, 4] [1, 1, 1]
 // CHECK: %[[KS:[a-z0-9_]+]] = tensor.extract_slice %[[K]][%[[KVH]], 0, 0] [1, %[[L]], 4] [1, 1, 1]
 // CHECK: %[[S:[a-z0-9_]+]] = attn.scores %[[QS]], %[[KS]] {heads = 1 : i64, kv_heads = 1 : i64, scale = 5.000000e-01 : f32} : tensor<1x1x4xf32>, tensor<1x?x4xf32> -> tensor<1x1x?xf32>

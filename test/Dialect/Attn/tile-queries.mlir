@@ -4,9 +4,10 @@
 // heads) becomes a loop over the heads (marked to run on all cores) around a
 // loop over the queries, each step the attention of query t of head h: q is
 // row (t, h), keys and values are those of kv head h / 2 up to the query's
-// own position, min(position + t + 1, N) (the later keys would take weight
-// exactly 0), the mask is applied at position + t, and the step's result
-// goes to row (t, h).
+// own position rounded up to whole 16-key blocks, min(16 * ceil((position +
+// t + 1) / 16), N) (the later keys take weight exactly 0, and whole blocks
+// need no key-at-a-time remainder), the mask is applied at position + t,
+// and the step's result goes to row (t, h).
 // CHECK-LABEL: func.func @causal
 // CHECK-SAME: (%[[Q:[a-z0-9_]+]]: tensor<?x8x4xf32>, %[[K:[a-z0-9_]+]]: tensor<4x?x4xf32>, %[[V:[a-z0-9_]+]]: tensor<4x?x4xf32>, %[[POS:[a-z0-9_]+]]: index)
 // CHECK-DAG: %[[C0:[a-z0-9_]+]] = arith.constant 0 : index
@@ -19,7 +20,10 @@
 // CHECK: scf.for %[[TQ:[a-z0-9_]+]] = %[[C0]] to %[[T]] step %[[C1]] iter_args(%[[B:[a-z0-9_]+]] = %[[A]])
 // CHECK: %[[P:[a-z0-9_]+]] = arith.addi %[[POS]], %[[TQ]]
 // CHECK: %[[UPTO:[a-z0-9_]+]] = arith.addi %[[P]], %[[C1]]
-// CHECK: %[[LEN:[a-z0-9_]+]] = arith.minui %[[UPTO]], %[[N]]
+// CHECK: %[[UP15:[a-z0-9_]+]] = arith.addi %[[UPTO]], %c15
+// CHECK: %[[BLOCKS:[a-z0-9_]+]] = arith.divui %[[UP15]], %c16
+// CHECK: %[[WHOLE:[a-z0-9_]+]] = arith.muli %[[BLOCKS]], %c16
+// CHECK: %[[LEN:[a-z0-9_]+]] = arith.minui %[[WHOLE]], %[[N]]
 // CHECK: %[[QS:[a-z0-9_]+]] = tensor.extract_slice %[[Q]][%[[TQ]], %[[H]], 0] [1, 1, 4] [1, 1, 1] : tensor<?x8x4xf32> to tensor<1x1x4xf32>
 // CHECK: %[[KS:[a-z0-9_]+]] = tensor.extract_slice %[[K]][%[[KVH]], 0, 0] [1, %[[LEN]], 4] [1, 1, 1] : tensor<4x?x4xf32> to tensor<1x?x4xf32>
 // CHECK: %[[VS:[a-z0-9_]+]] = tensor.extract_slice %[[V]][%[[KVH]], 0, 0] [1, %[[LEN]], 4] [1, 1, 1] : tensor<4x?x4xf32> to tensor<1x?x4xf32>
