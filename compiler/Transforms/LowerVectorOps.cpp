@@ -6,8 +6,9 @@
 // x86 code: contractions as outer products (broadcast + FMA per reduction
 // step, no horizontal shuffles) except pure dot products, which become one
 // multiply and a tree reduction, and the 16 dot products of a tile of keys,
-// summed across lanes by one shuffle tree; multi-reductions with the parallel dim
-// innermost. Math ops get polynomial approximations so that exp (softmax,
+// summed across lanes by one shuffle tree; a reduction to one value (softmax's
+// max and sum of a key block) by halving steps on whole vectors, the others
+// with the parallel dim innermost. Math ops get polynomial approximations so that exp (softmax,
 // SiLU) stays in vector registers instead of calling expf per lane.
 //
 //===----------------------------------------------------------------------===//
@@ -212,6 +213,61 @@ struct RowDotsToReductionTree : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+/// A multi-reduction to one value (a key block's max or sum in softmax:
+/// vector<1x1x16> over its last dim) as a tree of halving steps on whole
+/// vectors, 16 -> 8 -> 4 -> 2 -> 1 lanes, then one step with the
+/// accumulator. The InnerParallel lowering would fold the 16 lanes into the
+/// accumulator one at a time, each a scalar op (for maximumf, with its NaN
+/// and signed-zero checks) in one dependent chain. The max is the same
+/// value in any order; a sum is added in tree order, the same on every
+/// thread count.
+struct RowReductionToTree : OpRewritePattern<vector::MultiDimReductionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType source = op.getSourceVectorType();
+    int64_t lanes = source.getNumElements();
+    if (source.isScalable() || lanes < 4 || !llvm::isPowerOf2_64(lanes) ||
+        !isa<FloatType>(source.getElementType()))
+      return failure();
+    // Every dim that is not reduced is a unit dim: one result value.
+    for (auto [dim, size] : llvm::enumerate(source.getShape()))
+      if (size != 1 && !op.isReducedDim(dim))
+        return failure();
+    Location loc = op.getLoc();
+    Type f = source.getElementType();
+    // The lanes as one vector: the last dim itself when the others are unit
+    // dims (an extract, where a shape_cast would move each element).
+    Value v = op.getSource();
+    if (source.getRank() > 1 && source.getShape().back() == lanes)
+      v = rewriter.create<vector::ExtractOp>(loc, v,
+                                             SmallVector<int64_t>(source.getRank() - 1, 0));
+    else if (source.getRank() > 1)
+      v = rewriter.create<vector::ShapeCastOp>(loc, VectorType::get({lanes}, f), v);
+    for (int64_t half = lanes / 2; half >= 1; half /= 2) {
+      auto slice = [&](int64_t offset) -> Value {
+        return rewriter.create<vector::ExtractStridedSliceOp>(
+            loc, v, ArrayRef<int64_t>{offset}, ArrayRef<int64_t>{half}, ArrayRef<int64_t>{1});
+      };
+      v = vector::makeArithReduction(rewriter, loc, op.getKind(), slice(0), slice(half));
+    }
+    // v is vector<1>; the accumulator has the result's type (a vector of
+    // one element, or the scalar when every dim is reduced).
+    v = rewriter.create<vector::ExtractOp>(loc, v, ArrayRef<int64_t>{0});
+    Value acc = op.getAcc();
+    auto resultType = dyn_cast<VectorType>(op.getType());
+    if (resultType)
+      acc = rewriter.create<vector::ExtractOp>(loc, acc,
+                                               SmallVector<int64_t>(resultType.getRank(), 0));
+    Value result = vector::makeArithReduction(rewriter, loc, op.getKind(), v, acc);
+    if (resultType)
+      result = rewriter.create<vector::BroadcastOp>(loc, resultType, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct LowerVectorOpsPass
     : mlir::attnc::impl::LowerVectorOpsPassBase<LowerVectorOpsPass> {
   using LowerVectorOpsPassBase::LowerVectorOpsPassBase;
@@ -239,6 +295,7 @@ void mlir::attnc::populateLowerVectorOpsPatterns(RewritePatternSet &patterns) {
   vector::populateCastAwayVectorLeadingOneDimPatterns(patterns);
   patterns.add<ContractionToReduction>(ctx, /*benefit=*/2);
   patterns.add<RowDotsToReductionTree>(ctx, /*benefit=*/2);
+  patterns.add<RowReductionToTree>(ctx, /*benefit=*/2);
   vector::populateVectorContractLoweringPatterns(patterns, options);
   vector::populateVectorOuterProductLoweringPatterns(patterns);
   vector::populateVectorMultiReductionLoweringPatterns(

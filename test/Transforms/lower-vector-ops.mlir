@@ -73,3 +73,51 @@ func.func @exp(%x: vector<16xf32>) -> vector<16xf32> {
   %r = math.exp %x : vector<16xf32>
   return %r : vector<16xf32>
 }
+
+// -----
+
+// Tests that a key block's max in softmax (vector<1x1x16> reduced over its
+// last dim into the running max) becomes four halving steps on whole
+// vectors (16 -> 8 -> 4 -> 2 -> 1 lanes, each the max of the low and the
+// high half) and one step with the accumulator, not 16 scalar steps.
+// CHECK-LABEL: func.func @block_max
+// CHECK-SAME: (%[[S:.*]]: vector<1x1x16xf32>, %[[ACC:.*]]: vector<1x1xf32>)
+// CHECK: %[[V:.*]] = vector.extract %[[S]][0, 0] : vector<16xf32> from vector<1x1x16xf32>
+// CHECK: %[[L8:.*]] = vector.extract_strided_slice %[[V]] {offsets = [0], sizes = [8], strides = [1]}
+// CHECK: %[[H8:.*]] = vector.extract_strided_slice %[[V]] {offsets = [8], sizes = [8], strides = [1]}
+// CHECK: %[[M8:.*]] = arith.maximumf %[[L8]], %[[H8]] : vector<8xf32>
+// CHECK: %[[L4:.*]] = vector.extract_strided_slice %[[M8]] {offsets = [0], sizes = [4], strides = [1]}
+// CHECK: %[[H4:.*]] = vector.extract_strided_slice %[[M8]] {offsets = [4], sizes = [4], strides = [1]}
+// CHECK: %[[M4:.*]] = arith.maximumf %[[L4]], %[[H4]] : vector<4xf32>
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<2xf32>
+// CHECK: %[[M1:.*]] = arith.maximumf %{{.*}}, %{{.*}} : vector<1xf32>
+// CHECK: %[[E:.*]] = vector.extract %[[M1]][0] : f32 from vector<1xf32>
+// CHECK: %[[A:.*]] = vector.extract %[[ACC]][0, 0] : f32 from vector<1x1xf32>
+// CHECK: %[[R:.*]] = arith.maximumf %[[E]], %[[A]] : f32
+// CHECK: %[[OUT:.*]] = vector.splat %[[R]] : vector<1x1xf32>
+// CHECK: return %[[OUT]]
+// CHECK-NOT: vector.multi_reduction
+func.func @block_max(%s: vector<1x1x16xf32>, %acc: vector<1x1xf32>) -> vector<1x1xf32> {
+  %r = vector.multi_reduction <maximumf>, %s, %acc [2] : vector<1x1x16xf32> to vector<1x1xf32>
+  return %r : vector<1x1xf32>
+}
+
+// -----
+
+// Tests that a key block's sum (into a scalar) is added as a tree too: the
+// low and high halves, 16 -> 8 -> 4 -> 2 -> 1, then the accumulator.
+// CHECK-LABEL: func.func @block_sum
+// CHECK-SAME: (%[[S:.*]]: vector<16xf32>, %[[ACC:.*]]: f32)
+// CHECK: %[[L8:.*]] = vector.extract_strided_slice %[[S]] {offsets = [0], sizes = [8], strides = [1]}
+// CHECK: %[[H8:.*]] = vector.extract_strided_slice %[[S]] {offsets = [8], sizes = [8], strides = [1]}
+// CHECK: arith.addf %[[L8]], %[[H8]] : vector<8xf32>
+// CHECK: arith.addf %{{.*}}, %{{.*}} : vector<4xf32>
+// CHECK: arith.addf %{{.*}}, %{{.*}} : vector<2xf32>
+// CHECK: %[[M1:.*]] = arith.addf %{{.*}}, %{{.*}} : vector<1xf32>
+// CHECK: %[[E:.*]] = vector.extract %[[M1]][0] : f32 from vector<1xf32>
+// CHECK: %[[R:.*]] = arith.addf %[[E]], %[[ACC]] : f32
+// CHECK: return %[[R]]
+func.func @block_sum(%s: vector<16xf32>, %acc: f32) -> f32 {
+  %r = vector.multi_reduction <add>, %s, %acc [0] : vector<16xf32> to f32
+  return %r : f32
+}
