@@ -6,10 +6,11 @@
 // x86 code: contractions as outer products (broadcast + FMA per reduction
 // step, no horizontal shuffles) except pure dot products, which become one
 // multiply and a tree reduction, and the 16 dot products of a tile of keys,
-// summed across lanes by one shuffle tree; a reduction to one value (softmax's
-// max and sum of a key block) by halving steps on whole vectors, the others
-// with the parallel dim innermost. Math ops get polynomial approximations so that exp (softmax,
-// SiLU) stays in vector registers instead of calling expf per lane.
+// summed across lanes by one shuffle tree; a reduction to one value
+// (softmax's max and sum of a key block) by halving steps on whole vectors,
+// the other multi-reductions with the parallel dim innermost. Math ops get
+// polynomial approximations so that exp (softmax, SiLU) stays in vector
+// registers instead of calling expf per lane.
 //
 //===----------------------------------------------------------------------===//
 
@@ -229,7 +230,7 @@ struct RowReductionToTree : OpRewritePattern<vector::MultiDimReductionOp> {
     VectorType source = op.getSourceVectorType();
     int64_t lanes = source.getNumElements();
     if (source.isScalable() || lanes < 4 || !llvm::isPowerOf2_64(lanes) ||
-        !isa<FloatType>(source.getElementType()))
+        !isa<FloatType>(source.getElementType()) || isa<vector::MaskOp>(op->getParentOp()))
       return failure();
     // Every dim that is not reduced is a unit dim: one result value.
     for (auto [dim, size] : llvm::enumerate(source.getShape()))

@@ -157,7 +157,7 @@ bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) 
   if (!ShapedType::isDynamic(ranges[1]) && ranges[1] <= tokenBlock)
     return false;
   MLIRContext *ctx = op.getContext();
-  // (1, tokenBlock, 0, ...): one output block, tokenBlock tokens.
+  // (blocks, tokenBlock, 0, ...): one or two output blocks, tokenBlock tokens.
   SmallVector<int64_t> sizes(ranges.size(), 0);
   sizes[0] = packedBlocksPerTile(op);
   sizes[1] = tokenBlock;
