@@ -218,47 +218,60 @@ struct RmsNormLowering : OpConversionPattern<RmsNormOp> {
   }
 };
 
-/// The Q8_0 linear with K split into (K / 32, 32), so that every indexing
-/// map is a projected permutation (which the vectorizer needs):
-///   y[t, nb, j] += x[t, kb, kk] * (float(q[nb, kb, kk, j]) * s[nb, kb, j])
-/// dims (nb, t, kb, kk, j): the lane dim j last, so that the vectorized
-/// weight block is (kk, j) as stored and its dequantization (sitofp, times
-/// the broadcast scales) needs no transpose; only x is broadcast along j,
-/// which the contraction absorbs. The weight is dequantized in registers, exactly
-/// (an f16 scale times an int8 has at most 19 significant bits), so the
-/// sums are those of an f32 linear on the dequantized weights.
-Value quantizedProduct(OpBuilder &b, Location loc, Value x, Value q, Value scales,
-                       Value init) {
+/// The linear of a block-quantized weight: x's K split into `xBlock`-shaped
+/// pieces of one 32-value block each, the weight's rows `q` (NB, K', B) into
+/// (NB, K / 32, qGroup, B), and
+///   y[t, nb, j] += x[t, kb, ..., kk] * weightOf(q[nb, kb, kk, j], s[nb, kb, j])
+/// dims (nb, t, kb, ..., kk, j), where kk, the last dim of `xBlock`, walks
+/// the `qGroup` stored entries of a block. Every indexing map is a projected
+/// permutation (which the vectorizer needs), and the lane dim j is last, so
+/// that the vectorized weight block is (..., kk, j) as stored and its
+/// dequantization needs no transpose; only x is broadcast along j, which the
+/// contraction absorbs. `weightOf` builds one weight in the body from its
+/// stored entry and its block's scale.
+Value blockQuantizedProduct(
+    OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> xBlock, Value q, int64_t qGroup,
+    Value scales, Value init,
+    function_ref<Value(OpBuilder &, Location, Value entry, Value scale)> weightOf) {
   MLIRContext *ctx = b.getContext();
-  constexpr int64_t group = 32;
   auto qType = cast<RankedTensorType>(q.getType());
-  int64_t blocks = qType.getDimSize(1) / group;
+  int64_t blocks = qType.getDimSize(1) / qGroup;
   auto xType = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> xShape = {xType.getDimSize(0), blocks};
+  llvm::append_range(xShape, xBlock);
+  ReassociationIndices kGroup;
+  SmallVector<OpFoldResult> xSizes = {tensor::getMixedSize(b, loc, x, 0)};
+  for (auto [i, size] : llvm::enumerate(ArrayRef(xShape).drop_front())) {
+    kGroup.push_back(int64_t(i) + 1);
+    xSizes.push_back(b.getIndexAttr(size));
+  }
   Value xGroups = b.create<tensor::ExpandShapeOp>(
-      loc, RankedTensorType::get({xType.getDimSize(0), blocks, group}, b.getF32Type()), x,
-      ArrayRef<ReassociationIndices>{{0}, {1, 2}},
-      ArrayRef<OpFoldResult>{tensor::getMixedSize(b, loc, x, 0), b.getIndexAttr(blocks),
-                             b.getIndexAttr(group)});
+      loc, RankedTensorType::get(xShape, b.getF32Type()), x,
+      ArrayRef<ReassociationIndices>{{0}, kGroup}, xSizes);
   Value qGroups = b.create<tensor::ExpandShapeOp>(
       loc,
-      RankedTensorType::get({qType.getDimSize(0), blocks, group, qType.getDimSize(2)},
+      RankedTensorType::get({qType.getDimSize(0), blocks, qGroup, qType.getDimSize(2)},
                             qType.getElementType()),
       q, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
-  AffineExpr nb, t, kb, kk, j;
-  bindDims(ctx, nb, t, kb, kk, j);
+  // dims (nb, t, kb, xBlock..., j)
+  unsigned rank = 4 + xBlock.size();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  AffineExpr nb = d(0), t = d(1), kb = d(2), kk = d(rank - 2), j = d(rank - 1);
+  SmallVector<AffineExpr> xExprs = {t};
+  for (unsigned i = 2; i < rank - 1; ++i)
+    xExprs.push_back(d(i));
   SmallVector<AffineMap> maps = {
-      AffineMap::get(5, 0, {t, kb, kk}, ctx), AffineMap::get(5, 0, {nb, kb, kk, j}, ctx),
-      AffineMap::get(5, 0, {nb, kb, j}, ctx), AffineMap::get(5, 0, {t, nb, j}, ctx)};
+      AffineMap::get(rank, 0, xExprs, ctx), AffineMap::get(rank, 0, {nb, kb, kk, j}, ctx),
+      AffineMap::get(rank, 0, {nb, kb, j}, ctx), AffineMap::get(rank, 0, {t, nb, j}, ctx)};
   SmallVector<utils::IteratorType> iterators = parallelIterators(2);
-  iterators.append(2, utils::IteratorType::reduction);
+  iterators.append(rank - 3, utils::IteratorType::reduction);
   iterators.push_back(utils::IteratorType::parallel);
   return b
       .create<linalg::GenericOp>(
           loc, init.getType(), ValueRange{xGroups, qGroups, scales}, ValueRange{init}, maps,
           iterators,
           [&](OpBuilder &nested, Location loc, ValueRange args) {
-            Value value = nested.create<arith::SIToFPOp>(loc, nested.getF32Type(), args[1]);
-            Value weight = nested.create<arith::MulFOp>(loc, value, args[2]);
+            Value weight = weightOf(nested, loc, args[1], args[2]);
             Value mul = nested.create<arith::MulFOp>(loc, args[0], weight);
             nested.create<linalg::YieldOp>(
                 loc, ValueRange{nested.create<arith::AddFOp>(loc, args[3], mul)});
@@ -266,58 +279,42 @@ Value quantizedProduct(OpBuilder &b, Location loc, Value x, Value q, Value scale
       .getResult(0);
 }
 
+/// The Q8_0 linear: K split into (K / 32, 32),
+///   y[t, nb, j] += x[t, kb, kk] * (float(q[nb, kb, kk, j]) * s[nb, kb, j])
+/// dims (nb, t, kb, kk, j). The weight is dequantized in registers, exactly
+/// (an f16 scale times an int8 has at most 19 significant bits), so the
+/// sums are those of an f32 linear on the dequantized weights.
+Value quantizedProduct(OpBuilder &b, Location loc, Value x, Value q, Value scales,
+                       Value init) {
+  return blockQuantizedProduct(
+      b, loc, x, /*xBlock=*/{32}, q, /*qGroup=*/32, scales, init,
+      [](OpBuilder &b, Location loc, Value entry, Value scale) -> Value {
+        Value value = b.create<arith::SIToFPOp>(loc, b.getF32Type(), entry);
+        return b.create<arith::MulFOp>(loc, value, scale);
+      });
+}
+
 /// The Q4_0 linear on the bytes `q` (NB, K / 2, B): with K split into
 /// (K / 32, 2, 16) for x and the bytes into (NB, K / 32, 16, B),
 ///   y[t, nb, j] += x[t, kb, h, kk] * w(q[nb, kb, kk, j], h, s[nb, kb, j])
 /// dims (nb, t, kb, h, kk, j), where h picks the nibble (0: the low one,
 /// k = 32 kb + kk; 1: the high one, k = 32 kb + 16 + kk) by the shift 4 h
-/// (linalg.index) and w = float(((q >> 4 h) & 15) - 8) * s. As for Q8_0
-/// the lane dim j is last, so that a vectorized block is (h, kk, j): the
-/// 16 x 16 bytes as stored, each row loaded once and read for both h, no
-/// transpose; x is broadcast along j, which the contraction absorbs. The
-/// weight is exact in f32, so the sums are those of an f32 linear on the
-/// dequantized weights.
+/// (linalg.index) and w = float(((q >> 4 h) & 15) - 8) * s. The vectorized
+/// block is (h, kk, j): the 16 x 16 bytes as stored, each row loaded once
+/// and read for both h. The weight is exact in f32, so the sums are those
+/// of an f32 linear on the dequantized weights.
 Value q4Product(OpBuilder &b, Location loc, Value x, Value q, Value scales, Value init) {
-  MLIRContext *ctx = b.getContext();
   constexpr int64_t half = 16; // a 32-value block is two halves of 16
-  auto qType = cast<RankedTensorType>(q.getType());
-  int64_t blocks = qType.getDimSize(1) / half;
-  auto xType = cast<RankedTensorType>(x.getType());
-  Value xGroups = b.create<tensor::ExpandShapeOp>(
-      loc, RankedTensorType::get({xType.getDimSize(0), blocks, 2, half}, b.getF32Type()), x,
-      ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}},
-      ArrayRef<OpFoldResult>{tensor::getMixedSize(b, loc, x, 0), b.getIndexAttr(blocks),
-                             b.getIndexAttr(2), b.getIndexAttr(half)});
-  Value qGroups = b.create<tensor::ExpandShapeOp>(
-      loc,
-      RankedTensorType::get({qType.getDimSize(0), blocks, half, qType.getDimSize(2)},
-                            qType.getElementType()),
-      q, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
-  AffineExpr nb, t, kb, h, kk, j;
-  bindDims(ctx, nb, t, kb, h, kk, j);
-  SmallVector<AffineMap> maps = {
-      AffineMap::get(6, 0, {t, kb, h, kk}, ctx), AffineMap::get(6, 0, {nb, kb, kk, j}, ctx),
-      AffineMap::get(6, 0, {nb, kb, j}, ctx), AffineMap::get(6, 0, {t, nb, j}, ctx)};
-  SmallVector<utils::IteratorType> iterators = parallelIterators(2);
-  iterators.append(3, utils::IteratorType::reduction);
-  iterators.push_back(utils::IteratorType::parallel);
-  return b
-      .create<linalg::GenericOp>(
-          loc, init.getType(), ValueRange{xGroups, qGroups, scales}, ValueRange{init}, maps,
-          iterators,
-          [&](OpBuilder &nested, Location loc, ValueRange args) {
-            Type i32 = nested.getI32Type();
-            Value byte = nested.create<arith::ExtUIOp>(loc, i32, args[1]);
-            Value h = nested.create<linalg::IndexOp>(loc, 3);
-            Value shift = nested.create<arith::MulIOp>(
-                loc, nested.create<arith::IndexCastUIOp>(loc, i32, h),
-                nested.create<arith::ConstantIntOp>(loc, 4, i32));
-            Value weight = nibbleValue(nested, loc, byte, shift, args[2]);
-            Value mul = nested.create<arith::MulFOp>(loc, args[0], weight);
-            nested.create<linalg::YieldOp>(
-                loc, ValueRange{nested.create<arith::AddFOp>(loc, args[3], mul)});
-          })
-      .getResult(0);
+  return blockQuantizedProduct(
+      b, loc, x, /*xBlock=*/{2, half}, q, /*qGroup=*/half, scales, init,
+      [](OpBuilder &b, Location loc, Value entry, Value scale) -> Value {
+        Type i32 = b.getI32Type();
+        Value byte = b.create<arith::ExtUIOp>(loc, i32, entry);
+        Value h = b.create<linalg::IndexOp>(loc, 3);
+        Value shift = b.create<arith::MulIOp>(loc, b.create<arith::IndexCastUIOp>(loc, i32, h),
+                                              b.create<arith::ConstantIntOp>(loc, 4, i32));
+        return nibbleValue(b, loc, byte, shift, scale);
+      });
 }
 
 /// linear: `y[t, nb, j] += x[t, k] * W[nb, k, j]` on a zero-filled (T, NB, B),
