@@ -230,7 +230,7 @@ struct RowReductionToTree : OpRewritePattern<vector::MultiDimReductionOp> {
     VectorType source = op.getSourceVectorType();
     int64_t lanes = source.getNumElements();
     if (source.isScalable() || lanes < 4 || !llvm::isPowerOf2_64(lanes) ||
-        !isa<FloatType>(source.getElementType()) || isa<vector::MaskOp>(op->getParentOp()))
+        !isa<FloatType>(source.getElementType()) || op->getParentOfType<vector::MaskOp>())
       return failure();
     // Every dim that is not reduced is a unit dim: one result value.
     for (auto [dim, size] : llvm::enumerate(source.getShape()))

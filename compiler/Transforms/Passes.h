@@ -29,6 +29,17 @@ namespace mlir::attnc {
 /// The mark of a loop to run on all cores (see the attn dialect's).
 using mlir::attn::kParallelLoopAttr;
 
+/// The innermost scf.for around `op` marked to run on all cores, if any
+/// (within its function).
+inline scf::ForOp enclosingParallelLoop(Operation *op) {
+  for (Operation *parent = op->getParentOp(); parent && !isa<func::FuncOp>(parent);
+       parent = parent->getParentOp())
+    if (auto loop = dyn_cast<scf::ForOp>(parent))
+      if (loop->hasAttr(kParallelLoopAttr))
+        return loop;
+  return {};
+}
+
 /// A vector.contract that sums products (kind add) and is not under a
 /// vector.mask: the only form the contraction rewrites of
 /// attn-tile-and-vectorize and attn-lower-vector-ops take.

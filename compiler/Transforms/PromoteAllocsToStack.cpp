@@ -46,16 +46,6 @@ namespace {
 /// loads and stores of 16 floats never split a cache line.
 constexpr int64_t kBufferAlignment = 64;
 
-/// The innermost loop around `op` marked to run on all cores, if any.
-scf::ForOp enclosingParallelLoop(Operation *op) {
-  for (Operation *parent = op->getParentOp(); parent && !isa<func::FuncOp>(parent);
-       parent = parent->getParentOp())
-    if (auto loop = dyn_cast<scf::ForOp>(parent))
-      if (loop->hasAttr(mlir::attnc::kParallelLoopAttr))
-        return loop;
-  return {};
-}
-
 bool isInsideLoop(Operation *op) {
   for (Operation *parent = op->getParentOp(); parent && !isa<func::FuncOp>(parent);
        parent = parent->getParentOp())
@@ -143,7 +133,7 @@ struct PromoteAllocsToStackPass
   LogicalResult privatize(func::FuncOp func, bool stackOnly) {
     SmallVector<std::pair<memref::AllocOp, scf::ForOp>> allocs;
     func.walk([&](memref::AllocOp alloc) {
-      if (scf::ForOp loop = enclosingParallelLoop(alloc))
+      if (scf::ForOp loop = mlir::attnc::enclosingParallelLoop(alloc))
         allocs.emplace_back(alloc, loop);
     });
     DataLayout layout = DataLayout::closest(func);

@@ -908,7 +908,9 @@ SmallVector<int64_t> mlir::attnc::chooseTileSizes(linalg::LinalgOp op,
       sizes.push_back(0);
       continue;
     }
-    if (tokensWhole && i == 0 && range == 2) { // blockTokens' two blocks
+    // A register tile of blockTokens (one or two output blocks) is already
+    // inside the block loop that runs on all cores.
+    if (tokensWhole && i == 0 && mlir::attnc::enclosingParallelLoop(op)) {
       sizes.push_back(0);
       continue;
     }
