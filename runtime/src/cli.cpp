@@ -39,6 +39,7 @@ struct Session {
   Sampler sampler;
   RunState state;
   FILE *logits_file = nullptr;
+  WeightPages weights;
 };
 
 void session_destroy(Session *s) {
@@ -46,6 +47,7 @@ void session_destroy(Session *s) {
     std::fclose(s->logits_file);
   s->logits_file = nullptr;
   run_state_destroy(&s->state);
+  weights_release(&s->weights);
   sampler_destroy(&s->sampler);
   tokenizer_destroy(&s->tokenizer);
   s->has_tokenizer = false;
@@ -258,7 +260,6 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
   if (!(st = run_state_create(&s->state, info)).ok())
     return st;
   threads_set(opts.threads);
-  weights_populate(model);
   heap_retain();
   if (!opts.logits_out.empty()) {
     s->logits_file = std::fopen(opts.logits_out.c_str(), "wb");
@@ -304,6 +305,9 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
     trace_logits.assign(size_t(logit_floats), 0.0f);
   }
   std::fprintf(err, "seed: %llu\n", static_cast<unsigned long long>(seed));
+  s->weights = weights_place(model);
+  Model placed = model;
+  placed.weights = s->weights.data;
   GenerateRequest request;
   if (tracing) {
     request.trace = trace.data();
@@ -316,7 +320,7 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
   request.ignore_eos = opts.ignore_eos;
   request.text_out = out;
   request.logits_out = s->logits_file;
-  st = generate(model, s->has_tokenizer ? &s->tokenizer : nullptr, &s->sampler, &s->state,
+  st = generate(placed, s->has_tokenizer ? &s->tokenizer : nullptr, &s->sampler, &s->state,
                 request, result);
   if (!st.ok() && s->logits_file && std::ferror(s->logits_file))
     return Status::error(opts.logits_out + ": " + st.message());

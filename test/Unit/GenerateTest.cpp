@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 #include <string>
 #include <vector>
@@ -584,4 +585,70 @@ TEST_F(Generate, PromptFileErrors) {
   fake::reset(/*with_tokenizer=*/false);
   expect_error(Cli({"-f", some.c_str()}),
                "this model was compiled without a tokenizer: give the prompt as --prompt-ids");
+}
+
+// ----------------------------------------------------------------------------
+// where the kernels read the weights from
+
+namespace {
+
+bool huge_pages_offered() {
+  FILE *f = std::fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+  if (!f)
+    return false;
+  char line[128] = {0};
+  const bool read = std::fgets(line, sizeof line, f) != nullptr;
+  std::fclose(f);
+  return read && (std::strstr(line, "[always]") || std::strstr(line, "[madvise]"));
+}
+
+/// A model record whose weights are `bytes` bytes of a pattern.
+struct PatternWeights {
+  explicit PatternWeights(size_t bytes) : bytes(bytes) {
+    storage.resize(bytes + 64);
+    uintptr_t a = (reinterpret_cast<uintptr_t>(storage.data()) + 63) & ~uintptr_t(63);
+    data = reinterpret_cast<unsigned char *>(a);
+    for (size_t i = 0; i < bytes; ++i)
+      data[i] = static_cast<unsigned char>((i * 2654435761u) >> 13);
+    info.weights_bytes = int64_t(bytes);
+    model.info = &info;
+    model.weights = data;
+  }
+  size_t bytes;
+  std::vector<unsigned char> storage;
+  unsigned char *data;
+  AttnModelInfo info{};
+  Model model;
+};
+
+} // namespace
+
+TEST(WeightPlacement, SmallWeightsStayWhereTheyAre) {
+  PatternWeights w(4096);
+  WeightPages pages = weights_place(w.model); // below kHugePageCopyMinBytes
+  EXPECT_EQ(pages.data, w.data);
+  EXPECT_EQ(pages.mapping, nullptr);
+  weights_release(&pages);
+}
+
+TEST(WeightPlacement, CopyIsExactAlignedReadOnlyAndLeavesTheOriginal) {
+  // 3 MiB + 100: a copy spans two huge pages, the last one partly.
+  const size_t bytes = (size_t(3) << 20) + 100;
+  PatternWeights w(bytes);
+  std::vector<unsigned char> expected(w.data, w.data + bytes);
+  WeightPages pages = weights_place(w.model, /*min_copy_bytes=*/0);
+  if (!huge_pages_offered()) {
+    EXPECT_EQ(pages.data, w.data) << "no transparent huge pages here: no copy";
+    GTEST_SKIP() << "transparent huge pages are off on this machine";
+  }
+  ASSERT_NE(pages.mapping, nullptr);
+  ASSERT_NE(pages.data, w.data);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(pages.data) % (uintptr_t(2) << 20), 0u);
+  EXPECT_EQ(std::memcmp(pages.data, expected.data(), bytes), 0);
+  // The original is anonymous heap memory: it must keep its bytes.
+  EXPECT_EQ(std::memcmp(w.data, expected.data(), bytes), 0);
+  EXPECT_DEATH(const_cast<unsigned char *>(pages.data)[bytes / 2] ^= 1, "");
+  weights_release(&pages);
+  EXPECT_EQ(pages.mapping, nullptr);
+  EXPECT_EQ(pages.data, nullptr);
 }
