@@ -321,16 +321,26 @@ WeightPages weights_place(const Model &model, int64_t min_copy_bytes) {
           (reinterpret_cast<uintptr_t>(mapping) + huge - 1) & ~uintptr_t(huge - 1);
       void *copy = reinterpret_cast<void *>(start);
       if (madvise(copy, length, MADV_HUGEPAGE) == 0) {
-        std::memcpy(copy, model.weights, size_t(bytes));
+        // The executable's whole pages of weights leave the process's memory
+        // as they are copied, so that it never holds both copies (file
+        // pages, read back in if ever touched); weights in any other memory
+        // stay as they are.
+        const uintptr_t begin = reinterpret_cast<uintptr_t>(model.weights);
+        const uintptr_t first = (begin + uintptr_t(page) - 1) & ~uintptr_t(page - 1);
+        const uintptr_t end = (begin + uintptr_t(bytes)) & ~uintptr_t(page - 1);
+        const bool drop = end > first && in_read_only_file_mapping(first, end);
+        // Chunks after the first start on a page of the original.
+        constexpr uintptr_t kChunk = uintptr_t(64) << 20;
+        for (uintptr_t from = begin, to = first + kChunk; from < begin + uintptr_t(bytes);
+             from = to, to += kChunk) {
+          const uintptr_t stop = std::min(to, begin + uintptr_t(bytes));
+          std::memcpy(static_cast<unsigned char *>(copy) + (from - begin),
+                      reinterpret_cast<const void *>(from), stop - from);
+          const uintptr_t lo = std::max(from, first), hi = std::min(stop, end);
+          if (drop && hi > lo)
+            (void)madvise(reinterpret_cast<void *>(lo), hi - lo, MADV_DONTNEED);
+        }
         if (mprotect(copy, length, PROT_READ) == 0) {
-          // The executable's whole pages of weights leave the process's
-          // memory (file pages, read back in if ever touched); weights in
-          // any other memory stay as they are.
-          const uintptr_t begin = reinterpret_cast<uintptr_t>(model.weights);
-          const uintptr_t first = (begin + uintptr_t(page) - 1) & ~uintptr_t(page - 1);
-          const uintptr_t end = (begin + uintptr_t(bytes)) & ~uintptr_t(page - 1);
-          if (end > first && in_read_only_file_mapping(first, end))
-            (void)madvise(reinterpret_cast<void *>(first), end - first, MADV_DONTNEED);
           pages.data = static_cast<const unsigned char *>(copy);
           pages.mapping = mapping;
           pages.mapping_bytes = length + huge;
