@@ -63,36 +63,6 @@ TEST(QuantizeQ8_0, ErrorIsBoundedByHalfAStep) {
   }
 }
 
-TEST(QuantizeQ8_0, ZeroBlockHasZeroScaleAndNoNaN) {
-  std::vector<float> row(64, 0.0f);
-  row[40] = -2.0f; // the second block is not zero
-  std::vector<int8_t> q(64, 99);
-  std::vector<float> d(2, -1.0f);
-  quantizeRowQ8_0(row, q, d);
-  EXPECT_EQ(d[0], 0.0f);
-  EXPECT_FALSE(std::signbit(d[0]));
-  for (int j = 0; j < 32; ++j)
-    EXPECT_EQ(q[j], 0) << j;
-  EXPECT_FALSE(std::isnan(d[1]));
-  EXPECT_EQ(q[40], -127);
-}
-
-/// A non-finite weight (compiled with --allow-nonfinite) makes its whole
-/// block NaN, defined behaviour rather than a NaN converted to int8.
-TEST(QuantizeQ8_0, NonFiniteBlockIsNaN) {
-  std::vector<float> row(64, 0.5f);
-  row[3] = std::numeric_limits<float>::infinity();
-  row[40] = std::numeric_limits<float>::quiet_NaN();
-  row[33] = 1.0f;
-  std::vector<int8_t> q(64, 5);
-  std::vector<float> d(2);
-  quantizeRowQ8_0(row, q, d);
-  EXPECT_TRUE(std::isnan(d[0]));
-  EXPECT_TRUE(std::isnan(d[1]));
-  EXPECT_EQ(q[3], 0);
-  EXPECT_EQ(q[33], 0);
-}
-
 /// max|w| = 127: d = 1 exactly, so q = roundf(w): halves away from zero
 /// (2.5 -> 3, -0.5 -> -1; round-half-even would give 2 and 0), 0.49 -> 0.
 /// max|w| = 1.27: d = 0.01 stored as the nearest f16, 1311 / 2^17.
@@ -119,19 +89,97 @@ TEST(QuantizeQ8_0, HandComputedBlocks) {
   EXPECT_EQ(q[33], -60);
 }
 
-/// GGUF's Q8_0 tensors are imported dequantized (d * q); quantized again,
+//===----------------------------------------------------------------------===//
+// Both formats: a zero block, a non-finite block, requantizing
+//===----------------------------------------------------------------------===//
+
+/// What the shared tests need of a format: its code type, quantizer, the
+/// value a code stands for, the code of 0, and what a block whose largest
+/// magnitude is -2 (at index 8) quantizes to.
+struct Q8_0Format {
+  using Code = int8_t;
+  static void quantize(llvm::ArrayRef<float> row, llvm::MutableArrayRef<Code> q,
+                       llvm::MutableArrayRef<float> d) {
+    quantizeRowQ8_0(row, q, d);
+  }
+  static float value(float d, Code q) { return d * float(q); }
+  static constexpr int kZeroCode = 0;
+  static constexpr bool kZeroBlockScaleNegative = false; // 0 / 127
+  static constexpr float kMinusTwoScale = 2.0f / 127.0f; // stored as f16
+  static constexpr int kMinusTwoCode = -127;
+  /// Scales below f16's subnormals (spread 1e-6: d ~ 3e-8) are flushed
+  /// while the codes were computed with the exact d: not requantizable.
+  static constexpr float kSpreads[] = {0.05f, 30.0f};
+};
+struct Q4_0Format {
+  using Code = uint8_t;
+  static void quantize(llvm::ArrayRef<float> row, llvm::MutableArrayRef<Code> q,
+                       llvm::MutableArrayRef<float> d) {
+    quantizeRowQ4_0(row, q, d);
+  }
+  static float value(float d, Code q) { return d * float(int(q) - 8); }
+  static constexpr int kZeroCode = 8; // (8 - 8) * d = 0
+  static constexpr bool kZeroBlockScaleNegative = true; // 0 / -8
+  static constexpr float kMinusTwoScale = 0.25f;        // -2 / -8, exact in f16
+  static constexpr int kMinusTwoCode = 0;
+  static constexpr float kSpreads[] = {1e-6f, 0.05f, 30.0f};
+};
+
+template <typename Format> class QuantizeBlocks : public ::testing::Test {};
+using Formats = ::testing::Types<Q8_0Format, Q4_0Format>;
+TYPED_TEST_SUITE(QuantizeBlocks, Formats);
+
+TYPED_TEST(QuantizeBlocks, ZeroBlockHasZeroScaleAndNoNaN) {
+  using Code = typename TypeParam::Code;
+  std::vector<float> row(64, 0.0f);
+  row[40] = -2.0f; // the second block is not zero
+  std::vector<Code> q(64, Code(99));
+  std::vector<float> d(2, -1.0f);
+  TypeParam::quantize(row, q, d);
+  EXPECT_EQ(d[0], 0.0f);
+  EXPECT_EQ(std::signbit(d[0]), TypeParam::kZeroBlockScaleNegative);
+  for (int j = 0; j < 32; ++j)
+    EXPECT_EQ(int(q[j]), TypeParam::kZeroCode) << j;
+  EXPECT_FALSE(std::isnan(d[1]));
+  EXPECT_NEAR(d[1], TypeParam::kMinusTwoScale, TypeParam::kMinusTwoScale * 0x1p-11f);
+  EXPECT_EQ(int(q[40]), TypeParam::kMinusTwoCode);
+  EXPECT_EQ(int(q[33]), TypeParam::kZeroCode);
+}
+
+/// A non-finite weight (compiled with --allow-nonfinite) makes its whole
+/// block NaN, defined behaviour rather than a NaN converted to an integer;
+/// its codes are those of 0.
+TYPED_TEST(QuantizeBlocks, NonFiniteBlockIsNaN) {
+  using Code = typename TypeParam::Code;
+  std::vector<float> row(64, 0.5f);
+  row[3] = -std::numeric_limits<float>::infinity();
+  row[40] = std::numeric_limits<float>::quiet_NaN();
+  row[33] = 1.0f;
+  std::vector<Code> q(64, Code(5));
+  std::vector<float> d(2);
+  TypeParam::quantize(row, q, d);
+  EXPECT_TRUE(std::isnan(d[0]));
+  EXPECT_TRUE(std::isnan(d[1]));
+  EXPECT_EQ(int(q[3]), TypeParam::kZeroCode);
+  EXPECT_EQ(int(q[33]), TypeParam::kZeroCode);
+}
+
+/// GGUF's Q8_0 and Q4_0 tensors are imported dequantized; quantized again,
 /// each block gives back its d and q, so they are stored as in the file.
-TEST(QuantizeQ8_0, RequantizingDequantizedValuesIsExact) {
-  std::vector<float> row = randomRow(32 * 256, 11, 0.05f);
-  std::vector<int8_t> q(row.size()), q2(row.size());
-  std::vector<float> d(row.size() / 32), d2(d.size());
-  quantizeRowQ8_0(row, q, d);
-  std::vector<float> dequantized(row.size());
-  for (size_t i = 0; i < row.size(); ++i)
-    dequantized[i] = d[i / 32] * q[i];
-  quantizeRowQ8_0(dequantized, q2, d2);
-  EXPECT_EQ(d, d2);
-  EXPECT_EQ(q, q2);
+TYPED_TEST(QuantizeBlocks, RequantizingDequantizedValuesIsExact) {
+  using Code = typename TypeParam::Code;
+  for (float spread : TypeParam::kSpreads) {
+    std::vector<float> row = randomRow(32 * 256, 13, spread);
+    std::vector<Code> q(row.size()), q2(row.size());
+    std::vector<float> d(row.size() / 32), d2(d.size());
+    TypeParam::quantize(row, q, d);
+    std::vector<float> dequantized(row.size());
+    for (size_t i = 0; i < row.size(); ++i)
+      dequantized[i] = TypeParam::value(d[i / 32], q[i]);
+    TypeParam::quantize(dequantized, q2, d2);
+    EXPECT_EQ(d, d2) << spread;
+    EXPECT_EQ(q, q2) << spread;
+  }
 }
 
 ModelSpec q8Spec(int64_t hidden) {
@@ -266,34 +314,6 @@ TEST(QuantizeQ4_0, ErrorIsBoundedByHalfAStep) {
   }
 }
 
-TEST(QuantizeQ4_0, ZeroBlockHasZeroScaleAndNoNaN) {
-  std::vector<float> row(64, 0.0f);
-  row[40] = 2.0f; // the second block is not zero
-  std::vector<uint8_t> q(64, 99);
-  std::vector<float> d(2, -1.0f);
-  quantizeRowQ4_0(row, q, d);
-  EXPECT_EQ(d[0], 0.0f);
-  for (int j = 0; j < 32; ++j)
-    EXPECT_EQ(q[j], 8) << j; // (8 - 8) * 0 = 0
-  EXPECT_FALSE(std::isnan(d[1]));
-  EXPECT_EQ(d[1], -0.25f);
-  EXPECT_EQ(q[40], 0);
-  EXPECT_EQ(q[33], 8);
-}
-
-TEST(QuantizeQ4_0, NonFiniteBlockIsNaN) {
-  std::vector<float> row(64, 0.5f);
-  row[3] = -std::numeric_limits<float>::infinity();
-  row[40] = std::numeric_limits<float>::quiet_NaN();
-  std::vector<uint8_t> q(64, 5);
-  std::vector<float> d(2);
-  quantizeRowQ4_0(row, q, d);
-  EXPECT_TRUE(std::isnan(d[0]));
-  EXPECT_TRUE(std::isnan(d[1]));
-  EXPECT_EQ(q[3], 8);
-  EXPECT_EQ(q[33], 8);
-}
-
 /// Block 1: 8 and -8 tie for the largest magnitude and the first, 8, is
 /// max: d = -1, id = -1, so q = min(15, trunc(8.5 - w)): 8 -> 0, -7 -> 15
 /// (15.5), -7.4 -> 15 (15.9), -8 -> 16 clamped to 15 (the opposite extreme
@@ -333,23 +353,6 @@ TEST(QuantizeQ4_0, HandComputedBlocks) {
   EXPECT_EQ(q[33], 15);
   EXPECT_EQ(q[34], 10);
   EXPECT_EQ(q[35], 8);
-}
-
-/// GGUF's Q4_0 tensors are imported dequantized (d * (q - 8)); quantized
-/// again, each block gives back its d and q.
-TEST(QuantizeQ4_0, RequantizingDequantizedValuesIsExact) {
-  for (float spread : {1e-6f, 0.05f, 30.0f}) {
-    std::vector<float> row = randomRow(32 * 256, 13, spread);
-    std::vector<uint8_t> q(row.size()), q2(row.size());
-    std::vector<float> d(row.size() / 32), d2(d.size());
-    quantizeRowQ4_0(row, q, d);
-    std::vector<float> dequantized(row.size());
-    for (size_t i = 0; i < row.size(); ++i)
-      dequantized[i] = d[i / 32] * float(int(q[i]) - 8);
-    quantizeRowQ4_0(dequantized, q2, d2);
-    EXPECT_EQ(d, d2) << spread;
-    EXPECT_EQ(q, q2) << spread;
-  }
 }
 
 /// Every matrix is a slot of bytes (two codes each: (out / B, in / 2, B))
