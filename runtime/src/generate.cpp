@@ -277,31 +277,6 @@ bool in_read_only_file_mapping(uintptr_t begin, uintptr_t end) {
   return found;
 }
 
-/// Whether `bytes` of memory should be asked to live in transparent huge
-/// pages: at least `min_bytes`, the kernel offers them, and they are at most
-/// half of MemAvailable (a huge page is committed whole at its first touch).
-bool huge_pages_pay(int64_t bytes, int64_t min_bytes) {
-  if (bytes <= 0 || bytes < min_bytes)
-    return false;
-  const int64_t available = memory_available();
-  return available > 0 && bytes <= available / 2 && transparent_huge_pages_offered();
-}
-
-/// Asks for transparent huge pages on the whole 2 MiB pages inside
-/// [p, p + bytes) (best effort).
-void advise_huge_pages(void *p, int64_t bytes) {
-#ifdef MADV_HUGEPAGE
-  const uintptr_t huge = uintptr_t(2) << 20;
-  const uintptr_t first = (reinterpret_cast<uintptr_t>(p) + huge - 1) & ~(huge - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + uintptr_t(bytes)) & ~(huge - 1);
-  if (end > first)
-    (void)madvise(reinterpret_cast<void *>(first), end - first, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
-
 } // namespace
 
 WeightPages weights_place(const Model &model, int64_t min_copy_bytes) {
@@ -310,7 +285,9 @@ WeightPages weights_place(const Model &model, int64_t min_copy_bytes) {
 #if defined(MADV_HUGEPAGE) && defined(MADV_DONTNEED)
   const int64_t bytes = model.info ? model.info->weights_bytes : 0;
   const long page = sysconf(_SC_PAGESIZE);
-  if (model.weights && page > 0 && huge_pages_pay(bytes, min_copy_bytes)) {
+  const int64_t available = memory_available();
+  if (model.weights && bytes > 0 && bytes >= min_copy_bytes && page > 0 && available > 0 &&
+      bytes <= available / 2 && transparent_huge_pages_offered()) {
     const size_t huge = size_t(2) << 20;
     const size_t length = (size_t(bytes) + huge - 1) / huge * huge;
     // One spare huge page, so that the copy can start on a 2 MiB boundary.
@@ -408,14 +385,6 @@ Status run_state_create(RunState *s, const AttnModelInfo &info) {
 
   s->key_cache = alloc_zeroed(cache, &s->blocks[0]);
   s->value_cache = s->key_cache ? alloc_zeroed(cache, &s->blocks[1]) : nullptr;
-  // Attention reads the whole cache up to the position for every token: in
-  // huge pages, as the weights (weights_place). The cache is then committed
-  // a 2 MiB page at a time, never beyond its full size.
-  if (s->key_cache && s->value_cache && cache <= INT64_MAX / 2 &&
-      huge_pages_pay(2 * cache, kHugePageMinBytes)) {
-    advise_huge_pages(s->key_cache, cache);
-    advise_huge_pages(s->value_cache, cache);
-  }
   if (!s->key_cache || !s->value_cache) {
     run_state_destroy(s);
     return Status::error(strformat(

@@ -625,7 +625,7 @@ struct PatternWeights {
 
 TEST(WeightPlacement, SmallWeightsStayWhereTheyAre) {
   PatternWeights w(4096);
-  WeightPages pages = weights_place(w.model); // below kHugePageMinBytes
+  WeightPages pages = weights_place(w.model); // below kHugePageCopyMinBytes
   EXPECT_EQ(pages.data, w.data);
   EXPECT_EQ(pages.mapping, nullptr);
   weights_release(&pages);
@@ -651,56 +651,4 @@ TEST(WeightPlacement, CopyIsExactAlignedReadOnlyAndLeavesTheOriginal) {
   weights_release(&pages);
   EXPECT_EQ(pages.mapping, nullptr);
   EXPECT_EQ(pages.data, nullptr);
-}
-
-namespace {
-
-/// The THPeligible flag of the mapping holding `p` in /proc/self/smaps
-/// (1: it may get transparent huge pages), or -1 if not found.
-int thp_eligible(const void *p) {
-  FILE *f = std::fopen("/proc/self/smaps", "r");
-  if (!f)
-    return -1;
-  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  char line[512];
-  bool inside = false;
-  int eligible = -1;
-  while (eligible < 0 && std::fgets(line, sizeof line, f)) {
-    unsigned long long lo = 0, hi = 0;
-    int flag = 0;
-    if (std::sscanf(line, "%llx-%llx ", &lo, &hi) == 2 && std::strchr(line, ' ') &&
-        std::strchr(line, '-') < std::strchr(line, ' '))
-      inside = lo <= a && a < hi;
-    else if (inside && std::sscanf(line, "THPeligible: %d", &flag) == 1)
-      eligible = flag;
-  }
-  std::fclose(f);
-  return eligible;
-}
-
-} // namespace
-
-TEST(WeightPlacement, LargeKvCachesAskForHugePages) {
-  AttnModelInfo info = fake::state().info;
-  // 4 layers x 4 KV heads x 1024 positions x 256 floats x 4 bytes: 16 MiB
-  // each for keys and values.
-  info.layers = 4;
-  info.kv_heads = 4;
-  info.context_length = 1024;
-  info.head_dim = 256;
-  RunState s;
-  ASSERT_TRUE(run_state_create(&s, info).ok());
-  // A 2 MiB page in the middle of each cache (the edges may share a 4 KiB
-  // mapping with other memory).
-  const size_t middle = size_t(8) << 20;
-  if (!huge_pages_offered()) {
-    run_state_destroy(&s);
-    GTEST_SKIP() << "transparent huge pages are off on this machine";
-  }
-  EXPECT_EQ(thp_eligible(reinterpret_cast<char *>(s.key_cache) + middle), 1);
-  EXPECT_EQ(thp_eligible(reinterpret_cast<char *>(s.value_cache) + middle), 1);
-  // Still zeroed.
-  for (size_t i = 0; i < (size_t(16) << 20) / sizeof(float); i += 4093)
-    ASSERT_EQ(s.key_cache[i], 0.0f);
-  run_state_destroy(&s);
 }

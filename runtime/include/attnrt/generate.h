@@ -65,9 +65,9 @@ struct WeightPages {
   size_t mapping_bytes = 0;
 };
 
-/// Weights and KV caches below this size stay in 4 KiB pages: those fit the
-/// second-level TLB's reach (1536 to 2048 entries on recent x86).
-constexpr int64_t kHugePageMinBytes = int64_t(16) << 20;
+/// Copies below this size stay in the executable's pages: their 4 KiB pages
+/// fit the second-level TLB's reach (1536 to 2048 entries on recent x86).
+constexpr int64_t kHugePageCopyMinBytes = int64_t(16) << 20;
 
 /// Where the kernels read the weights from. Decode streams every weight once
 /// a token; in the executable's 4 KiB pages that is a TLB miss every 4 KiB
@@ -84,7 +84,7 @@ constexpr int64_t kHugePageMinBytes = int64_t(16) << 20;
 /// step fails, the executable's pages are used, populated now
 /// (weights_populate). Release with weights_release.
 WeightPages weights_place(const Model &model,
-                          int64_t min_copy_bytes = kHugePageMinBytes);
+                          int64_t min_copy_bytes = kHugePageCopyMinBytes);
 
 /// Unmaps the copy of weights_place, if it made one.
 void weights_release(WeightPages *pages);
