@@ -95,7 +95,11 @@ Expected<std::string> attnc::embeddedDataAsm(const EmbeddedData &data) {
   if (!weights)
     return weights.takeError();
   // 64 bytes: every packed weight block starts on a cache line / zmm load.
-  openSymbol(os, "attn_weights", 64);
+  // Large weights start on a 2 MiB boundary, in the file as in memory, so
+  // that the runtime can have them mapped in transparent huge pages
+  // (attnrt::weights_populate).
+  openSymbol(os, "attn_weights",
+             data.weightsBytes >= ATTN_HUGE_PAGE_WEIGHTS_MIN_BYTES ? ATTN_HUGE_PAGE_BYTES : 64);
   os << "  .incbin " << *weights << "\n";
   closeSymbol(os, "attn_weights");
 

@@ -39,7 +39,6 @@ struct Session {
   Sampler sampler;
   RunState state;
   FILE *logits_file = nullptr;
-  WeightPages weights;
 };
 
 void session_destroy(Session *s) {
@@ -47,7 +46,6 @@ void session_destroy(Session *s) {
     std::fclose(s->logits_file);
   s->logits_file = nullptr;
   run_state_destroy(&s->state);
-  weights_release(&s->weights);
   sampler_destroy(&s->sampler);
   tokenizer_destroy(&s->tokenizer);
   s->has_tokenizer = false;
@@ -260,6 +258,7 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
   if (!(st = run_state_create(&s->state, info)).ok())
     return st;
   threads_set(opts.threads);
+  weights_populate(model);
   heap_retain();
   if (!opts.logits_out.empty()) {
     s->logits_file = std::fopen(opts.logits_out.c_str(), "wb");
@@ -305,9 +304,6 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
     trace_logits.assign(size_t(logit_floats), 0.0f);
   }
   std::fprintf(err, "seed: %llu\n", static_cast<unsigned long long>(seed));
-  s->weights = weights_place(model);
-  Model placed = model;
-  placed.weights = s->weights.data;
   GenerateRequest request;
   if (tracing) {
     request.trace = trace.data();
@@ -320,7 +316,7 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
   request.ignore_eos = opts.ignore_eos;
   request.text_out = out;
   request.logits_out = s->logits_file;
-  st = generate(placed, s->has_tokenizer ? &s->tokenizer : nullptr, &s->sampler, &s->state,
+  st = generate(model, s->has_tokenizer ? &s->tokenizer : nullptr, &s->sampler, &s->state,
                 request, result);
   if (!st.ok() && s->logits_file && std::ferror(s->logits_file))
     return Status::error(opts.logits_out + ": " + st.message());

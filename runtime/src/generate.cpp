@@ -214,20 +214,6 @@ Status check_model(const Model &model) {
   return Status::success();
 }
 
-void weights_populate(const Model &model) {
-#ifdef MADV_POPULATE_READ
-  const long page = sysconf(_SC_PAGESIZE);
-  if (!model.info || !model.weights || model.info->weights_bytes <= 0 || page <= 0)
-    return;
-  const uintptr_t begin = reinterpret_cast<uintptr_t>(model.weights);
-  const uintptr_t start = begin & ~uintptr_t(page - 1);
-  const size_t length = size_t(begin - start) + size_t(model.info->weights_bytes);
-  (void)madvise(reinterpret_cast<void *>(start), length, MADV_POPULATE_READ);
-#else
-  (void)model;
-#endif
-}
-
 namespace {
 
 /// Whether the kernel offers transparent huge pages to a region that asks
@@ -242,102 +228,32 @@ bool transparent_huge_pages_offered() {
   return read && (std::strstr(line, "[always]") || std::strstr(line, "[madvise]"));
 }
 
-/// MemAvailable of /proc/meminfo in bytes, or -1 when it cannot be read.
-int64_t memory_available() {
-  FILE *f = std::fopen("/proc/meminfo", "r");
-  if (!f)
-    return -1;
-  char line[256];
-  long long kib = -1;
-  while (std::fgets(line, sizeof line, f))
-    if (std::sscanf(line, "MemAvailable: %lld kB", &kib) == 1)
-      break;
-  std::fclose(f);
-  return kib < 0 ? -1 : int64_t(kib) * 1024;
-}
-
-/// Whether [begin, end) lies in one read-only private mapping of a file
-/// (/proc/self/maps), whose pages MADV_DONTNEED only unmaps: they are read
-/// back from the file if touched again. On anonymous or writable memory it
-/// would discard the contents.
-bool in_read_only_file_mapping(uintptr_t begin, uintptr_t end) {
-  FILE *f = std::fopen("/proc/self/maps", "r");
-  if (!f)
-    return false;
-  char line[512];
-  bool found = false;
-  while (!found && std::fgets(line, sizeof line, f)) {
-    unsigned long long lo = 0, hi = 0, inode = 0;
-    char perms[8] = {0};
-    if (std::sscanf(line, "%llx-%llx %7s %*s %*s %llu", &lo, &hi, perms, &inode) == 4 &&
-        lo <= begin && end <= hi)
-      found = inode != 0 && std::strcmp(perms, "r--p") == 0;
-  }
-  std::fclose(f);
-  return found;
-}
-
 } // namespace
 
-WeightPages weights_place(const Model &model, int64_t min_copy_bytes) {
-  WeightPages pages;
-  pages.data = model.weights;
-#if defined(MADV_HUGEPAGE) && defined(MADV_DONTNEED)
-  const int64_t bytes = model.info ? model.info->weights_bytes : 0;
+void weights_populate(const Model &model, int64_t huge_page_min_bytes) {
   const long page = sysconf(_SC_PAGESIZE);
-  const int64_t available = memory_available();
-  if (model.weights && bytes > 0 && bytes >= min_copy_bytes && page > 0 && available > 0 &&
-      bytes <= available / 2 && transparent_huge_pages_offered()) {
-    const size_t huge = size_t(2) << 20;
-    const size_t length = (size_t(bytes) + huge - 1) / huge * huge;
-    // One spare huge page, so that the copy can start on a 2 MiB boundary.
-    void *mapping = mmap(nullptr, length + huge, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mapping != MAP_FAILED) {
-      const uintptr_t start =
-          (reinterpret_cast<uintptr_t>(mapping) + huge - 1) & ~uintptr_t(huge - 1);
-      void *copy = reinterpret_cast<void *>(start);
-      if (madvise(copy, length, MADV_HUGEPAGE) == 0) {
-        // The executable's whole pages of weights leave the process's memory
-        // as they are copied, so that it never holds both copies (file
-        // pages, read back in if ever touched); weights in any other memory
-        // stay as they are.
-        const uintptr_t begin = reinterpret_cast<uintptr_t>(model.weights);
-        const uintptr_t first = (begin + uintptr_t(page) - 1) & ~uintptr_t(page - 1);
-        const uintptr_t end = (begin + uintptr_t(bytes)) & ~uintptr_t(page - 1);
-        const bool drop = end > first && in_read_only_file_mapping(first, end);
-        // Chunks after the first start on a page of the original.
-        constexpr uintptr_t kChunk = uintptr_t(64) << 20;
-        for (uintptr_t from = begin, to = first + kChunk; from < begin + uintptr_t(bytes);
-             from = to, to += kChunk) {
-          const uintptr_t stop = std::min(to, begin + uintptr_t(bytes));
-          std::memcpy(static_cast<unsigned char *>(copy) + (from - begin),
-                      reinterpret_cast<const void *>(from), stop - from);
-          const uintptr_t lo = std::max(from, first), hi = std::min(stop, end);
-          if (drop && hi > lo)
-            (void)madvise(reinterpret_cast<void *>(lo), hi - lo, MADV_DONTNEED);
-        }
-        if (mprotect(copy, length, PROT_READ) == 0) {
-          pages.data = static_cast<const unsigned char *>(copy);
-          pages.mapping = mapping;
-          pages.mapping_bytes = length + huge;
-          return pages;
-        }
-      }
-      munmap(mapping, length + huge);
-    }
+  if (!model.info || !model.weights || model.info->weights_bytes <= 0 || page <= 0)
+    return;
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(model.weights);
+  const int64_t bytes = model.info->weights_bytes;
+#ifdef MADV_HUGEPAGE
+  // Before the pages are first touched, so that they are read and mapped
+  // 2 MiB at a time where the page cache can hold them so.
+  if (bytes >= huge_page_min_bytes && transparent_huge_pages_offered()) {
+    const uintptr_t huge = uintptr_t(ATTN_HUGE_PAGE_BYTES);
+    const uintptr_t first = (begin + huge - 1) & ~(huge - 1);
+    const uintptr_t end = (begin + uintptr_t(bytes)) & ~(huge - 1);
+    if (end > first)
+      (void)madvise(reinterpret_cast<void *>(first), end - first, MADV_HUGEPAGE);
   }
 #else
-  (void)min_copy_bytes;
+  (void)huge_page_min_bytes;
 #endif
-  weights_populate(model);
-  return pages;
-}
-
-void weights_release(WeightPages *pages) {
-  if (pages->mapping)
-    munmap(pages->mapping, pages->mapping_bytes);
-  *pages = WeightPages();
+#ifdef MADV_POPULATE_READ
+  const uintptr_t start = begin & ~uintptr_t(page - 1);
+  const size_t length = size_t(begin - start) + size_t(bytes);
+  (void)madvise(reinterpret_cast<void *>(start), length, MADV_POPULATE_READ);
+#endif
 }
 
 void heap_retain() {

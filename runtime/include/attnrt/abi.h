@@ -43,6 +43,14 @@
 #define ATTN_MIN_VOCAB_SIZE 3
 #define ATTN_MAX_CONTEXT_LENGTH (INT32_MAX - 1)
 
+/// Weights of at least ATTN_HUGE_PAGE_WEIGHTS_MIN_BYTES start on a boundary
+/// of ATTN_HUGE_PAGE_BYTES, in the executable's file as in its memory, so
+/// that the runtime can have them mapped in transparent huge pages
+/// (attnrt::weights_populate). Smaller weights fit the TLB's reach in 4 KiB
+/// pages (1536 to 2048 entries of the second-level TLB on recent x86).
+#define ATTN_HUGE_PAGE_BYTES (2 << 20)
+#define ATTN_HUGE_PAGE_WEIGHTS_MIN_BYTES (int64_t(16) << 20)
+
 /// A ranked memref descriptor as MLIR's C interface lays it out.
 template <typename T, int Rank> struct AttnMemRef {
   T *allocated;

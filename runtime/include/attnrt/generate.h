@@ -53,41 +53,18 @@ Status check_model(const Model &model);
 /// first prefill (MADV_POPULATE_READ): the weights are read-only pages of
 /// the executable, mapped lazily on first use, and the first prefill would
 /// otherwise take a page fault every few pages of them inside its timing.
-/// Best effort: a kernel without that advice (before Linux 5.14) leaves the
-/// pages to fault in on first use, as before.
-void weights_populate(const Model &model);
-
-/// The weights the kernels read: the executable's own pages, or a copy of
-/// them in 2 MiB pages (weights_place).
-struct WeightPages {
-  const unsigned char *data = nullptr; // weights_bytes bytes, 64-byte aligned
-  void *mapping = nullptr;             // the copy's mapping, or null
-  size_t mapping_bytes = 0;
-};
-
-/// Copies below this size stay in the executable's pages: their 4 KiB pages
-/// fit the second-level TLB's reach (1536 to 2048 entries on recent x86).
-constexpr int64_t kHugePageCopyMinBytes = int64_t(16) << 20;
-
-/// Where the kernels read the weights from. Decode streams every weight once
-/// a token; in the executable's 4 KiB pages that is a TLB miss every 4 KiB
-/// (stories110M: 107,000 a token), and the kernel maps those read-only file
-/// pages no larger. So a blob of at least `min_copy_bytes` is copied into
-/// anonymous memory advised into transparent huge pages (MADV_HUGEPAGE, one
-/// TLB entry per 2 MiB), made read-only, and the executable's pages are
-/// dropped from the process as they are copied, 64 MiB at a time
-/// (MADV_DONTNEED, only where they are a read-only file mapping; they stay
-/// in the page cache), so that it never holds both copies.
-/// That costs a copy at startup (0.17 s for stories110M's 438 MB) and
-/// is done only where it can pay and cannot hurt: transparent huge pages not
-/// `never`, and the copy at most half of MemAvailable. Otherwise, or if any
-/// step fails, the executable's pages are used, populated now
-/// (weights_populate). Release with weights_release.
-WeightPages weights_place(const Model &model,
-                          int64_t min_copy_bytes = kHugePageCopyMinBytes);
-
-/// Unmaps the copy of weights_place, if it made one.
-void weights_release(WeightPages *pages);
+///
+/// Weights of at least `huge_page_min_bytes` are first advised into
+/// transparent huge pages (MADV_HUGEPAGE on their whole 2 MiB pages, which
+/// the compiler aligns in the file as in memory, abi.h): decode streams
+/// every weight once a token, a TLB miss every 4 KiB page (107,000 a token
+/// for stories110M) where a 2 MiB page takes one. Where the kernel keeps
+/// the file's page cache in 2 MiB folios (Linux with large folios for the
+/// file system; stories42M: 73-78% of its weights) they are then mapped 2 MiB
+/// at a time, at no cost; elsewhere they stay in 4 KiB pages, as before.
+/// Best effort: a kernel without either advice leaves the pages as they were.
+void weights_populate(const Model &model,
+                      int64_t huge_page_min_bytes = ATTN_HUGE_PAGE_WEIGHTS_MIN_BYTES);
 
 /// Keeps the heap's freed memory in the process (glibc: no mmap'd chunks up
 /// to 32 MiB, no trimming of the heap's top). attn_prefill's temporaries are
