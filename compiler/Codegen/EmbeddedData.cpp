@@ -60,8 +60,11 @@ Error checkSize(StringRef what, StringRef path, uint64_t expected) {
   return Error::success();
 }
 
-void openSymbol(raw_ostream &os, StringRef name, unsigned alignment) {
-  os << "  .pushsection .rodata." << name << ",\"a\",@progbits\n"
+/// Opens the read-only section `section` (default `.rodata.NAME`) at
+/// `alignment` and defines the global object `name` there.
+void openSymbol(raw_ostream &os, StringRef name, unsigned alignment, StringRef section = "") {
+  os << "  .pushsection " << (section.empty() ? (".rodata." + name).str() : section.str())
+     << ",\"a\",@progbits\n"
      << "  .balign " << alignment << "\n"
      << "  .globl " << name << "\n"
      << "  .type " << name << ",@object\n"
@@ -97,9 +100,13 @@ Expected<std::string> attnc::embeddedDataAsm(const EmbeddedData &data) {
   // 64 bytes: every packed weight block starts on a cache line / zmm load.
   // Large weights start on a 2 MiB boundary, in the file as in memory, so
   // that the runtime can have them mapped in transparent huge pages
-  // (attnrt::weights_populate).
-  openSymbol(os, "attn_weights",
-             data.weightsBytes >= ATTN_HUGE_PAGE_WEIGHTS_MIN_BYTES ? ATTN_HUGE_PAGE_BYTES : 64);
+  // (attnrt::weights_populate); in a section of their own, which the linker
+  // does not merge into .rodata, so that only they are aligned so (one gap
+  // of less than 2 MiB before them, not one before .rodata too).
+  if (data.weightsBytes >= ATTN_HUGE_PAGE_WEIGHTS_MIN_BYTES)
+    openSymbol(os, "attn_weights", ATTN_HUGE_PAGE_BYTES, ".attn_weights");
+  else
+    openSymbol(os, "attn_weights", 64);
   os << "  .incbin " << *weights << "\n";
   closeSymbol(os, "attn_weights");
 

@@ -73,9 +73,9 @@ int main(int argc, char **argv) {
     }
   }
   size_t bytes = size_t(mib) * 1024 * 1024;
-  // In 2 MiB pages where the kernel offers them, as the compiled models read
-  // their weights (the runtime's weights_place): the roofline is the best
-  // read rate, not one limited by a TLB miss every 4 KiB.
+  // In 2 MiB pages where the kernel offers them, as the compiled models ask
+  // for their weights (the runtime's weights_populate): the roofline is the
+  // best read rate, not one limited by a TLB miss every 4 KiB.
   constexpr size_t kHugePage = size_t(2) << 20;
   auto *buffer = static_cast<Line *>(std::aligned_alloc(kHugePage, bytes));
   if (!buffer) {
