@@ -269,6 +269,76 @@ struct RowReductionToTree : OpRewritePattern<vector::MultiDimReductionOp> {
   }
 };
 
+/// contract(x, extf(w), acc) of a matrix-vector step, `acc[j] +=
+/// sum_k x[k] * w[k, j]` with w narrower than f32 (decode's bf16 and f16
+/// linears) -> the reduction split into four parts,
+///   contract(x[0:K/4], w[0:K/4], acc) + ((part 1 + part 2) + part 3),
+/// parts 1 to 3 from zero. Lowered as outer products, the K FMAs were one
+/// dependent chain through acc, which the loop over k carries: one FMA per
+/// 4 cycles, 32 bytes of bf16 weights, which bound decode at about 24 GB/s
+/// a thread (stories110M bf16 at `-t 1`: 24.5 GB/s). Now the carried chain
+/// is K/4 FMAs and an add, and the other parts run beside it. f32 weights
+/// are left alone: 64 bytes an FMA are already beyond a thread's read
+/// bandwidth, and their sums stay bitwise as they were. The first part is
+/// split again while it has 8 or more terms; the parts from zero are not.
+struct SplitNarrowMatvecChain : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  static constexpr int64_t kParts = 4;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!mlir::attnc::isUnmaskedSum(op))
+      return failure();
+    auto accType = dyn_cast<VectorType>(op.getAccType());
+    VectorType lhsType = op.getLhsType(), rhsType = op.getRhsType();
+    if (!accType || accType.getRank() != 1 || !accType.getElementType().isF32() ||
+        lhsType.getRank() != 1 || rhsType.getRank() != 2 || lhsType.isScalable() ||
+        rhsType.isScalable() || matchPattern(op.getAcc(), m_AnyZeroFloat()))
+      return failure();
+    auto widen = op.getRhs().getDefiningOp<arith::ExtFOp>();
+    if (!widen || getElementTypeOrSelf(widen.getIn().getType()).getIntOrFloatBitWidth() >= 32)
+      return failure();
+    SmallVector<vector::IteratorType> iterators = op.getIteratorTypesArray();
+    if (iterators.size() != 2)
+      return failure();
+    unsigned k = iterators[0] == vector::IteratorType::reduction ? 0 : 1, j = 1 - k;
+    if (iterators[k] != vector::IteratorType::reduction ||
+        iterators[j] != vector::IteratorType::parallel)
+      return failure();
+    MLIRContext *ctx = op.getContext();
+    AffineExpr dk = getAffineDimExpr(k, ctx), dj = getAffineDimExpr(j, ctx);
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    if (maps[0] != AffineMap::get(2, 0, {dk}, ctx) ||
+        maps[1] != AffineMap::get(2, 0, {dk, dj}, ctx) ||
+        maps[2] != AffineMap::get(2, 0, {dj}, ctx))
+      return failure();
+    int64_t terms = lhsType.getDimSize(0), lanes = rhsType.getDimSize(1);
+    if (terms < 2 * kParts || terms % kParts != 0)
+      return failure();
+    int64_t part = terms / kParts;
+    Location loc = op.getLoc();
+    Value zero = rewriter.create<arith::ConstantOp>(loc, accType, rewriter.getZeroAttr(accType));
+    SmallVector<Value> sums;
+    for (int64_t p = 0; p < kParts; ++p) {
+      Value x = rewriter.create<vector::ExtractStridedSliceOp>(
+          loc, op.getLhs(), ArrayRef<int64_t>{p * part}, ArrayRef<int64_t>{part},
+          ArrayRef<int64_t>{1});
+      Value narrow = rewriter.create<vector::ExtractStridedSliceOp>(
+          loc, widen.getIn(), ArrayRef<int64_t>{p * part, 0}, ArrayRef<int64_t>{part, lanes},
+          ArrayRef<int64_t>{1, 1});
+      Value w = rewriter.create<arith::ExtFOp>(
+          loc, VectorType::get({part, lanes}, rewriter.getF32Type()), narrow);
+      sums.push_back(rewriter.create<vector::ContractionOp>(
+          loc, x, w, p == 0 ? op.getAcc() : zero, op.getIndexingMaps(), op.getIteratorTypes(),
+          op.getKind()));
+    }
+    Value rest = rewriter.create<arith::AddFOp>(loc, sums[1], sums[2]);
+    rest = rewriter.create<arith::AddFOp>(loc, rest, sums[3]);
+    rewriter.replaceOpWithNewOp<arith::AddFOp>(op, sums[0], rest);
+    return success();
+  }
+};
+
 struct LowerVectorOpsPass
     : mlir::attnc::impl::LowerVectorOpsPassBase<LowerVectorOpsPass> {
   using LowerVectorOpsPassBase::LowerVectorOpsPassBase;
@@ -297,6 +367,7 @@ void mlir::attnc::populateLowerVectorOpsPatterns(RewritePatternSet &patterns) {
   patterns.add<ContractionToReduction>(ctx, /*benefit=*/2);
   patterns.add<RowDotsToReductionTree>(ctx, /*benefit=*/2);
   patterns.add<RowReductionToTree>(ctx, /*benefit=*/2);
+  patterns.add<SplitNarrowMatvecChain>(ctx, /*benefit=*/3);
   vector::populateVectorContractLoweringPatterns(patterns, options);
   vector::populateVectorOuterProductLoweringPatterns(patterns);
   vector::populateVectorMultiReductionLoweringPatterns(

@@ -7,6 +7,7 @@
 // CHECK-NOT: vector.contract
 // CHECK-COUNT-16: vector.fma {{.*}} : vector<16xf32>
 // CHECK-NOT: vector.fma
+// CHECK-NOT: arith.addf
 // CHECK: return
 func.func @linear_step(%x: vector<16xf32>, %w: vector<16x16xf32>, %acc: vector<16xf32>) -> vector<16xf32> {
   %r = vector.contract {indexing_maps = [affine_map<(j, k) -> (k)>, affine_map<(j, k) -> (k, j)>, affine_map<(j, k) -> (j)>],
@@ -120,4 +121,38 @@ func.func @block_max(%s: vector<1x1x16xf32>, %acc: vector<1x1xf32>) -> vector<1x
 func.func @block_sum(%s: vector<16xf32>, %acc: f32) -> f32 {
   %r = vector.multi_reduction <add>, %s, %acc [0] : vector<16xf32> to f32
   return %r : f32
+}
+
+// -----
+
+// Tests that a linear step on bf16 weights is split into four chains of 4
+// FMAs: the accumulator carried by the loop over k goes through one chain of
+// 4 (not 16) and one add; the three other chains start from zero and are
+// summed beside it. (An f32 step stays one chain: @linear_step.)
+
+// CHECK-LABEL: func.func @bf16_linear_step
+// CHECK-SAME: %[[ACC:[a-z0-9]+]]: vector<16xf32>) -> vector<16xf32>
+// CHECK-NOT: vector.contract
+// CHECK: %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<16xf32>
+// CHECK: %[[C0:.+]] = vector.fma {{.*}}, %[[ACC]] : vector<16xf32>
+// CHECK: %[[C1:.+]] = vector.fma {{.*}}, %[[C0]] : vector<16xf32>
+// CHECK: %[[C2:.+]] = vector.fma {{.*}}, %[[C1]] : vector<16xf32>
+// CHECK: %[[CARRIED:.+]] = vector.fma {{.*}}, %[[C2]] : vector<16xf32>
+// CHECK: %[[P1:.+]] = vector.fma {{.*}}, %[[ZERO]] : vector<16xf32>
+// CHECK-COUNT-3: vector.fma
+// CHECK: %[[P2:.+]] = vector.fma {{.*}}, %[[ZERO]] : vector<16xf32>
+// CHECK-COUNT-3: vector.fma
+// CHECK: %[[P3:.+]] = vector.fma {{.*}}, %[[ZERO]] : vector<16xf32>
+// CHECK-COUNT-3: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: %[[S12:.+]] = arith.addf
+// CHECK: %[[S123:.+]] = arith.addf %[[S12]]
+// CHECK: %[[SUM:.+]] = arith.addf %[[CARRIED]], %[[S123]] : vector<16xf32>
+// CHECK: return %[[SUM]]
+func.func @bf16_linear_step(%x: vector<16xf32>, %w: vector<16x16xbf16>, %acc: vector<16xf32>) -> vector<16xf32> {
+  %wf = arith.extf %w : vector<16x16xbf16> to vector<16x16xf32>
+  %r = vector.contract {indexing_maps = [affine_map<(j, k) -> (k)>, affine_map<(j, k) -> (k, j)>, affine_map<(j, k) -> (j)>],
+                        iterator_types = ["parallel", "reduction"], kind = #vector.kind<add>} %x, %wf, %acc
+      : vector<16xf32>, vector<16x16xf32> into vector<16xf32>
+  return %r : vector<16xf32>
 }
