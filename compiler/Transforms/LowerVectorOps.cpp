@@ -4,8 +4,9 @@
 // produces (vector.contract, multi_reduction, transpose, shape_cast, masks,
 // n-D transfers) to 1-D vector arithmetic, with the strategies that give good
 // x86 code: contractions as outer products (broadcast + FMA per reduction
-// step, no horizontal shuffles) except pure dot products, which become one
-// multiply and a tree reduction, and the 16 dot products of a tile of keys,
+// step, no horizontal shuffles; a matrix-vector step on bf16 or f16 weights
+// in four FMA chains instead of one) except pure dot products, which become
+// one multiply and a tree reduction, and the 16 dot products of a tile of keys,
 // summed across lanes by one shuffle tree; a reduction to one value
 // (softmax's max and sum of a key block) by halving steps on whole vectors,
 // the other multi-reductions with the parallel dim innermost. Math ops get
