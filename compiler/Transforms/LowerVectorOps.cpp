@@ -333,8 +333,10 @@ struct SplitNarrowMatvecChain : OpRewritePattern<vector::ContractionOp> {
           loc, x, w, p == 0 ? op.getAcc() : zero, op.getIndexingMaps(), op.getIteratorTypes(),
           op.getKind()));
     }
-    Value rest = rewriter.create<arith::AddFOp>(loc, sums[1], sums[2]);
-    rest = rewriter.create<arith::AddFOp>(loc, rest, sums[3]);
+    // The parts from zero in order, then the carried one.
+    Value rest = sums[1];
+    for (int64_t p = 2; p < kParts; ++p)
+      rest = rewriter.create<arith::AddFOp>(loc, rest, sums[p]);
     rewriter.replaceOpWithNewOp<arith::AddFOp>(op, sums[0], rest);
     return success();
   }

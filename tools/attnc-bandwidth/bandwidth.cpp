@@ -14,6 +14,7 @@
 // Prints "read_gbps <value>" and "threads <N>".
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/include/attnrt/abi.h"
 #include "tools/common/TimedPasses.h"
 
 #include <chrono>
@@ -76,8 +77,7 @@ int main(int argc, char **argv) {
   // In 2 MiB pages where the kernel offers them, as the compiled models ask
   // for their weights (the runtime's weights_populate): the roofline is the
   // best read rate, not one limited by a TLB miss every 4 KiB.
-  constexpr size_t kHugePage = size_t(2) << 20;
-  auto *buffer = static_cast<Line *>(std::aligned_alloc(kHugePage, bytes));
+  auto *buffer = static_cast<Line *>(std::aligned_alloc(ATTN_HUGE_PAGE_BYTES, bytes));
   if (!buffer) {
     std::fprintf(stderr, "error: cannot allocate %ld MiB\n", mib);
     return 1;
