@@ -49,8 +49,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPES = {"15M": "stories15M", "42M": "stories42M", "110M": "stories110M"}
 # Bytes per weight of each storage type (q8_0 / q4_0: blocks of 32 values with
 # a 16-bit scale).
-TYPE_BYTES = {"f32": 4.0, "bf16": 2.0, "f16": 2.0, "q8_0": 34 / 32, "q4_0": 18 / 32}
-LLAMA_CPP_TYPE = {"f32": "F32", "bf16": "BF16", "f16": "F16", "q8_0": "Q8_0", "q4_0": "Q4_0"}
+# q8_0a: attnc's q8_0 compiled with --int8-activations (inputs quantized
+# too, integer products), as llama.cpp computes Q8_0; compared with the same
+# llama.cpp Q8_0 measurements as the q8_0 rows (measured once when both
+# types are asked for).
+TYPE_BYTES = {"f32": 4.0, "bf16": 2.0, "f16": 2.0, "q8_0": 34 / 32, "q8_0a": 34 / 32,
+              "q4_0": 18 / 32}
+LLAMA_CPP_TYPE = {"f32": "F32", "bf16": "BF16", "f16": "F16", "q8_0": "Q8_0", "q8_0a": "Q8_0",
+                  "q4_0": "Q4_0"}
+# attnc's --weight-type of each type, and its other compile flags.
+ATTNC_WEIGHT_TYPE = {"q8_0a": "q8_0"}
+ATTNC_FLAGS = {"q8_0a": ["--int8-activations"]}
 
 
 def log(msg):
@@ -145,6 +154,8 @@ class Bench:
             offered = set(TYPE_BYTES)  # offered, values not listed: try them
         else:
             offered = {"f32"}
+        if "q8_0" in offered and "--int8-activations" in out + err:
+            offered.add("q8_0a")
         self.attnc_types = [t for t in self.args.types if t == "f32" or t in offered]
         absent = [t for t in self.args.types if t not in self.attnc_types]
         if absent:
@@ -202,7 +213,7 @@ class Bench:
         f32 = os.path.join(d, "model-f32.gguf")
         if wtype == "f32":
             return f32
-        path = os.path.join(d, f"model-{wtype}.gguf")
+        path = os.path.join(d, f"model-{LLAMA_CPP_TYPE[wtype].lower()}.gguf")
         if not os.path.isfile(path):
             code, _, err = run([self.llama_quantize, f32, path + ".tmp", LLAMA_CPP_TYPE[wtype]])
             if code:
@@ -222,7 +233,7 @@ class Bench:
             return exe
         cmd = [self.attnc, "compile", os.path.join(d, "model.bin"), "--tokenizer", "", "-o", exe]
         if wtype != "f32":
-            cmd += ["--weight-type", wtype]
+            cmd += ["--weight-type", ATTNC_WEIGHT_TYPE.get(wtype, wtype)] + ATTNC_FLAGS.get(wtype, [])
         log(f"compiling {shape.name} {wtype}: {' '.join(cmd[1:])}")
         # Wall seconds are what a user waits; the compiler's CPU seconds
         # (user + system, of the child) tell what a busy machine added.
@@ -310,7 +321,7 @@ class Bench:
                                 ids = prompt_ids(int(test[2:]), shape.vocab)
                                 fn = lambda e=exe, t=t, ids=ids: self.attnc_run(e, t, ids, 1)[0]
                             jobs.append((("attnc", shape.name, wtype, test, t), fn))
-                        if gguf:
+                        if gguf and self.llama_type(wtype) == wtype:
                             if test == "tg":
                                 fn = lambda g=gguf, t=t: self.llama_run(g, t, 0, a.tg)
                             else:
@@ -378,6 +389,12 @@ class Bench:
         self.collect(samples)
         self.report()
 
+    def llama_type(self, wtype):
+        """The type whose llama.cpp measurements serve `wtype`'s rows."""
+        if wtype == "q8_0a" and "q8_0" in self.args.types:
+            return "q8_0"
+        return wtype
+
     def collect(self, samples):
         a = self.args
         best = lambda xs: max(xs) if xs else None
@@ -397,7 +414,8 @@ class Bench:
                     for test in ["tg"] + [f"pp{p}" for p in a.prompts]:
                         row = {"shape": shape.name, "type": wtype, "test": test, "threads": t}
                         for who in ("attnc", "llama.cpp", "llama2.c"):
-                            key = (who, shape.name, wtype, test, t)
+                            key = (who, shape.name,
+                                   self.llama_type(wtype) if who == "llama.cpp" else wtype, test, t)
                             if key in samples:
                                 row[who] = best(samples[key])
                                 row[who + "_samples"] = samples[key]
@@ -568,9 +586,11 @@ def main(argv):
     ap.add_argument("--no-peers", action="store_true", help="measure attnc alone")
     ap.add_argument("--shapes", type=csv(str, list(SHAPES.values())),
                     default=list(SHAPES.values()), help="15M,42M,110M (default: all)")
-    ap.add_argument("--types", type=csv(str, list(TYPE_BYTES)), default=["f32", "bf16", "q8_0"],
-                    help="weight types (default f32,bf16,q8_0; attnc's beyond f32 only where "
-                         "`attnc compile --help` offers --weight-type)")
+    ap.add_argument("--types", type=csv(str, list(TYPE_BYTES)),
+                    default=["f32", "bf16", "q8_0", "q8_0a"],
+                    help="weight types (default f32,bf16,q8_0,q8_0a; q8_0a is attnc's q8_0 with "
+                         "--int8-activations, against llama.cpp's Q8_0; attnc's beyond f32 only "
+                         "where `attnc compile --help` offers them)")
     ap.add_argument("--threads", type=csv(int), default=[1, 2], help="default 1,2")
     ap.add_argument("--prompts", type=csv(int), default=[128, 256],
                     help="prefill prompt lengths (default 128,256)")

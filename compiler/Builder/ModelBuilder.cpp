@@ -83,8 +83,10 @@ class FunctionBuilder {
   };
 
 public:
-  FunctionBuilder(OpBuilder &b, const ModelSpec &spec, const WeightLayout &layout)
-      : b(b), spec(spec), layout(layout), f32(b.getF32Type()) {}
+  FunctionBuilder(OpBuilder &b, const ModelSpec &spec, const WeightLayout &layout,
+                  bool int8Activations)
+      : b(b), spec(spec), layout(layout), int8Activations(int8Activations),
+        f32(b.getF32Type()) {}
 
   /// `withTrace`: the function also takes the trace buffer and records into it.
   void build(StringRef name, int64_t tokens, bool withTrace = false);
@@ -178,8 +180,12 @@ private:
     int64_t out = slot.storedShape[0] * slot.storedShape[2];
     auto type = tensor({cast<RankedTensorType>(x.getType()).getDimSize(0), out});
     std::string prefix = layer ? "layers.*." : "";
+    // The input is quantized (to q8_0 blocks) only for a q8_0 weight.
+    attn::QuantFormatAttr inputQuant;
+    if (int8Activations && slot.type == ElementType::Q8_0)
+      inputQuant = attn::QuantFormatAttr::get(b.getContext(), attn::QuantFormat::q8_0);
     Value y = b.create<attn::LinearOp>(tensorLoc(prefix + name), type, x, weight(name, layer),
-                                       scales(slot, name, layer), quantFormat(slot));
+                                       scales(slot, name, layer), quantFormat(slot), inputQuant);
     if (!biasName.empty() && hasWeight(biasName, static_cast<bool>(layer)))
       y = b.create<attn::BiasAddOp>(tensorLoc(prefix + biasName), type, y,
                                     weight(biasName, layer));
@@ -229,6 +235,7 @@ private:
   OpBuilder &b;
   const ModelSpec &spec;
   const WeightLayout &layout;
+  bool int8Activations; // see buildModelModule
   Type f32;
   // Where the ops being built go (see Located).
   Location loc = b.getUnknownLoc();
@@ -449,7 +456,8 @@ void FunctionBuilder::build(StringRef name, int64_t tokens, bool withTrace) {
 } // namespace
 
 OwningOpRef<ModuleOp> attnc::buildModelModule(MLIRContext &context, const ModelSpec &spec,
-                                              const WeightLayout &layout, bool trace) {
+                                              const WeightLayout &layout, bool trace,
+                                              bool int8Activations) {
   context.loadDialect<attn::AttnDialect, arith::ArithDialect, bufferization::BufferizationDialect,
                       func::FuncDialect, linalg::LinalgDialect, LLVM::LLVMDialect,
                       memref::MemRefDialect, scf::SCFDialect, tensor::TensorDialect>();
@@ -472,7 +480,7 @@ OwningOpRef<ModuleOp> attnc::buildModelModule(MLIRContext &context, const ModelS
   for (const std::string &note : layout.notes)
     emitWarning(noteLoc) << note;
   b.setInsertionPointToEnd(module.getBody());
-  FunctionBuilder builder(b, spec, layout);
+  FunctionBuilder builder(b, spec, layout, int8Activations);
   builder.build("attn_prefill", ShapedType::kDynamic);
   builder.build("attn_decode", 1);
   if (trace)

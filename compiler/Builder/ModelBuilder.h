@@ -23,10 +23,13 @@ constexpr int64_t kPrefillChunk = 64;
 /// The attn-dialect module of `spec` whose weights live where `layout` says;
 /// with `trace`, it also has `attn_trace` (abi.h), the prefill that records
 /// hidden states and attention weights for attnc verify and --attention-out.
+/// With `int8Activations`, every linear layer with a q8_0 weight quantizes
+/// its input too (attn.linear's `input_quant`) and multiplies in integers.
 mlir::OwningOpRef<mlir::ModuleOp> buildModelModule(mlir::MLIRContext &context,
                                                    const ModelSpec &spec,
                                                    const WeightLayout &layout,
-                                                   bool trace = false);
+                                                   bool trace = false,
+                                                   bool int8Activations = false);
 
 } // namespace attnc
 

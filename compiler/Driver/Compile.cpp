@@ -25,6 +25,7 @@
 #include "compiler/InitAll.h"
 #include "compiler/Pipelines/Pipelines.h"
 #include "compiler/Support/OutputFile.h"
+#include "dialects/attn/IR/AttnOps.h"
 #include "runtime/include/attnrt/abi.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -256,9 +257,17 @@ bool CompileJob::run() {
   {
     mlir::TimingScope build = current.nest(llvm::StringRef("build the attn IR"));
     layout = planWeightLayout(spec, &weights, options.weightType);
-    module = buildModelModule(context, spec, layout, options.trace);
+    module = buildModelModule(context, spec, layout, options.trace, options.int8Activations);
     if (mlir::failed(mlir::verify(*module)))
       return fail(sm, "internal error: the attn module of '" + spec.name + "' does not verify");
+    if (options.int8Activations) {
+      bool quantized = false;
+      module->walk([&](mlir::attn::LinearOp op) { quantized |= op.getInputQuant().has_value(); });
+      if (!quantized)
+        mlir::emitWarning(module->getLoc())
+            << "--int8-activations quantizes the inputs of q8_0 matrices only, and '"
+            << spec.name << "' has none (see --weight-type): nothing is quantized";
+    }
   }
   Printer printModule = [&](llvm::raw_ostream &os, bool dump) {
     // The dumps carry the op locations; --emit prints as MLIR's flags say

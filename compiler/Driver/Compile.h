@@ -36,6 +36,9 @@ struct CompileOptions {
   /// The element type of the weight matrices (planWeightLayout); none: each
   /// keeps its checkpoint's type where supported (bf16, f16), else f32.
   std::optional<ElementType> weightType;
+  /// Quantize the input of every linear layer with a q8_0 weight too
+  /// (attn.linear's `input_quant`): integer products, as llama.cpp.
+  bool int8Activations = false;
   /// Also compile attn_trace (abi.h), for --trace-out and --attention-out.
   bool trace = false;
   /// attnc verify's reference path (PipelineOptions::reference).

@@ -32,6 +32,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 using namespace mlir::attnc;
@@ -119,11 +120,13 @@ void mlir::attnc::buildLinalgToVectorPipeline(OpPassManager &pm,
 
 void mlir::attnc::buildVectorToLLVMPipeline(OpPassManager &pm,
                                             const PipelineOptions &options) {
-  pm.addNestedPass<func::FuncOp>(createLowerVectorOpsPass());
+  LowerVectorOpsPassOptions lowering;
+  lowering.int8DotProduct = options.int8DotProduct;
+  pm.addNestedPass<func::FuncOp>(createLowerVectorOpsPass(lowering));
   pm.addPass(createConvertVectorToSCFPass(
       VectorTransferToSCFOptions().enableFullUnroll(true)));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addNestedPass<func::FuncOp>(createLowerVectorOpsPass());
+  pm.addNestedPass<func::FuncOp>(createLowerVectorOpsPass(lowering));
   addCleanup(pm);
 
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -215,4 +218,8 @@ void mlir::attnc::registerPipelines() {
     return true;
   }();
   (void)registered;
+}
+
+bool mlir::attnc::hostHasInt8DotProduct() {
+  return llvm::sys::getHostCPUFeatures().lookup("avx512vnni");
 }

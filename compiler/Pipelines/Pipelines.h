@@ -55,6 +55,9 @@ std::optional<Stage> stageNamed(llvm::StringRef name);
 /// Whether `stage` is MLIR (printed as .mlir), not LLVM's.
 inline bool isMlirStage(Stage stage) { return stage <= Stage::LLVM; }
 
+/// Whether this machine's CPU has AVX-512 VNNI (vpdpbusd).
+bool hostHasInt8DotProduct();
+
 struct PipelineOptions {
   /// Functions that must do no heap allocation, no alloca inside a loop and
   /// use a bounded stack whatever the context length: their small
@@ -71,6 +74,10 @@ struct PipelineOptions {
   int64_t maxTile = 16;
   /// Tokens per register tile of the linear layers over many tokens.
   int64_t tokenBlock = 8;
+  /// Whether the integer linears' byte dot products (attn.dot_i8) become
+  /// AVX-512 VNNI instructions; else widening multiplies and adds. Code is
+  /// compiled for the host, so: whether the host has avx512vnni.
+  bool int8DotProduct = hostHasInt8DotProduct();
   /// Give every LLVM function a debug-info scope (its file is the one its
   /// location names), so that the op locations become LLVM debug locations.
   bool debugInfo = false;

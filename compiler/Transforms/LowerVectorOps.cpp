@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/Passes.h"
+#include "dialects/attn/IR/AttnOps.h"
 
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -342,6 +343,47 @@ struct SplitNarrowMatvecChain : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+/// attn.dot_i8 with 16 lanes -> AVX-512 VNNI's `vpdpbusd` on zmm registers
+/// (llvm.x86.avx512.vpdpbusd.512: accumulator, unsigned bytes, signed bytes,
+/// each as <16 x i32>).
+struct DotI8ToVnni : OpRewritePattern<attn::DotI8Op> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(attn::DotI8Op op, PatternRewriter &rewriter) const override {
+    auto lanes = cast<VectorType>(op.getAcc().getType());
+    if (lanes.getDimSize(0) != 16)
+      return failure();
+    Location loc = op.getLoc();
+    Value lhs = rewriter.create<vector::BitCastOp>(loc, lanes, op.getLhs());
+    Value rhs = rewriter.create<vector::BitCastOp>(loc, lanes, op.getRhs());
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, lanes, rewriter.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+        ValueRange{op.getAcc(), lhs, rhs});
+    return success();
+  }
+};
+
+/// attn.dot_i8 as what it computes: the bytes widened to i32 (zero- and
+/// sign-extended), multiplied, and each lane's 4 products added to it.
+struct DotI8ToWideningOps : OpRewritePattern<attn::DotI8Op> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(attn::DotI8Op op, PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t lanes = op.getAcc().getType().getDimSize(0);
+    Type i32 = rewriter.getI32Type();
+    auto wide = VectorType::get({4 * lanes}, i32);
+    Value products = rewriter.create<arith::MulIOp>(
+        loc, rewriter.create<arith::ExtUIOp>(loc, wide, op.getLhs()),
+        rewriter.create<arith::ExtSIOp>(loc, wide, op.getRhs()));
+    Value grouped = rewriter.create<vector::ShapeCastOp>(
+        loc, VectorType::get({lanes, 4}, i32), products);
+    rewriter.replaceOpWithNewOp<vector::MultiDimReductionOp>(
+        op, grouped, op.getAcc(), ArrayRef<bool>{false, true}, vector::CombiningKind::ADD);
+    return success();
+  }
+};
+
 struct LowerVectorOpsPass
     : mlir::attnc::impl::LowerVectorOpsPassBase<LowerVectorOpsPass> {
   using LowerVectorOpsPassBase::LowerVectorOpsPassBase;
@@ -349,7 +391,7 @@ struct LowerVectorOpsPass
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
-    mlir::attnc::populateLowerVectorOpsPatterns(patterns);
+    mlir::attnc::populateLowerVectorOpsPatterns(patterns, int8DotProduct);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
@@ -357,8 +399,13 @@ struct LowerVectorOpsPass
 
 } // namespace
 
-void mlir::attnc::populateLowerVectorOpsPatterns(RewritePatternSet &patterns) {
+void mlir::attnc::populateLowerVectorOpsPatterns(RewritePatternSet &patterns,
+                                                  bool int8DotProduct) {
   MLIRContext *ctx = patterns.getContext();
+  // VNNI first where it applies (16 lanes); the widening form otherwise.
+  if (int8DotProduct)
+    patterns.add<DotI8ToVnni>(ctx, /*benefit=*/2);
+  patterns.add<DotI8ToWideningOps>(ctx);
   vector::VectorTransformsOptions options;
   options.setVectorTransformsOptions(vector::VectorContractLowering::OuterProduct)
       .setVectorMultiReductionLowering(

@@ -8,10 +8,12 @@
 #ifndef ATTNC_TRANSFORMS_PASSES_H
 #define ATTNC_TRANSFORMS_PASSES_H
 
+#include "dialects/attn/IR/AttnDialect.h"
 #include "dialects/attn/IR/ParallelLoop.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -61,8 +63,9 @@ void populateVectorCleanupPatterns(RewritePatternSet &patterns);
 
 /// Lowering of vector.contract (outer-product strategy), multi_reduction,
 /// transpose, shape_cast, broadcast, masks and transfers towards the forms
-/// convert-vector-to-llvm takes, plus polynomial approximations of math ops.
-void populateLowerVectorOpsPatterns(RewritePatternSet &patterns);
+/// convert-vector-to-llvm takes, plus polynomial approximations of math ops;
+/// attn.dot_i8 as `vpdpbusd` with `int8DotProduct`, else widening ops.
+void populateLowerVectorOpsPatterns(RewritePatternSet &patterns, bool int8DotProduct = false);
 
 #define GEN_PASS_REGISTRATION
 #include "compiler/Transforms/Passes.h.inc"

@@ -31,10 +31,15 @@ def TileAndVectorizePass : Pass<"attn-tile-and-vectorize", "func::FuncOp"> {
     at a time.
     Accumulators carried through a reduction loop are hoisted into
     `scf.for` iter_args so they stay in registers.
+    The tiles of a linear layer whose input is quantized (the integer
+    linear of convert-attn-to-linalg) are emitted directly, as `attn.dot_i8`
+    byte dot products (64 products an AVX-512 VNNI instruction), rather
+    than through the generic vectorizer.
   }];
   let dependentDialects = [
-    "affine::AffineDialect", "arith::ArithDialect", "linalg::LinalgDialect",
-    "scf::SCFDialect", "tensor::TensorDialect", "vector::VectorDialect"
+    "affine::AffineDialect", "arith::ArithDialect", "attn::AttnDialect",
+    "linalg::LinalgDialect", "scf::SCFDialect", "tensor::TensorDialect",
+    "vector::VectorDialect"
   ];
   let options = [
     Option<"maxWholeDim", "max-whole-dim", "int64_t", /*default=*/"64",
@@ -95,11 +100,17 @@ def LowerVectorOpsPass : Pass<"attn-lower-vector-ops", "func::FuncOp"> {
     Contractions to outer products and then FMAs, multi-reductions,
     transposes, shape casts, broadcasts and masks to simple vector ops, and
     `math.exp`/`math.tanh`/... to polynomial approximations so that they stay
-    vectorized instead of becoming one libm call per lane.
+    vectorized instead of becoming one libm call per lane. `attn.dot_i8`
+    becomes AVX-512 VNNI's `vpdpbusd` (an `llvm.call_intrinsic`) with
+    `int8-dot-product` and 16 lanes, else widening multiplies and adds.
   }];
   let dependentDialects = [
-    "arith::ArithDialect", "math::MathDialect", "memref::MemRefDialect",
-    "scf::SCFDialect", "vector::VectorDialect"
+    "arith::ArithDialect", "LLVM::LLVMDialect", "math::MathDialect",
+    "memref::MemRefDialect", "scf::SCFDialect", "vector::VectorDialect"
+  ];
+  let options = [
+    Option<"int8DotProduct", "int8-dot-product", "bool", /*default=*/"false",
+           "Lower attn.dot_i8 to AVX-512 VNNI (the target must have avx512vnni)">,
   ];
 }
 

@@ -14,11 +14,14 @@
 // quantized linears), a vector<8x2x16> accumulator, so that each weight
 // vector feeds 8 FMAs and each token value 2.
 // The Q8_0 and Q4_0 linears (k split into 32-wide blocks with a scale each)
-// are scheduled alike, one block of 32 k per step.
+// are scheduled alike, one block of 32 k per step. So is the integer linear
+// (a Q8_0 weight on a quantized input), whose tiles are emitted here as
+// byte dot products, AVX-512 VNNI's (see emitInt8DotTile).
 //
 //===----------------------------------------------------------------------===//
 
 #include "compiler/Transforms/Passes.h"
+#include "dialects/attn/IR/AttnOps.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -32,6 +35,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+#include <numeric>
 
 namespace mlir::attnc {
 #define GEN_PASS_DEF_TILEANDVECTORIZEPASS
@@ -116,9 +121,47 @@ bool isQ4Linear(linalg::LinalgOp op) {
   return op.getIndexingMapsArray() == expected;
 }
 
-/// Either quantized linear generic: dims (nb, t, kb, ..., j), one 32-wide
-/// block of k per kb.
-bool isQuantizedLinear(linalg::LinalgOp op) { return isQ8Linear(op) || isQ4Linear(op); }
+/// The maps of the integer linear generic of convert-attn-to-linalg,
+///   y[t, nb, j] += float(c[t, kb, kk] * q[nb, kb, kk, j]) * (d[t, kb] * s[nb, kb, j])
+/// dims (nb, t, kb, kk, j), plus, with `withSums`, the block sums of the
+/// kernel form (see addBlockSums), indexed as d.
+SmallVector<AffineMap> integerLinearMaps(MLIRContext *ctx, bool withSums) {
+  AffineExpr nb, t, kb, kk, j;
+  bindDims(ctx, nb, t, kb, kk, j);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(5, 0, {t, kb, kk}, ctx), AffineMap::get(5, 0, {t, kb}, ctx),
+      AffineMap::get(5, 0, {nb, kb, kk, j}, ctx), AffineMap::get(5, 0, {nb, kb, j}, ctx)};
+  if (withSums)
+    maps.push_back(AffineMap::get(5, 0, {t, kb}, ctx));
+  maps.push_back(AffineMap::get(5, 0, {t, nb, j}, ctx));
+  return maps;
+}
+
+/// Whether `op` is the integer linear generic (with `withSums`: its kernel
+/// form), identified by its maps, iterators and the i8 codes and weight.
+bool isIntegerLinear(linalg::LinalgOp op, bool withSums) {
+  unsigned inputs = withSums ? 5 : 4;
+  if (op.getNumLoops() != 5 || op.getNumDpsInputs() != inputs || op.getNumDpsInits() != 1)
+    return false;
+  using utils::IteratorType;
+  if (op.getIteratorTypesArray() !=
+      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
+                                IteratorType::reduction, IteratorType::reduction,
+                                IteratorType::parallel})
+    return false;
+  auto isI8 = [&](unsigned i) {
+    return getElementTypeOrSelf(op.getDpsInputOperand(i)->get().getType()).isInteger(8);
+  };
+  return isI8(0) && isI8(2) &&
+         op.getIndexingMapsArray() == integerLinearMaps(op.getContext(), withSums);
+}
+
+/// Either quantized linear generic (or the integer one): dims
+/// (nb, t, kb, ..., j), one 32-wide block of k per kb.
+bool isQuantizedLinear(linalg::LinalgOp op) {
+  return isQ8Linear(op) || isQ4Linear(op) || isIntegerLinear(op, false) ||
+         isIntegerLinear(op, true);
+}
 
 /// Any linear generic: dims (nb, t, ...).
 bool isLinearGeneric(linalg::LinalgOp op) {
@@ -690,6 +733,195 @@ struct UniformElementwiseToScalar : RewritePattern {
   }
 };
 
+/// The kernel form of every integer linear generic in `func`: the same
+/// generic with a fifth input, the block sums
+///   sums[t, kb] = -128 * sum_kk c[t, kb, kk]      (i32)
+/// (one generic per distinct codes tensor, tiled and vectorized as any
+/// other), which its body does not read: it rides along so that tiling
+/// slices it with the codes, for emitInt8DotTile, whose unsigned-by-signed
+/// dot products see the weight plus 128 and subtract 128 times the codes'
+/// sum.
+void addBlockSums(IRRewriter &rewriter, func::FuncOp func) {
+  SmallVector<linalg::GenericOp> linears;
+  func.walk([&](linalg::GenericOp op) {
+    if (op.hasPureTensorSemantics() && isIntegerLinear(op, false))
+      linears.push_back(op);
+  });
+  MLIRContext *ctx = func.getContext();
+  DenseMap<Value, Value> sumsOf;
+  for (linalg::GenericOp op : linears) {
+    Location loc = op.getLoc();
+    Value codes = op.getDpsInputOperand(0)->get();
+    Value &sums = sumsOf[codes];
+    if (!sums) {
+      rewriter.setInsertionPointAfterValue(codes);
+      Type i32 = rewriter.getI32Type();
+      SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, codes, 0),
+                                         tensor::getMixedSize(rewriter, loc, codes, 1)};
+      Value empty = rewriter.create<tensor::EmptyOp>(loc, sizes, i32);
+      Value zero = rewriter.create<linalg::FillOp>(
+                                  loc, ValueRange{rewriter.create<arith::ConstantIntOp>(loc, 0, 32)},
+                                  ValueRange{empty})
+                       .getResult(0);
+      AffineExpr t, kb, kk;
+      bindDims(ctx, t, kb, kk);
+      sums = rewriter
+                 .create<linalg::GenericOp>(
+                     loc, zero.getType(), ValueRange{codes}, ValueRange{zero},
+                     ArrayRef<AffineMap>{AffineMap::get(3, 0, {t, kb, kk}, ctx),
+                                         AffineMap::get(3, 0, {t, kb}, ctx)},
+                     ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                                   utils::IteratorType::parallel,
+                                                   utils::IteratorType::reduction},
+                     [](OpBuilder &b, Location loc, ValueRange args) {
+                       Type i32 = b.getI32Type();
+                       Value code = b.create<arith::ExtSIOp>(loc, i32, args[0]);
+                       Value term = b.create<arith::MulIOp>(
+                           loc, code, b.create<arith::ConstantIntOp>(loc, -128, 32));
+                       b.create<linalg::YieldOp>(
+                           loc, ValueRange{b.create<arith::AddIOp>(loc, args[1], term)});
+                     })
+                 .getResult(0);
+    }
+    rewriter.setInsertionPoint(op);
+    SmallVector<Value> inputs = op.getDpsInputs();
+    inputs.push_back(sums);
+    auto kernel = rewriter.create<linalg::GenericOp>(
+        loc, op->getResultTypes(), inputs, op.getDpsInits(), integerLinearMaps(ctx, true),
+        op.getIteratorTypesArray(), [&](OpBuilder &b, Location loc, ValueRange args) {
+          // The old body on the new arguments, the sums (argument 4) unread.
+          IRMapping mapping;
+          Block *body = op.getBody();
+          for (unsigned i = 0; i < 4; ++i)
+            mapping.map(body->getArgument(i), args[i]);
+          mapping.map(body->getArgument(4), args[5]);
+          for (Operation &inner : body->getOperations())
+            b.clone(inner, mapping);
+        });
+    rewriter.replaceOp(op, kernel->getResults());
+  }
+}
+
+/// One tile of the integer linear's kernel form, (1 block, T tokens, 1 block
+/// of k, 32, 16 lanes), emitted as attn.dot_i8 ops (AVX-512 VNNI's
+/// `vpdpbusd`, where the target has it): each adds to a 32-bit lane the four
+/// products of unsigned bytes of its second operand and signed bytes of its
+/// third. The tile's 32 x 16 weights (rows kk, lanes j,
+/// as stored) are regrouped once per tile, for all its tokens, into 8
+/// vectors of 16 lanes x 4 consecutive kk (a byte shuffle: vpermb) and made
+/// unsigned by adding 128 (the sign bit flipped); each token's 32 codes are
+/// 8 groups of 4 bytes, each broadcast to every lane (folded into the
+/// instruction's memory operand). So per token 8 instructions sum the
+/// block's 512 products into 16 lanes, starting from the block sum that
+/// takes back the 128s; the exact integer sum is then converted and scaled
+/// by d * s as the generic does. Fails (leaving the tile to the generic
+/// vectorizer) unless the tile has that static shape.
+LogicalResult emitInt8DotTile(RewriterBase &rewriter, linalg::GenericOp tile) {
+  if (!isIntegerLinear(tile, true) || !tile.hasPureTensorSemantics())
+    return failure();
+  SmallVector<int64_t> ranges = tile.getStaticLoopRanges();
+  constexpr int64_t kBlock = 32, kLanes = 16, kGroup = 4, kGroups = kBlock / kGroup;
+  int64_t tokens = ranges[1];
+  if (ranges[0] != 1 || ShapedType::isDynamic(tokens) || ranges[2] != 1 ||
+      ranges[3] != kBlock || ranges[4] != kLanes)
+    return failure();
+  for (Value operand : tile->getOperands())
+    if (!cast<RankedTensorType>(operand.getType()).hasStaticShape())
+      return failure();
+  Location loc = tile.getLoc();
+  Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+  // The whole of an operand as a vector of `shape` (its own static shape
+  // with the unit dims dropped).
+  auto read = [&](Value operand, ArrayRef<int64_t> shape, Type element) -> Value {
+    auto type = cast<RankedTensorType>(operand.getType());
+    SmallVector<Value> zeros(type.getRank(),
+                             rewriter.create<arith::ConstantIndexOp>(loc, 0));
+    SmallVector<bool> inBounds(type.getRank(), true);
+    Value whole = rewriter.create<vector::TransferReadOp>(
+        loc, VectorType::get(type.getShape(), element), operand, zeros, inBounds);
+    return rewriter.create<vector::ShapeCastOp>(loc, VectorType::get(shape, element), whole);
+  };
+  Value codes = tile.getDpsInputOperand(0)->get();
+  Value scales = tile.getDpsInputOperand(1)->get();
+  Value sums = tile.getDpsInputOperand(4)->get();
+  Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
+  // The block's 32 x 16 weights are contiguous: flattened, each group of
+  // 4 rows is one 64-byte read (a (32, 16) -> (8, 64) shape_cast would
+  // lower to one extract and insert per byte).
+  Value block = tile.getDpsInputOperand(2)->get();
+  auto blockType = cast<RankedTensorType>(block.getType());
+  ReassociationIndices all(blockType.getRank());
+  std::iota(all.begin(), all.end(), 0);
+  Value flatBlock = rewriter.create<tensor::CollapseShapeOp>(
+      loc, block, ArrayRef<ReassociationIndices>{all});
+  Value weightScales = read(tile.getDpsInputOperand(3)->get(), {kLanes}, f32);
+  Value init = tile.getDpsInitOperand(0)->get();
+  Value acc = read(init, {tokens, kLanes}, f32);
+
+  // Rows kk of 16 bytes -> lanes j of 4 bytes: byte 4 j + g of a group
+  // vector is row 4 i + g, lane j, of its 4 x 16 slice of the weights.
+  SmallVector<int64_t> regroup;
+  for (int64_t j = 0; j < kLanes; ++j)
+    for (int64_t g = 0; g < kGroup; ++g)
+      regroup.push_back(g * kLanes + j);
+  auto byteVector = VectorType::get({kGroup * kLanes}, i8);
+  auto laneVector = VectorType::get({kLanes}, i32);
+  Value signBits = rewriter.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(byteVector, rewriter.getIntegerAttr(i8, -128)));
+  SmallVector<Value> unsignedWeights;
+  for (int64_t i = 0; i < kGroups; ++i) {
+    Value rows = rewriter.create<vector::TransferReadOp>(
+        loc, byteVector, flatBlock,
+        ValueRange{rewriter.create<arith::ConstantIndexOp>(loc, i * kGroup * kLanes)},
+        ArrayRef<bool>{true});
+    Value lanes = rewriter.create<vector::ShuffleOp>(loc, rows, rows, regroup);
+    unsignedWeights.push_back(rewriter.create<arith::XOrIOp>(loc, lanes, signBits));
+  }
+  auto dot = [&](Value accumulator, Value unsignedBytes, Value signedBytes) {
+    return rewriter.create<attn::DotI8Op>(loc, accumulator.getType(), accumulator, unsignedBytes, signedBytes)
+        .getResult();
+  };
+  Value result = acc;
+  auto codeVector = VectorType::get({kBlock}, i8);
+  for (int64_t t = 0; t < tokens; ++t) {
+    // Token t's scalars and codes, each read on its own (1-D vectors: a
+    // (T, 32) read would be bit-cast in 2-D).
+    Value token = rewriter.create<arith::ConstantIndexOp>(loc, t);
+    Value sum = rewriter.create<vector::BroadcastOp>(
+        loc, laneVector, rewriter.create<tensor::ExtractOp>(loc, sums, ValueRange{token, zero}));
+    Value tokenCodes = rewriter.create<vector::BitCastOp>(
+        loc, VectorType::get({kGroups}, i32),
+        rewriter.create<vector::TransferReadOp>(loc, codeVector, codes,
+                                                ValueRange{token, zero, zero},
+                                                ArrayRef<bool>{true}));
+    for (int64_t i = 0; i < kGroups; ++i) {
+      Value group = rewriter.create<vector::BroadcastOp>(
+          loc, laneVector, rewriter.create<vector::ExtractOp>(loc, tokenCodes, i));
+      sum = dot(sum, unsignedWeights[i], rewriter.create<vector::BitCastOp>(loc, byteVector, group));
+    }
+    Value value = rewriter.create<arith::SIToFPOp>(loc, VectorType::get({kLanes}, f32), sum);
+    Value scale = rewriter.create<arith::MulFOp>(
+        loc,
+        rewriter.create<vector::BroadcastOp>(
+            loc, weightScales.getType(),
+            rewriter.create<tensor::ExtractOp>(loc, scales, ValueRange{token, zero})),
+        weightScales);
+    Value partial = rewriter.create<vector::ExtractOp>(loc, acc, t);
+    Value next = rewriter.create<arith::AddFOp>(
+        loc, partial, rewriter.create<arith::MulFOp>(loc, value, scale));
+    result = rewriter.create<vector::InsertOp>(loc, next, result, t);
+  }
+  auto initType = cast<RankedTensorType>(init.getType());
+  Value shaped = rewriter.create<vector::ShapeCastOp>(
+      loc, VectorType::get(initType.getShape(), f32), result);
+  SmallVector<Value> zeros(initType.getRank(), rewriter.create<arith::ConstantIndexOp>(loc, 0));
+  SmallVector<bool> inBounds(initType.getRank(), true);
+  Value written =
+      rewriter.create<vector::TransferWriteOp>(loc, shaped, init, zeros, inBounds).getResult();
+  rewriter.replaceOp(tile, written);
+  return success();
+}
+
 /// Adds the canonicalization patterns of every loaded op and dialect, as the
 /// canonicalize pass does, so the cleanup runs to a fixpoint together with
 /// the folds it enables (one-trip loops, affine.min of constants, ...).
@@ -773,6 +1005,7 @@ struct TileAndVectorizePass
     }
 
     IRRewriter rewriter(ctx);
+    addBlockSums(rewriter, func);
     // Prefill's linear layers: token blocks with a peeled remainder. The
     // canonicalization afterwards turns the full tiles' sizes (affine.min
     // folded to tokenBlock by the peeling) into static shapes.
@@ -830,6 +1063,11 @@ struct TileAndVectorizePass
         // on all cores; tileUsingSCF makes one loop per tiled dim, in order.
         if (linear && tileSizes[0] != 0 && !tiled->loops.empty())
           tiled->loops[0]->setAttr(mlir::attnc::kParallelLoopAttr, rewriter.getUnitAttr());
+      }
+      if (auto generic = dyn_cast<linalg::GenericOp>(tile)) {
+        rewriter.setInsertionPoint(generic);
+        if (succeeded(emitInt8DotTile(rewriter, generic)))
+          continue;
       }
       // Not every tile is vectorizable: those stay as (tiled) linalg and
       // become scalar loops later.
@@ -926,6 +1164,19 @@ SmallVector<int64_t> mlir::attnc::chooseTileSizes(linalg::LinalgOp op,
     bool whole = range <= maxWholeDim;
     if (it == utils::IteratorType::parallel && (int64_t)i != lastParallel) {
       sizes.push_back(range == 1 ? 0 : 1);
+      continue;
+    }
+    // The last parallel dim of a reduction over a whole inner dim (the
+    // 32-value blocks of a quantized input: (t, kb, kk)) is cut so that a
+    // tile has at most maxWholeDim x maxTile elements: whole, (K / 32) x 32
+    // would be a K-element vector per token (LLVM took 4 s longer on
+    // stories110M's).
+    if (it == utils::IteratorType::parallel && i + 1 == ranges.size() - 1 &&
+        iterators.back() == utils::IteratorType::reduction &&
+        !ShapedType::isDynamic(ranges.back()) && ranges.back() <= maxWholeDim &&
+        range * ranges.back() > maxWholeDim * maxTile) {
+      int64_t tile = largestDivisorAtMost(range, maxWholeDim * maxTile / ranges.back());
+      sizes.push_back(tile == range ? 0 : tile);
       continue;
     }
     int64_t tile = whole ? 0 : largestDivisorAtMost(range, maxTile);

@@ -21,7 +21,7 @@ whole sequence at once (no KV cache), in float64. Run it with Debian's
   llama_ref.py CKPT --greedy N --write-logits FILE
       Also writes the reference's own float32 logits of that run, in the
       format of --logits (to test the comparison).
-  llama_ref.py CKPT ... --round-matrices bf16|f16|q8_0|q4_0
+  llama_ref.py CKPT ... --round-matrices bf16|f16|q8_0|q4_0 [--quantize-inputs]
       Rounds the weight matrices (not the norms) to bf16 or f16 first, or
       quantizes them as GGUF's Q8_0 or Q4_0 does (matrices whose rows are
       not whole blocks of 32 stay as they are), to check a model compiled
@@ -84,6 +84,8 @@ class Checkpoint:
             sys.exit(f"{path}: {4 * (floats.size - offset)} bytes after the last tensor")
         if self.shared:
             self.wcls = self.emb
+
+    quantized_inputs = False  # see linear()
 
     def round_matrices(self, dtype):
         """Rounds the weight matrices (embedding, linear layers, classifier;
@@ -178,6 +180,26 @@ def visible(seq, mask, window):
     return j <= i
 
 
+def q8_0_input(x):
+    """x (T, K) as attn.linear's input_quant = q8_0 quantizes it, dequantized:
+    rounded to float32, then per block of 32, d = max|x| / 127 and codes
+    rint(x / d) (halves to even) in float32, 0 where d = 0."""
+    blocks = x.astype(np.float32).reshape(x.shape[0], -1, 32)
+    d = np.abs(blocks).max(axis=2, keepdims=True) / np.float32(127)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        codes = np.where(d == 0, np.float32(0), np.rint(blocks / d))
+    assert np.abs(codes).max() <= 127
+    return (codes.astype(np.float64) * d.astype(np.float64)).reshape(x.shape)
+
+
+def linear(m, x, w):
+    """x w^T; with m.quantized_inputs, x quantized first (q8_0_input) when w
+    is a q8_0 matrix (its rows whole blocks of 32; the others stay f32)."""
+    if m.quantized_inputs and w.shape[-1] % 32 == 0:
+        x = q8_0_input(x)
+    return x @ w.T
+
+
 def forward(m, tokens, eps=1e-5, theta=10000.0, mask="causal", window=0):
     """Logits (len(tokens), vocab) of every position, in float64."""
     seq, hd = len(tokens), m.head_dim
@@ -186,9 +208,9 @@ def forward(m, tokens, eps=1e-5, theta=10000.0, mask="causal", window=0):
     x = m.emb[np.asarray(tokens)]
     for l in range(m.n_layers):
         xn = rmsnorm(x, m.rms_att[l], eps)
-        q = rope((xn @ m.wq[l].T).reshape(seq, m.n_heads, hd), theta)
-        k = rope((xn @ m.wk[l].T).reshape(seq, m.n_kv_heads, hd), theta)
-        v = (xn @ m.wv[l].T).reshape(seq, m.n_kv_heads, hd)
+        q = rope(linear(m, xn, m.wq[l]).reshape(seq, m.n_heads, hd), theta)
+        k = rope(linear(m, xn, m.wk[l]).reshape(seq, m.n_kv_heads, hd), theta)
+        v = linear(m, xn, m.wv[l]).reshape(seq, m.n_kv_heads, hd)
         # np.repeat makes KV head j serve query heads j * group ... j * group + group - 1,
         # that is query head h reads KV head h // group.
         q = q.transpose(1, 0, 2)                                  # (heads, seq, head_dim)
@@ -197,11 +219,11 @@ def forward(m, tokens, eps=1e-5, theta=10000.0, mask="causal", window=0):
         scores = np.where(allowed, q @ k / math.sqrt(hd), -np.inf)  # (heads, query, key)
         p = np.exp(scores - scores.max(axis=2, keepdims=True))
         out = (p / p.sum(axis=2, keepdims=True)) @ v              # (heads, seq, head_dim)
-        x = x + out.transpose(1, 0, 2).reshape(seq, m.dim) @ m.wo[l].T
+        x = x + linear(m, out.transpose(1, 0, 2).reshape(seq, m.dim), m.wo[l])
         xn = rmsnorm(x, m.rms_ffn[l], eps)
-        gate, up = xn @ m.w1[l].T, xn @ m.w3[l].T
-        x = x + (gate / (1 + np.exp(-gate)) * up) @ m.w2[l].T
-    return rmsnorm(x, m.rms_final, eps) @ m.wcls.T
+        gate, up = linear(m, xn, m.w1[l]), linear(m, xn, m.w3[l])
+        x = x + linear(m, gate / (1 + np.exp(-gate)) * up, m.w2[l])
+    return linear(m, rmsnorm(x, m.rms_final, eps), m.wcls)
 
 
 def greedy(m, prompt, steps, **kw):
@@ -355,7 +377,12 @@ def main():
     ap.add_argument("--round-matrices", choices=["bf16", "f16", "q8_0", "q4_0"],
                     help="round the weight matrices to this type first (a model compiled "
                          "with --weight-type)")
+    ap.add_argument("--quantize-inputs", action="store_true",
+                    help="with --round-matrices q8_0: quantize the input of each q8_0 "
+                         "matrix too (a model compiled with --int8-activations)")
     args = ap.parse_args()
+    if args.quantize_inputs and args.round_matrices != "q8_0":
+        ap.error("--quantize-inputs needs --round-matrices q8_0")
     if args.selftest:
         return selftest()
     if not args.checkpoint or (args.logits is None) == (args.greedy is None):
@@ -363,6 +390,7 @@ def main():
     m = Checkpoint(args.checkpoint)
     if args.round_matrices:
         m.round_matrices(args.round_matrices)
+    m.quantized_inputs = args.quantize_inputs
     prompt = [int(t) for t in args.prompt_ids.split(",")]
     kw = dict(eps=args.eps, theta=args.rope_theta, mask=args.mask, window=args.window)
     if args.logits:

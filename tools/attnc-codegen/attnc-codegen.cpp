@@ -66,6 +66,10 @@ cl::opt<std::string> linkExe("link",
                             cl::init(""));
 cl::list<int64_t> modelInfo("model-info", cl::CommaSeparated,
                             cl::desc("attn_model_info fields, comma-separated"));
+cl::opt<bool> noInt8DotProduct("no-int8-dot-product",
+                               cl::desc("Lower attn.dot_i8 to widening multiplies and adds "
+                                        "even where the host has AVX-512 VNNI"),
+                               cl::init(false));
 } // namespace
 
 int main(int argc, char **argv) {
@@ -92,6 +96,8 @@ int main(int argc, char **argv) {
     return 1;
 
   mlir::attnc::PipelineOptions options;
+  if (noInt8DotProduct)
+    options.int8DotProduct = false;
   if (!stackOnly.empty())
     options.stackOnlyFunctions.assign(stackOnly.begin(), stackOnly.end());
   mlir::PassManager pm(&context);

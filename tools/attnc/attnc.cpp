@@ -439,6 +439,11 @@ int main(int argc, char **argv) {
                    "q4_0: GGUF's 8-bit and 4-bit blocks of 32 with a scale each); default: the "
                    "checkpoint's type if bf16, f16, q8_0 or q4_0, else f32")
       ->check(CLI::IsMember({"f32", "bf16", "f16", "q8_0", "q4_0"}));
+  compile->add_flag("--int8-activations", codegen.int8Activations,
+                    "Also quantize the input of each linear layer with q8_0 weights to int8 "
+                    "blocks of 32 (as llama.cpp does) and multiply in integers (AVX-512 VNNI "
+                    "where the CPU has it): faster, and no longer an f32 computation on the "
+                    "dequantized weights");
   compile->allow_extras();
 
   LoadOptions verifyLoad;
@@ -469,6 +474,7 @@ int main(int argc, char **argv) {
   std::string verifyWeightType;
   verifyCmd->add_option("--weight-type", verifyWeightType, "As for compile")
       ->check(CLI::IsMember({"f32", "bf16", "f16", "q8_0", "q4_0"}));
+  verifyCmd->add_flag("--int8-activations", verify.compile.int8Activations, "As for compile");
   verifyCmd->add_option("--inject-fault", verify.compile.injectFault,
                         "Plant a known bug in the optimized build (mask-leak)")
       ->check(CLI::IsMember({"mask-leak"}))

@@ -317,10 +317,135 @@ Value q4Product(OpBuilder &b, Location loc, Value x, Value q, Value scales, Valu
       });
 }
 
+/// The input of an integer linear quantized as Q8_0 blocks (attn.linear's
+/// `input_quant`, as ggml's quantize_row_q8_0 but with an f32 scale and
+/// ties rounded to even): x (T, K) split into (T, K / 32, 32) and
+///   d[t, kb] = max_kk |x[t, kb, kk]| / 127,
+///   c[t, kb, kk] = int8(clamp(roundeven(x[t, kb, kk] / d), -127, 127))
+/// (c = 0 where d = 0). Three generics: the block maxima (a reduction), the
+/// scales and the codes. A division, not ggml's x * (1 / d): 1 / d is
+/// infinite for a subnormal d, and 0 * inf would make the zeros of such a
+/// block NaN. The clamp only guards the conversion: |x| <= max gives
+/// |x / d| <= 127 up to rounding; it also maps NaN to a defined code
+/// (minnum / maxnum), while the NaN scale carries the NaN into the sums.
+struct QuantizedInput {
+  Value codes;  // (T, K / 32, 32) i8
+  Value scales; // (T, K / 32) f32
+};
+QuantizedInput quantizeInput(OpBuilder &b, Location loc, Value x) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type(), i8 = b.getI8Type();
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t blocks = xType.getDimSize(1) / 32;
+  OpFoldResult tokens = tensor::getMixedSize(b, loc, x, 0);
+  Value groups = b.create<tensor::ExpandShapeOp>(
+      loc, RankedTensorType::get({xType.getDimSize(0), blocks, 32}, f32), x,
+      ArrayRef<ReassociationIndices>{{0}, {1, 2}},
+      ArrayRef<OpFoldResult>{tokens, b.getIndexAttr(blocks), b.getIndexAttr(32)});
+  SmallVector<OpFoldResult> blockSizes = {tokens, b.getIndexAttr(blocks)};
+  AffineExpr t, kb, kk;
+  bindDims(ctx, t, kb, kk);
+  AffineMap element = AffineMap::get(3, 0, {t, kb, kk}, ctx);
+  AffineMap block = AffineMap::get(3, 0, {t, kb}, ctx);
+
+  SmallVector<utils::IteratorType> reduceLast = parallelIterators(2);
+  reduceLast.push_back(utils::IteratorType::reduction);
+  Value maxima =
+      b.create<linalg::GenericOp>(
+           loc, RankedTensorType::get({xType.getDimSize(0), blocks}, f32), ValueRange{groups},
+           ValueRange{fill(b, loc, 0.0f, createEmpty(b, loc, blockSizes, f32))},
+           ArrayRef<AffineMap>{element, block}, reduceLast,
+           [](OpBuilder &b, Location loc, ValueRange args) {
+             Value magnitude = b.create<math::AbsFOp>(loc, args[0]);
+             b.create<linalg::YieldOp>(
+                 loc, ValueRange{b.create<arith::MaximumFOp>(loc, args[1], magnitude)});
+           })
+          .getResult(0);
+  Value scales = b.create<linalg::GenericOp>(
+                      loc, maxima.getType(), ValueRange{maxima},
+                      ValueRange{createEmpty(b, loc, blockSizes, f32)},
+                      identityMaps(ctx, 2, 2), parallelIterators(2),
+                      [](OpBuilder &b, Location loc, ValueRange args) {
+                        Value d = b.create<arith::DivFOp>(loc, args[0],
+                                                          f32Constant(b, loc, 127.0f));
+                        b.create<linalg::YieldOp>(loc, ValueRange{d});
+                      })
+                     .getResult(0);
+  Value codes =
+      b.create<linalg::GenericOp>(
+           loc, RankedTensorType::get({xType.getDimSize(0), blocks, 32}, i8),
+           ValueRange{groups, scales},
+           ValueRange{createEmpty(b, loc, {tokens, b.getIndexAttr(blocks), b.getIndexAttr(32)},
+                                  i8)},
+           ArrayRef<AffineMap>{element, block, element}, parallelIterators(3),
+           [](OpBuilder &b, Location loc, ValueRange args) {
+             Value zero = f32Constant(b, loc, 0.0f);
+             Value isZero =
+                 b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ, args[1], zero);
+             Value ratio = b.create<arith::SelectOp>(
+                 loc, isZero, zero, b.create<arith::DivFOp>(loc, args[0], args[1]));
+             Value rounded = b.create<math::RoundEvenOp>(loc, ratio);
+             Value clamped = b.create<arith::MinNumFOp>(
+                 loc,
+                 b.create<arith::MaxNumFOp>(loc, rounded, f32Constant(b, loc, -127.0f)),
+                 f32Constant(b, loc, 127.0f));
+             b.create<linalg::YieldOp>(
+                 loc, ValueRange{b.create<arith::FPToSIOp>(loc, b.getI8Type(), clamped)});
+           })
+          .getResult(0);
+  return {codes, scales};
+}
+
+/// The integer linear of a Q8_0 weight on a quantized input (see
+/// quantizeInput), dims (nb, t, kb, kk, j):
+///   y[t, nb, j] += float(int(c[t, kb, kk]) * int(q[nb, kb, kk, j]))
+///                  * (d[t, kb] * s[nb, kb, j])
+/// The products are integers and a block's 32 of them sum exactly in any
+/// order (|sum| <= 32 * 127 * 128 < 2^24, exact in f32 too), so a kernel
+/// may sum a block in integers and scale the sum once (attn-tile-and-
+/// vectorize's VNNI tiles); the generic form itself is what the reference
+/// path runs.
+Value integerProduct(OpBuilder &b, Location loc, QuantizedInput input, Value q, Value scales,
+                     Value init) {
+  MLIRContext *ctx = b.getContext();
+  auto qType = cast<RankedTensorType>(q.getType());
+  int64_t blocks = qType.getDimSize(1) / 32;
+  Value qGroups = b.create<tensor::ExpandShapeOp>(
+      loc, RankedTensorType::get({qType.getDimSize(0), blocks, 32, qType.getDimSize(2)},
+                                 qType.getElementType()),
+      q, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}});
+  AffineExpr nb, t, kb, kk, j;
+  bindDims(ctx, nb, t, kb, kk, j);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(5, 0, {t, kb, kk}, ctx), AffineMap::get(5, 0, {t, kb}, ctx),
+      AffineMap::get(5, 0, {nb, kb, kk, j}, ctx), AffineMap::get(5, 0, {nb, kb, j}, ctx),
+      AffineMap::get(5, 0, {t, nb, j}, ctx)};
+  SmallVector<utils::IteratorType> iterators = parallelIterators(2);
+  iterators.append(2, utils::IteratorType::reduction);
+  iterators.push_back(utils::IteratorType::parallel);
+  return b
+      .create<linalg::GenericOp>(
+          loc, init.getType(), ValueRange{input.codes, input.scales, qGroups, scales},
+          ValueRange{init}, maps, iterators,
+          [](OpBuilder &b, Location loc, ValueRange args) {
+            Type i32 = b.getI32Type();
+            Value product =
+                b.create<arith::MulIOp>(loc, b.create<arith::ExtSIOp>(loc, i32, args[0]),
+                                        b.create<arith::ExtSIOp>(loc, i32, args[2]));
+            Value value = b.create<arith::SIToFPOp>(loc, b.getF32Type(), product);
+            Value scale = b.create<arith::MulFOp>(loc, args[1], args[3]);
+            b.create<linalg::YieldOp>(
+                loc, ValueRange{b.create<arith::AddFOp>(
+                         loc, args[4], b.create<arith::MulFOp>(loc, value, scale))});
+          })
+      .getResult(0);
+}
+
 /// linear: `y[t, nb, j] += x[t, k] * W[nb, k, j]` on a zero-filled (T, NB, B),
 /// loops ordered (nb, t, j, k) so that one block of B output rows streams
 /// contiguously through the innermost parallel dim; then (T, NB * B). A
-/// Q8_0 weight: see quantizedProduct; Q4_0: q4Product.
+/// Q8_0 weight: see quantizedProduct (integerProduct with `input_quant`);
+/// Q4_0: q4Product.
 struct LinearLowering : OpConversionPattern<LinearOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -337,9 +462,12 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
 
     Value product;
     if (Value scales = adaptor.getScales()) {
-      product = op.getQuant() == QuantFormat::q4_0
-                    ? q4Product(rewriter, loc, x, w, scales, init)
-                    : quantizedProduct(rewriter, loc, x, w, scales, init);
+      if (op.getInputQuant())
+        product = integerProduct(rewriter, loc, quantizeInput(rewriter, loc, x), w, scales, init);
+      else if (op.getQuant() == QuantFormat::q4_0)
+        product = q4Product(rewriter, loc, x, w, scales, init);
+      else
+        product = quantizedProduct(rewriter, loc, x, w, scales, init);
     } else {
       AffineExpr nb, t, j, k;
       bindDims(ctx, nb, t, j, k);

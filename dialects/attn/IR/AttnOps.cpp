@@ -249,6 +249,13 @@ LogicalResult LinearOp::verify() {
                              "in-features")) ||
       failed(checkDim(*this, "result", result, 0, input.getDimSize(0), "tokens")))
     return failure();
+  if (std::optional<QuantFormat> inputQuant = getInputQuant()) {
+    if (*inputQuant != QuantFormat::q8_0)
+      return emitOpError() << "quantizes its input as " << stringifyQuantFormat(*inputQuant)
+                           << "; only q8_0 is supported";
+    if (!getScales() || getQuant() != QuantFormat::q8_0)
+      return emitOpError() << "quantizes its input (input_quant) but its weight is not q8_0";
+  }
   // Checked: with in-features 0 the weight is empty whatever blocks x block
   // rows is, so SizesFitInt64 does not bound this product.
   std::optional<int64_t> out = ShapedType::isDynamic(weight.getDimSize(0)) ||
@@ -259,6 +266,14 @@ LogicalResult LinearOp::verify() {
     return emitOpError() << "has out-features (" << weight.getDimSize(0) << " blocks x "
                          << weight.getDimSize(2) << " block rows) that overflow int64";
   return checkDim(*this, "result", result, 1, *out, "out-features = blocks x block rows");
+}
+
+LogicalResult DotI8Op::verify() {
+  int64_t lanes = getAcc().getType().getDimSize(0), bytes = getLhs().getType().getDimSize(0);
+  if (bytes != 4 * lanes)
+    return emitOpError() << "has " << bytes << " bytes for " << lanes
+                         << " lanes; expected 4 bytes a lane";
+  return success();
 }
 
 LogicalResult LayerNormOp::verify() {

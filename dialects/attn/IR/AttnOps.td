@@ -124,11 +124,20 @@ def Attn_LinearOp : Attn_Op<"linear", [Pure]> {
     `weight[nb, 16 kb + i, j]` (i < 16) holds the code of k = 32 kb + i in
     its low nibble and that of k = 32 kb + 16 + i in its high nibble, and a
     code q stands for `(q - 8) * scales[nb, kb, j]`.
+
+    With `input_quant` q8_0 (a q8_0 weight only) the input is quantized
+    too, as llama.cpp quantizes activations for its integer dot products:
+    each 32-value block of a row to int8 codes
+    `c = round_even(x / d)` with the block's scale `d = max|x| / 127`
+    (f32 arithmetic; a block of zeros has d = 0 and codes 0), and
+    `result[t, nb * B + j] = sum_kb (sum_kk c * weight) * (d * scales)`:
+    integer products, summed exactly per block, then scaled.
   }];
   let arguments = (ins F32Tensor2D:$input, WeightTensor3D:$weight,
                        Optional<F32Tensor3D>:$scales,
                        DefaultValuedAttr<Attn_QuantFormatAttr,
-                                         "::mlir::attn::QuantFormat::q8_0">:$quant);
+                                         "::mlir::attn::QuantFormat::q8_0">:$quant,
+                       OptionalAttr<Attn_QuantFormatAttr>:$input_quant);
   let results = (outs F32Tensor2D:$result);
   let assemblyFormat = [{
     $input `,` $weight (`scales` $scales^)? attr-dict `:` type($input) `,` type($weight) (`,` type($scales)^)? `->` type($result)
@@ -137,7 +146,7 @@ def Attn_LinearOp : Attn_Op<"linear", [Pure]> {
     // A float weight (no scales).
     OpBuilder<(ins "Type":$result, "Value":$input, "Value":$weight), [{
       build($_builder, $_state, result, input, weight, /*scales=*/Value(),
-            ::mlir::attn::QuantFormat::q8_0);
+            ::mlir::attn::QuantFormat::q8_0, /*input_quant=*/nullptr);
     }]>
   ];
   let hasVerifier = 1;
@@ -399,6 +408,25 @@ def Attn_WeightedSumOp : Attn_Op<"weighted_sum", [Pure]> {
 //===----------------------------------------------------------------------===//
 // Tracing (attnc verify, --attention-out)
 //===----------------------------------------------------------------------===//
+
+def Attn_DotI8Op : Attn_Op<"dot_i8", [Pure, AllTypesMatch<["acc", "result"]>,
+                                       AllTypesMatch<["lhs", "rhs"]>]> {
+  let summary = "lane-wise dot products of 4 unsigned by 4 signed bytes";
+  let description = [{
+    A vector-level op of the integer linear's kernel (emitted by
+    attn-tile-and-vectorize, lowered by attn-lower-vector-ops):
+    `result[i] = acc[i] + sum_{k < 4} zext(lhs[4i + k]) * sext(rhs[4i + k])`
+    in i32 (wrapping), for N lanes and 4N bytes. With AVX-512 VNNI and 16
+    lanes it is one `vpdpbusd`; otherwise it is lowered to widening
+    multiplies and adds.
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$lhs,
+                       VectorOfRankAndType<[1], [I8]>:$rhs);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = "$acc `,` $lhs `,` $rhs attr-dict `:` type($lhs) `into` type($acc)";
+  let hasVerifier = 1;
+}
 
 def Attn_TraceOp : Attn_Op<"trace"> {
   let summary = "copy an intermediate value into the trace buffer";

@@ -131,3 +131,47 @@ func.func @q4_0(%x: tensor<?x64xf32>, %w: tensor<4x32x16xi8>, %s: tensor<4x2x16x
   %0 = attn.linear %x, %w scales %s {quant = #attn.quant<q4_0>} : tensor<?x64xf32>, tensor<4x32x16xi8>, tensor<4x2x16xf32> -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
+
+// -----
+
+// attn.linear with `input_quant` q8_0: the input is quantized per token and
+// 32-value block (block maxima of |x|, d = max / 127, codes roundeven(x / d)
+// clamped to [-127, 127], 0 where d = 0), then one integer generic over
+// (nb, t, kb, kk, j): int products, converted, times d * s.
+// Tests the quantization's three generics and the integer product's maps
+// and body (the products in i32 from the sign-extended codes and weights,
+// the scale d * s in that order).
+// CHECK-LABEL: func.func @q8_0_int8_input
+// CHECK-SAME: (%[[X:[^:]*]]: tensor<?x64xf32>, %[[W:[^:]*]]: tensor<4x64x16xi8>, %[[S:[^:]*]]: tensor<4x2x16xf32>)
+func.func @q8_0_int8_input(%x: tensor<?x64xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x2x16xf32>) -> tensor<?x64xf32> {
+  // CHECK: %[[XB:.*]] = tensor.expand_shape %[[X]] {{\[\[}}0], [1, 2]] {{.*}} : tensor<?x64xf32> into tensor<?x2x32xf32>
+  // CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[XB]] : tensor<?x2x32xf32>)
+  // CHECK: math.absf
+  // CHECK: arith.maximumf
+  // CHECK: %[[D:.*]] = linalg.generic {{.*}} ins(%[[MAX]] : tensor<?x2xf32>)
+  // CHECK: %[[C127:.*]] = arith.constant 1.270000e+02 : f32
+  // CHECK: arith.divf %{{.*}}, %[[C127]] : f32
+  // CHECK: %[[CODES:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[XB]], %[[D]] : tensor<?x2x32xf32>, tensor<?x2xf32>) outs(%{{.*}} : tensor<?x2x32xi8>)
+  // CHECK-NEXT: ^bb0(%[[XV:.*]]: f32, %[[DV:.*]]: f32, %{{.*}}: i8):
+  // CHECK: %[[ISZERO:.*]] = arith.cmpf oeq, %[[DV]], %[[ZERO:.*]] : f32
+  // CHECK: %[[RATIO:.*]] = arith.divf %[[XV]], %[[DV]] : f32
+  // CHECK: %[[SEL:.*]] = arith.select %[[ISZERO]], %[[ZERO]], %[[RATIO]] : f32
+  // CHECK: %[[ROUND:.*]] = math.roundeven %[[SEL]] : f32
+  // CHECK: %[[LO:.*]] = arith.maxnumf %[[ROUND]], %{{.*}} : f32
+  // CHECK: %[[HI:.*]] = arith.minnumf %[[LO]], %{{.*}} : f32
+  // CHECK: arith.fptosi %[[HI]] : f32 to i8
+  // CHECK: %[[WB:.*]] = tensor.expand_shape %[[W]] {{\[\[}}0], [1, 2], [3]] {{.*}} : tensor<4x64x16xi8> into tensor<4x2x32x16xi8>
+  // CHECK: linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d1, d2, d3)>, affine_map<(d0, d1, d2, d3, d4) -> (d1, d2)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d1, d0, d4)>], iterator_types = ["parallel", "parallel", "reduction", "reduction", "parallel"]}
+  // CHECK-SAME: ins(%[[CODES]], %[[D]], %[[WB]], %[[S]] : tensor<?x2x32xi8>, tensor<?x2xf32>, tensor<4x2x32x16xi8>, tensor<4x2x16xf32>)
+  // CHECK-NEXT: ^bb0(%[[C:.*]]: i8, %[[DS:.*]]: f32, %[[Q:.*]]: i8, %[[SS:.*]]: f32, %[[ACC:.*]]: f32):
+  // CHECK-NEXT: %[[CI:.*]] = arith.extsi %[[C]] : i8 to i32
+  // CHECK-NEXT: %[[QI:.*]] = arith.extsi %[[Q]] : i8 to i32
+  // CHECK-NEXT: %[[P:.*]] = arith.muli %[[CI]], %[[QI]] : i32
+  // CHECK-NEXT: %[[PF:.*]] = arith.sitofp %[[P]] : i32 to f32
+  // CHECK-NEXT: %[[SC:.*]] = arith.mulf %[[DS]], %[[SS]] : f32
+  // CHECK-NEXT: %[[T:.*]] = arith.mulf %[[PF]], %[[SC]] : f32
+  // CHECK-NEXT: %[[SUM:.*]] = arith.addf %[[ACC]], %[[T]] : f32
+  // CHECK-NEXT: linalg.yield %[[SUM]] : f32
+  %0 = attn.linear %x, %w scales %s {input_quant = #attn.quant<q8_0>} : tensor<?x64xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf32> -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}

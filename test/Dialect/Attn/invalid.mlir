@@ -340,6 +340,33 @@ func.func @linear_bf16_scales(%x: tensor<1x64xf32>, %w: tensor<4x64x16xbf16>, %s
 
 // -----
 
+// Tests that only a q8_0 weight takes a quantized input (input_quant).
+func.func @linear_input_quant_f32(%x: tensor<1x64xf32>, %w: tensor<4x64x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op quantizes its input (input_quant) but its weight is not q8_0}}
+  %0 = attn.linear %x, %w {input_quant = #attn.quant<q8_0>} : tensor<1x64xf32>, tensor<4x64x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that the input is quantized as q8_0 only.
+func.func @linear_input_quant_q4(%x: tensor<1x64xf32>, %w: tensor<4x64x16xi8>, %s: tensor<4x2x16xf32>) {
+  // expected-error @+1 {{'attn.linear' op quantizes its input as q4_0; only q8_0 is supported}}
+  %0 = attn.linear %x, %w scales %s {input_quant = #attn.quant<q4_0>} : tensor<1x64xf32>, tensor<4x64x16xi8>, tensor<4x2x16xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// Tests that dot_i8 takes 4 bytes a lane.
+func.func @dot_i8_bytes(%acc: vector<16xi32>, %a: vector<32xi8>) -> vector<16xi32> {
+  // expected-error @+1 {{'attn.dot_i8' op has 32 bytes for 16 lanes; expected 4 bytes a lane}}
+  %0 = attn.dot_i8 %acc, %a, %a : vector<32xi8> into vector<16xi32>
+  return %0 : vector<16xi32>
+}
+
+// -----
+
 // Tests that a q8_0 weight's rows are whole blocks of 32.
 func.func @linear_q8_partial_block(%x: tensor<1x48xf32>, %w: tensor<4x48x16xi8>, %s: tensor<4x1x16xf32>) {
   // expected-error @+1 {{'attn.linear' op expects q8_0 rows of whole 32-value blocks, got 48 values (weight dimension 1)}}
