@@ -759,10 +759,10 @@ void addBlockSums(IRRewriter &rewriter, func::FuncOp func) {
       SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rewriter, loc, codes, 0),
                                          tensor::getMixedSize(rewriter, loc, codes, 1)};
       Value empty = rewriter.create<tensor::EmptyOp>(loc, sizes, i32);
-      Value zero = rewriter.create<linalg::FillOp>(
-                                  loc, ValueRange{rewriter.create<arith::ConstantIntOp>(loc, 0, 32)},
-                                  ValueRange{empty})
-                       .getResult(0);
+      Value zeroI32 = rewriter.create<arith::ConstantIntOp>(loc, 0, 32);
+      Value zero =
+          rewriter.create<linalg::FillOp>(loc, ValueRange{zeroI32}, ValueRange{empty})
+              .getResult(0);
       AffineExpr t, kb, kk;
       bindDims(ctx, t, kb, kk);
       sums = rewriter
@@ -806,8 +806,8 @@ void addBlockSums(IRRewriter &rewriter, func::FuncOp func) {
 /// of k, 32, 16 lanes), emitted as attn.dot_i8 ops (AVX-512 VNNI's
 /// `vpdpbusd`, where the target has it): each adds to a 32-bit lane the four
 /// products of unsigned bytes of its second operand and signed bytes of its
-/// third. The tile's 32 x 16 weights (rows kk, lanes j,
-/// as stored) are regrouped once per tile, for all its tokens, into 8
+/// third. The tile's 32 x 16 weights (rows kk, lanes j, as stored) are
+/// regrouped once per tile, for all its tokens, into 8
 /// vectors of 16 lanes x 4 consecutive kk (a byte shuffle: vpermb) and made
 /// unsigned by adding 128 (the sign bit flipped); each token's 32 codes are
 /// 8 groups of 4 bytes, each broadcast to every lane (folded into the
@@ -878,7 +878,9 @@ LogicalResult emitInt8DotTile(RewriterBase &rewriter, linalg::GenericOp tile) {
     unsignedWeights.push_back(rewriter.create<arith::XOrIOp>(loc, lanes, signBits));
   }
   auto dot = [&](Value accumulator, Value unsignedBytes, Value signedBytes) {
-    return rewriter.create<attn::DotI8Op>(loc, accumulator.getType(), accumulator, unsignedBytes, signedBytes)
+    return rewriter
+        .create<attn::DotI8Op>(loc, accumulator.getType(), accumulator, unsignedBytes,
+                               signedBytes)
         .getResult();
   };
   Value result = acc;
@@ -897,7 +899,8 @@ LogicalResult emitInt8DotTile(RewriterBase &rewriter, linalg::GenericOp tile) {
     for (int64_t i = 0; i < kGroups; ++i) {
       Value group = rewriter.create<vector::BroadcastOp>(
           loc, laneVector, rewriter.create<vector::ExtractOp>(loc, tokenCodes, i));
-      sum = dot(sum, unsignedWeights[i], rewriter.create<vector::BitCastOp>(loc, byteVector, group));
+      Value groupBytes = rewriter.create<vector::BitCastOp>(loc, byteVector, group);
+      sum = dot(sum, unsignedWeights[i], groupBytes);
     }
     Value value = rewriter.create<arith::SIToFPOp>(loc, VectorType::get({kLanes}, f32), sum);
     Value scale = rewriter.create<arith::MulFOp>(
