@@ -55,25 +55,30 @@ int64_t largestDivisorAtMost(int64_t size, int64_t limit) {
   return 1;
 }
 
+/// Whether `op` has `inputs` inputs, one init, and exactly these iterators
+/// and indexing maps (how the linear generics of convert-attn-to-linalg are
+/// recognized).
+bool hasForm(linalg::LinalgOp op, unsigned inputs, ArrayRef<utils::IteratorType> iterators,
+             ArrayRef<AffineMap> maps) {
+  return op.getNumLoops() == iterators.size() && op.getNumDpsInputs() == inputs &&
+         op.getNumDpsInits() == 1 && llvm::equal(op.getIteratorTypesArray(), iterators) &&
+         llvm::equal(op.getIndexingMapsArray(), maps);
+}
+
+constexpr utils::IteratorType kParallel = utils::IteratorType::parallel;
+constexpr utils::IteratorType kReduction = utils::IteratorType::reduction;
+
 /// Whether `op` is the packed linear generic of convert-attn-to-linalg,
 ///   y[t, nb, j] += x[t, k] * W[nb, k, j]      dims (nb, t, j, k),
 /// identified by its indexing maps and iterators (the body may widen the
 /// weight element type first).
 bool isPackedLinear(linalg::LinalgOp op) {
-  if (op.getNumLoops() != 4 || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
-    return false;
-  using utils::IteratorType;
-  if (op.getIteratorTypesArray() !=
-      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
-                                IteratorType::parallel, IteratorType::reduction})
-    return false;
   MLIRContext *ctx = op.getContext();
   AffineExpr nb, t, j, k;
   bindDims(ctx, nb, t, j, k);
-  SmallVector<AffineMap> expected = {AffineMap::get(4, 0, {t, k}, ctx),
-                                     AffineMap::get(4, 0, {nb, k, j}, ctx),
-                                     AffineMap::get(4, 0, {t, nb, j}, ctx)};
-  return op.getIndexingMapsArray() == expected;
+  return hasForm(op, 2, {kParallel, kParallel, kParallel, kReduction},
+                 {AffineMap::get(4, 0, {t, k}, ctx), AffineMap::get(4, 0, {nb, k, j}, ctx),
+                  AffineMap::get(4, 0, {t, nb, j}, ctx)});
 }
 
 /// Whether `op` is the Q8_0 linear generic of convert-attn-to-linalg,
@@ -82,21 +87,13 @@ bool isPackedLinear(linalg::LinalgOp op) {
 /// blocks (kb, kk), each block with one scale per output row, the lane dim
 /// last.
 bool isQ8Linear(linalg::LinalgOp op) {
-  if (op.getNumLoops() != 5 || op.getNumDpsInputs() != 3 || op.getNumDpsInits() != 1)
-    return false;
-  using utils::IteratorType;
-  if (op.getIteratorTypesArray() !=
-      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
-                                IteratorType::reduction, IteratorType::reduction,
-                                IteratorType::parallel})
-    return false;
   MLIRContext *ctx = op.getContext();
   AffineExpr nb, t, kb, kk, j;
   bindDims(ctx, nb, t, kb, kk, j);
-  SmallVector<AffineMap> expected = {
-      AffineMap::get(5, 0, {t, kb, kk}, ctx), AffineMap::get(5, 0, {nb, kb, kk, j}, ctx),
-      AffineMap::get(5, 0, {nb, kb, j}, ctx), AffineMap::get(5, 0, {t, nb, j}, ctx)};
-  return op.getIndexingMapsArray() == expected;
+  return hasForm(op, 3, {kParallel, kParallel, kReduction, kReduction, kParallel},
+                 {AffineMap::get(5, 0, {t, kb, kk}, ctx),
+                  AffineMap::get(5, 0, {nb, kb, kk, j}, ctx),
+                  AffineMap::get(5, 0, {nb, kb, j}, ctx), AffineMap::get(5, 0, {t, nb, j}, ctx)});
 }
 
 /// Whether `op` is the Q4_0 linear generic of convert-attn-to-linalg,
@@ -104,21 +101,13 @@ bool isQ8Linear(linalg::LinalgOp op) {
 /// dims (nb, t, kb, h, kk, j): as Q8_0's, with the 32-wide block of k split
 /// into the nibble h of a byte and the 16 bytes kk of a half block.
 bool isQ4Linear(linalg::LinalgOp op) {
-  if (op.getNumLoops() != 6 || op.getNumDpsInputs() != 3 || op.getNumDpsInits() != 1)
-    return false;
-  using utils::IteratorType;
-  if (op.getIteratorTypesArray() !=
-      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
-                                IteratorType::reduction, IteratorType::reduction,
-                                IteratorType::reduction, IteratorType::parallel})
-    return false;
   MLIRContext *ctx = op.getContext();
   AffineExpr nb, t, kb, h, kk, j;
   bindDims(ctx, nb, t, kb, h, kk, j);
-  SmallVector<AffineMap> expected = {
-      AffineMap::get(6, 0, {t, kb, h, kk}, ctx), AffineMap::get(6, 0, {nb, kb, kk, j}, ctx),
-      AffineMap::get(6, 0, {nb, kb, j}, ctx), AffineMap::get(6, 0, {t, nb, j}, ctx)};
-  return op.getIndexingMapsArray() == expected;
+  return hasForm(op, 3, {kParallel, kParallel, kReduction, kReduction, kReduction, kParallel},
+                 {AffineMap::get(6, 0, {t, kb, h, kk}, ctx),
+                  AffineMap::get(6, 0, {nb, kb, kk, j}, ctx),
+                  AffineMap::get(6, 0, {nb, kb, j}, ctx), AffineMap::get(6, 0, {t, nb, j}, ctx)});
 }
 
 /// The maps of the integer linear generic of convert-attn-to-linalg,
@@ -140,20 +129,13 @@ SmallVector<AffineMap> integerLinearMaps(MLIRContext *ctx, bool withSums) {
 /// Whether `op` is the integer linear generic (with `withSums`: its kernel
 /// form), identified by its maps, iterators and the i8 codes and weight.
 bool isIntegerLinear(linalg::LinalgOp op, bool withSums) {
-  unsigned inputs = withSums ? 5 : 4;
-  if (op.getNumLoops() != 5 || op.getNumDpsInputs() != inputs || op.getNumDpsInits() != 1)
-    return false;
-  using utils::IteratorType;
-  if (op.getIteratorTypesArray() !=
-      SmallVector<IteratorType>{IteratorType::parallel, IteratorType::parallel,
-                                IteratorType::reduction, IteratorType::reduction,
-                                IteratorType::parallel})
+  if (!hasForm(op, withSums ? 5 : 4, {kParallel, kParallel, kReduction, kReduction, kParallel},
+               integerLinearMaps(op.getContext(), withSums)))
     return false;
   auto isI8 = [&](unsigned i) {
     return getElementTypeOrSelf(op.getDpsInputOperand(i)->get().getType()).isInteger(8);
   };
-  return isI8(0) && isI8(2) &&
-         op.getIndexingMapsArray() == integerLinearMaps(op.getContext(), withSums);
+  return isI8(0) && isI8(2);
 }
 
 /// Either quantized linear generic (or the integer one): dims
