@@ -812,12 +812,12 @@ LogicalResult emitInt8DotTile(RewriterBase &rewriter, linalg::GenericOp tile) {
       return failure();
   Location loc = tile.getLoc();
   Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type(), f32 = rewriter.getF32Type();
+  Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
   // The whole of an operand as a vector of `shape` (its own static shape
   // with the unit dims dropped).
   auto read = [&](Value operand, ArrayRef<int64_t> shape, Type element) -> Value {
     auto type = cast<RankedTensorType>(operand.getType());
-    SmallVector<Value> zeros(type.getRank(),
-                             rewriter.create<arith::ConstantIndexOp>(loc, 0));
+    SmallVector<Value> zeros(type.getRank(), zero);
     SmallVector<bool> inBounds(type.getRank(), true);
     Value whole = rewriter.create<vector::TransferReadOp>(
         loc, VectorType::get(type.getShape(), element), operand, zeros, inBounds);
@@ -826,7 +826,6 @@ LogicalResult emitInt8DotTile(RewriterBase &rewriter, linalg::GenericOp tile) {
   Value codes = tile.getDpsInputOperand(0)->get();
   Value scales = tile.getDpsInputOperand(1)->get();
   Value sums = tile.getDpsInputOperand(4)->get();
-  Value zero = rewriter.create<arith::ConstantIndexOp>(loc, 0);
   // The block's 32 x 16 weights are contiguous: flattened, each group of
   // 4 rows is one 64-byte read (a (32, 16) -> (8, 64) shape_cast would
   // lower to one extract and insert per byte).
@@ -899,7 +898,7 @@ LogicalResult emitInt8DotTile(RewriterBase &rewriter, linalg::GenericOp tile) {
   auto initType = cast<RankedTensorType>(init.getType());
   Value shaped = rewriter.create<vector::ShapeCastOp>(
       loc, VectorType::get(initType.getShape(), f32), result);
-  SmallVector<Value> zeros(initType.getRank(), rewriter.create<arith::ConstantIndexOp>(loc, 0));
+  SmallVector<Value> zeros(initType.getRank(), zero);
   SmallVector<bool> inBounds(initType.getRank(), true);
   Value written =
       rewriter.create<vector::TransferWriteOp>(loc, shaped, init, zeros, inBounds).getResult();
