@@ -156,3 +156,32 @@ func.func @bf16_linear_step(%x: vector<16xf32>, %w: vector<16x16xbf16>, %acc: ve
       : vector<16xf32>, vector<16x16xf32> into vector<16xf32>
   return %r : vector<16xf32>
 }
+
+// -----
+
+// Tests that a broadcast that only adds a leading unit dim ends as one insert
+// into a zero splat. Its lowering and the insert canonicalization turn each
+// into the other; in one rewrite set they looped without end.
+
+// CHECK-LABEL: func.func @broadcast_leading_unit
+// CHECK-SAME: (%[[A:.*]]: vector<32xi8>)
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0> : vector<1x32xi8>
+// CHECK: %[[R:.*]] = vector.insert %[[A]], %[[ZERO]] [0] : vector<32xi8> into vector<1x32xi8>
+// CHECK-NOT: vector.broadcast
+// CHECK: return %[[R]]
+func.func @broadcast_leading_unit(%a: vector<32xi8>) -> vector<1x32xi8> {
+  %b = vector.broadcast %a : vector<32xi8> to vector<1x32xi8>
+  return %b : vector<1x32xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @bitcast_of_broadcast
+// CHECK-SAME: (%[[A:.*]]: vector<32xi8>)
+// CHECK: %[[R:.*]] = vector.insert %[[A]], %{{.*}} [0] : vector<32xi8> into vector<1x32xi8>
+// CHECK: vector.bitcast %[[R]] : vector<1x32xi8> to vector<1x8xi32>
+func.func @bitcast_of_broadcast(%a: vector<32xi8>) -> vector<1x8xi32> {
+  %b = vector.broadcast %a : vector<32xi8> to vector<1x32xi8>
+  %c = vector.bitcast %b : vector<1x32xi8> to vector<1x8xi32>
+  return %c : vector<1x8xi32>
+}
