@@ -260,6 +260,11 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
   threads_set(opts.threads);
   weights_populate(model);
   heap_retain();
+  // The positions this run will write: the prompt and what follows it.
+  const int64_t used = opts.n_predict < 0 || opts.n_predict >= info.context_length
+                           ? info.context_length
+                           : int64_t(prompt.size()) + opts.n_predict;
+  kv_cache_populate(s->state, used);
   if (!opts.logits_out.empty()) {
     s->logits_file = std::fopen(opts.logits_out.c_str(), "wb");
     if (!s->logits_file)

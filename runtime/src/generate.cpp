@@ -256,6 +256,31 @@ void weights_populate(const Model &model, int64_t huge_page_min_bytes) {
 #endif
 }
 
+void kv_cache_populate(const RunState &s, int64_t positions) {
+  const long page = sysconf(_SC_PAGESIZE);
+  positions = std::min(positions, s.context_length);
+  if (positions <= 0 || page <= 0 || !s.key_cache || !s.value_cache)
+    return;
+  // One range per layer and head: positions are contiguous within a head.
+  const size_t bytes = size_t(positions) * size_t(s.head_dim) * sizeof(float);
+  const size_t stride = size_t(s.context_length) * size_t(s.head_dim);
+  for (float *cache : {s.key_cache, s.value_cache})
+    for (int64_t row = 0; row < s.layers * s.kv_heads; ++row) {
+      const uintptr_t begin = reinterpret_cast<uintptr_t>(cache + size_t(row) * stride);
+      const uintptr_t start = begin & ~uintptr_t(page - 1);
+      const uintptr_t end = begin + bytes;
+#ifdef MADV_POPULATE_WRITE
+      if (madvise(reinterpret_cast<void *>(start), end - start, MADV_POPULATE_WRITE) == 0)
+        continue;
+#endif
+      // The first byte of each page the range touches, written as it is.
+      for (uintptr_t p = std::max(start, begin); p < end; p = (p & ~uintptr_t(page - 1)) + page) {
+        volatile char *c = reinterpret_cast<volatile char *>(p);
+        *c = *c;
+      }
+    }
+}
+
 void heap_retain() {
 #ifdef __GLIBC__
   // 32 MiB is glibc's largest mmap threshold; a larger buffer (the logits of
