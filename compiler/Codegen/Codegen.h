@@ -30,7 +30,8 @@ namespace attnc {
 
 /// What the compiled object embeds besides code (see abi.h).
 struct EmbeddedData {
-  std::string weightsFile;   // the weight blob (WeightLayout.h), exactly weightsBytes bytes
+  std::string weightsFile;   // the weight blob (WeightLayout.h), exactly weightsBytes bytes;
+                             // empty: appended to the executable by linkObjects instead
   int64_t weightsBytes = 0;
   std::string tokenizerFile; // empty: no tokenizer (a single zero byte is embedded);
                              // attnc passes a private copy of the checked bytes
@@ -109,8 +110,12 @@ llvm::Error compileToFile(mlir::ModuleOp module, const EmbeddedData *data,
                           OutputKind kind, llvm::StringRef outputPath,
                           const CodegenOptions &options = {});
 
-/// linkExecutable for several objects (emitObjectsInParallel's).
-llvm::Error linkObjects(llvm::ArrayRef<std::string> objectPaths, llvm::StringRef exePath);
+/// linkExecutable for several objects (emitObjectsInParallel's). With
+/// `appendedWeights` (a regular file: the weight blob, whose object defines
+/// no attn_weights), the executable then carries those bytes after its ELF
+/// image as abi.h's appended weights, copied file to file by the kernel.
+llvm::Error linkObjects(llvm::ArrayRef<std::string> objectPaths, llvm::StringRef exePath,
+                        llvm::StringRef appendedWeights = "");
 
 /// Links an object produced by compileToFile with libattnrt_main.a and
 /// libattnrt.a into an executable (clang++ -fuse-ld=lld), installed at

@@ -91,24 +91,28 @@ Expected<std::string> attnc::embeddedDataAsm(const EmbeddedData &data) {
   std::string text;
   raw_string_ostream os(text);
 
-  if (Error e = checkSize("weights", data.weightsFile,
-                          uint64_t(data.weightsBytes)))
-    return std::move(e);
-  Expected<std::string> weights = quotePath(data.weightsFile);
-  if (!weights)
-    return weights.takeError();
-  // 64 bytes: every packed weight block starts on a cache line / zmm load.
-  // Large weights start on a 2 MiB boundary, in the file as in memory, so
-  // that the runtime can have them mapped in transparent huge pages
-  // (attnrt::weights_populate); in a section of their own, which the linker
-  // does not merge into .rodata, so that only they are aligned so (one gap
-  // of less than 2 MiB before them, not one before .rodata too).
-  if (data.weightsBytes >= ATTN_HUGE_PAGE_WEIGHTS_MIN_BYTES)
-    openSymbol(os, "attn_weights", ATTN_HUGE_PAGE_BYTES, ".attn_weights");
-  else
-    openSymbol(os, "attn_weights", 64);
-  os << "  .incbin " << *weights << "\n";
-  closeSymbol(os, "attn_weights");
+  // No file: the weights are appended to the executable after linking
+  // (abi.h), and attn_weights stays undefined.
+  if (!data.weightsFile.empty()) {
+    if (Error e = checkSize("weights", data.weightsFile,
+                            uint64_t(data.weightsBytes)))
+      return std::move(e);
+    Expected<std::string> weights = quotePath(data.weightsFile);
+    if (!weights)
+      return weights.takeError();
+    // 64 bytes: every packed weight block starts on a cache line / zmm load.
+    // Large weights start on a 2 MiB boundary, in the file as in memory, so
+    // that the runtime can have them mapped in transparent huge pages
+    // (attnrt::weights_populate); in a section of their own, which the linker
+    // does not merge into .rodata, so that only they are aligned so (one gap
+    // of less than 2 MiB before them, not one before .rodata too).
+    if (data.weightsBytes >= ATTN_HUGE_PAGE_WEIGHTS_MIN_BYTES)
+      openSymbol(os, "attn_weights", ATTN_HUGE_PAGE_BYTES, ".attn_weights");
+    else
+      openSymbol(os, "attn_weights", 64);
+    os << "  .incbin " << *weights << "\n";
+    closeSymbol(os, "attn_weights");
+  }
 
   openSymbol(os, "attn_tokenizer", 64);
   if (data.tokenizerFile.empty()) {

@@ -163,7 +163,8 @@ private:
   bool emitMachineCode();
   /// The weight blob and tokenizer written to `files`; returns the assembly
   /// that embeds them and the model record (EmbeddedData.cpp).
-  llvm::Expected<std::string> embeddedData(std::vector<ScratchFile> &files);
+  llvm::Expected<std::string> embeddedData(std::vector<ScratchFile> &files,
+                                           bool appendWeights = false);
   /// -o exe without --dump-dir: one object per entry point, in parallel.
   bool emitExecutableInParallel(llvm::Module &llvmModule, unsigned optLevel);
   /// Stops the timers, prints the --timing report, writes index.md.
@@ -393,9 +394,12 @@ bool CompileJob::emitMachineCode() {
   return true;
 }
 
-llvm::Expected<std::string> CompileJob::embeddedData(std::vector<ScratchFile> &files) {
+llvm::Expected<std::string> CompileJob::embeddedData(std::vector<ScratchFile> &files,
+                                                     bool appendWeights) {
   // The packed weight blob and the tokenizer's checked bytes, assembled into
-  // the object with .incbin from private files.
+  // the object with .incbin from private files; the blob is files[0], and
+  // with `appendWeights` it is left out of the object, for the link to
+  // append to the executable (abi.h).
   llvm::Expected<ScratchFile> blob = ScratchFile::create("weights", "bin");
   if (!blob)
     return blob.takeError();
@@ -407,7 +411,8 @@ llvm::Expected<std::string> CompileJob::embeddedData(std::vector<ScratchFile> &f
       return std::move(error);
   }
   EmbeddedData data;
-  data.weightsFile = blob->path().str();
+  if (!appendWeights)
+    data.weightsFile = blob->path().str();
   data.weightsBytes = layout.totalBytes;
   files.push_back(std::move(*blob));
   if (!spec.tokenizer.path.empty()) {
@@ -427,7 +432,9 @@ llvm::Expected<std::string> CompileJob::embeddedData(std::vector<ScratchFile> &f
 bool CompileJob::emitExecutableInParallel(llvm::Module &llvmModule, unsigned optLevel) {
   startStage(Stage::Obj);
   std::vector<ScratchFile> dataFiles;
-  llvm::Expected<std::string> dataAsm = embeddedData(dataFiles);
+  // An executable: the weights are appended after the link, not assembled
+  // into the object, which would copy them through memory twice more.
+  llvm::Expected<std::string> dataAsm = embeddedData(dataFiles, /*appendWeights=*/true);
   if (!dataAsm)
     return fail(sm, dataAsm.takeError());
   const unsigned parts = codegenPartitions(llvmModule);
@@ -455,7 +462,7 @@ bool CompileJob::emitExecutableInParallel(llvm::Module &llvmModule, unsigned opt
   startStage(Stage::Exe);
   {
     mlir::TimingScope step = current.nest(llvm::StringRef("link"));
-    if (llvm::Error error = linkObjects(paths, options.output))
+    if (llvm::Error error = linkObjects(paths, options.output, dataFiles.front().path()))
       return fail(sm, std::move(error));
   }
   reached.push_back(Stage::Obj);

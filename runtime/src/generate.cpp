@@ -22,7 +22,9 @@
 #include <initializer_list>
 #include <string>
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -229,6 +231,72 @@ bool transparent_huge_pages_offered() {
 }
 
 } // namespace
+
+Status weights_map_appended(const char *path, int64_t bytes, const unsigned char **weights) {
+  *weights = nullptr;
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return Status::error(strformat("cannot open %s to map the weights appended to it: %s", path,
+                                   std::strerror(errno)));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (fstat(fd, &st) != 0)
+    return Status::error(strformat("cannot stat %s: %s", path, std::strerror(errno)));
+  const uint64_t size = uint64_t(st.st_size);
+  AttnWeightsTrailer trailer;
+  const size_t magic = sizeof(trailer.magic);
+  if (size < sizeof(trailer) ||
+      pread(fd, &trailer, sizeof(trailer), off_t(size - sizeof(trailer))) !=
+          ssize_t(sizeof(trailer)) ||
+      std::memcmp(trailer.magic, ATTN_WEIGHTS_TRAILER_MAGIC, magic) != 0)
+    return Status::error(strformat(
+        "%s carries no weights: its last %zu bytes are not the weights trailer (was the "
+        "executable stripped or truncated? attnc appends the weights after the ELF image)",
+        path, sizeof(trailer)));
+  const uint64_t end = size - sizeof(trailer);
+  const long page = sysconf(_SC_PAGESIZE);
+  if (bytes <= 0 || trailer.bytes != uint64_t(bytes) || trailer.offset > end ||
+      end - trailer.offset != trailer.bytes || page <= 0 || trailer.offset % uint64_t(page) != 0)
+    return Status::error(strformat(
+        "%s: its weights trailer says %llu bytes at offset %llu, but the model has %lld, and "
+        "they must start on a page boundary and end where the trailer starts (%llu)",
+        path, static_cast<unsigned long long>(trailer.bytes),
+        static_cast<unsigned long long>(trailer.offset), static_cast<long long>(bytes),
+        static_cast<unsigned long long>(end)));
+  // The same alignment in memory as in the file: 2 MiB where the file
+  // offset has it, so that the kernel can map whole huge pages.
+  uint64_t align = uint64_t(page);
+  if (trailer.offset % uint64_t(ATTN_HUGE_PAGE_BYTES) == 0)
+    align = ATTN_HUGE_PAGE_BYTES;
+  const size_t length = size_t(bytes);
+  void *reserved = mmap(nullptr, length + align, PROT_NONE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (reserved == MAP_FAILED)
+    return Status::error(strformat("cannot reserve %s of addresses for the weights of %s: %s",
+                                   size_text(double(length)).c_str(), path,
+                                   std::strerror(errno)));
+  const uintptr_t start = reinterpret_cast<uintptr_t>(reserved);
+  const uintptr_t aligned = (start + align - 1) & ~uintptr_t(align - 1);
+  void *mapped = mmap(reinterpret_cast<void *>(aligned), length, PROT_READ,
+                      MAP_PRIVATE | MAP_FIXED, fd, off_t(trailer.offset));
+  if (mapped == MAP_FAILED) {
+    const int error = errno;
+    munmap(reserved, length + align);
+    return Status::error(strformat("cannot map the weights of %s: %s", path,
+                                   std::strerror(error)));
+  }
+  // The reservation's ends around the mapping.
+  if (aligned > start)
+    munmap(reserved, aligned - start);
+  const uintptr_t tail = (aligned + length + uintptr_t(page) - 1) & ~uintptr_t(page - 1);
+  if (start + length + align > tail)
+    munmap(reinterpret_cast<void *>(tail), start + length + align - tail);
+  *weights = static_cast<const unsigned char *>(mapped);
+  return Status::success();
+}
 
 void weights_populate(const Model &model, int64_t huge_page_min_bytes) {
   const long page = sysconf(_SC_PAGESIZE);

@@ -51,6 +51,29 @@
 #define ATTN_HUGE_PAGE_BYTES (2 << 20)
 #define ATTN_HUGE_PAGE_WEIGHTS_MIN_BYTES (int64_t(16) << 20)
 
+/// Appended weights. An executable `attnc compile` links carries its
+/// weights after its ELF image rather than in a section, so that neither the
+/// assembler nor the linker copies hundreds of MB through memory (on a VM
+/// whose page faults cost 12 us, that copy was half of stories110M's
+/// compile time). The file then ends with
+///   zeros up to `offset`, a multiple of ATTN_HUGE_PAGE_BYTES for weights of
+///   ATTN_HUGE_PAGE_WEIGHTS_MIN_BYTES or more and of
+///   ATTN_APPENDED_WEIGHTS_ALIGN otherwise;
+///   the weights, `bytes` of them;
+///   an AttnWeightsTrailer.
+/// Such an executable does not define attn_weights (a weak reference, null);
+/// the runtime maps the bytes from /proc/self/exe (attnrt::weights_map_appended).
+/// An object (`--emit obj`) still defines attn_weights itself. `strip` drops
+/// what follows the ELF image: a stripped executable says that it has no
+/// weights and stops.
+#define ATTN_APPENDED_WEIGHTS_ALIGN 65536
+#define ATTN_WEIGHTS_TRAILER_MAGIC "ATTNWTS1"
+struct AttnWeightsTrailer {
+  char magic[8];   // ATTN_WEIGHTS_TRAILER_MAGIC, without its terminating zero
+  uint64_t offset; // file offset of the weights
+  uint64_t bytes;  // == attn_model_info.weights_bytes
+};
+
 /// A ranked memref descriptor as MLIR's C interface lays it out.
 template <typename T, int Rank> struct AttnMemRef {
   T *allocated;
@@ -117,7 +140,9 @@ inline int64_t attn_trace_layer_offset(const AttnModelInfo &info, int64_t T, int
 extern "C" {
 /// Embedded data (defined by the compiled model object).
 extern const AttnModelInfo attn_model_info;
-extern const unsigned char attn_weights[]; // attn_model_info.weights_bytes bytes, 64-byte aligned
+// attn_model_info.weights_bytes bytes, 64-byte aligned; weak in main.cpp,
+// where it is not defined when the weights are appended (see above).
+extern const unsigned char attn_weights[];
 extern const unsigned char attn_tokenizer[]; // attn_model_info.tokenizer_bytes bytes
 
 /// Runs the model on `tokens` (T of them) at positions [pos, pos + T):

@@ -45,6 +45,15 @@ struct Model {
   AttnTraceEntryPoint trace = nullptr;     // optional (attnc compile --trace)
 };
 
+/// The weights an executable carries after its ELF image (abi.h's appended
+/// weights): checks the trailer at the end of `path` (the running program:
+/// /proc/self/exe) against `bytes` (attn_model_info.weights_bytes) and maps
+/// them read-only, at an address aligned as their offset is (2 MiB for large
+/// weights, so that transparent huge pages can map them), into *weights. The
+/// mapping lasts as long as the process. Errors name the file and what is
+/// wrong: no trailer (a stripped or truncated file), sizes that disagree.
+Status weights_map_appended(const char *path, int64_t bytes, const unsigned char **weights);
+
 /// Checks that `model` is complete and that its info record is one this
 /// runtime understands (abi_version == ATTN_ABI_VERSION, positive sizes).
 Status check_model(const Model &model);
