@@ -105,14 +105,14 @@ Status run_state_create(RunState *s, const AttnModelInfo &info);
 /// Frees the buffers; `s` is empty afterwards.
 void run_state_destroy(RunState *s);
 
-/// Maps the KV cache's pages for positions [0, positions) of every layer and
-/// head (MADV_POPULATE_WRITE, or a write of each page's first byte as it is
-/// where the kernel lacks the advice), at load: the positions a run will
-/// write, so that their page faults (some 12 us each on the measured VM, 864
-/// of them in stories15M's 256-token prefill) are not taken inside prefill
-/// and decode, as llama.cpp clears its whole cache when it creates a context.
-/// The rest of the cache stays untouched: a long context costs memory only
-/// as far as a run goes. The contents stay zero.
+/// Writes the KV cache's pages for positions [0, positions) of every layer
+/// and head, with the zeros they hold, at load: the positions a run will
+/// write, so that their first-touch cost (a page fault, 12-15 us each on the
+/// measured VM, 864 of them in stories15M's 256-token prefill, and a slow
+/// first write even to pages MADV_POPULATE_WRITE mapped) is not taken inside
+/// prefill and decode, as llama.cpp clears its whole cache when it creates a
+/// context. The rest of the cache stays untouched: a long context costs
+/// memory only as far as a run goes.
 void kv_cache_populate(const RunState &s, int64_t positions);
 
 /// What to generate and where the output goes.
