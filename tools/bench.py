@@ -16,8 +16,10 @@ What is measured, per shape, weight type and thread count:
           prompt token and --ignore-eos -n TG; llama-bench -p 0 -n TG;
           run.c (OMP_NUM_THREADS) with -n TG and its "achieved tok/s".
   ppP     prefill tokens/s of a P-token prompt: attnc's "prefill:" rate
-          (-n 1); llama-bench -p P -n 0. run.c processes a prompt one token
-          at a time (its prefill rate is its decode rate) and is not run.
+          (-n 1 --warmup: the prompt once untimed first, as llama-bench
+          runs a warmup prompt before its timed ones); llama-bench -p P -n 0.
+          run.c processes a prompt one token at a time (its prefill rate is
+          its decode rate) and is not run.
   roofline  tg: read bandwidth (attnc-bandwidth --threads T) / bytes read per
           token (the weights in their type, the norm vectors, one embedding
           row, the KV cache at the mean position); ppP: FMA peak (attnc-flops
@@ -262,7 +264,7 @@ class Bench:
     # -- one measurement each ----------------------------------------------
     def attnc_run(self, exe, threads, prompt_ids, n):
         cmd = [exe, "--prompt-ids", ",".join(map(str, prompt_ids)), "-n", str(n), "--temp", "0",
-               "--ignore-eos", "-t", str(threads)]
+               "--ignore-eos", "-t", str(threads), "--warmup"]
         code, _, err = run(cmd)
         rates = dict(re.findall(r"^(prefill|decode): .*\(([0-9.]+) tokens/s\)$", err, re.M))
         if code or len(rates) != 2:

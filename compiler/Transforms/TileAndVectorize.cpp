@@ -23,6 +23,7 @@
 #include "compiler/Transforms/Passes.h"
 #include "dialects/attn/IR/AttnOps.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
@@ -161,15 +162,63 @@ int64_t packedBlocksPerTile(linalg::LinalgOp op) {
   return isPackedLinear(op) && !ShapedType::isDynamic(blocks) && blocks % 2 == 0 ? 2 : 1;
 }
 
+/// Output tiles below which a prompt's tokens are split in two halves as
+/// well, so that each thread gets as much work: stories15M's 288-row
+/// linears have 9 tiles of two blocks, 5 and 4 for two threads. With many
+/// tiles the split is not needed and would read every weight twice.
+constexpr int64_t kFewOutputTiles = 16;
+
+/// The token loop of a register-blocked linear (see blockTokens): `op`
+/// tiled by `tokenBlock` tokens, the loop peeled so that every full tile has
+/// the static shape, the left-over tokens one at a time.
+void tileTokenBlocks(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) {
+  MLIRContext *ctx = op.getContext();
+  int64_t rank = op.getNumLoops();
+  SmallVector<int64_t> sizes(rank, 0);
+  sizes[1] = tokenBlock;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(tiled) || tiled->loops.size() != 1)
+    return;
+  rewriter.replaceOp(op, tiled->replacements);
+  auto tokenLoop = dyn_cast<scf::ForOp>(tiled->loops[0].getOperation());
+  if (!tokenLoop)
+    return;
+  scf::ForOp remainder;
+  if (failed(scf::peelForLoopAndSimplifyBounds(rewriter, tokenLoop, remainder)) ||
+      !remainder)
+    return; // the token count is a multiple of tokenBlock
+  // The left-over tokens, one at a time: a static 1-token tile.
+  linalg::LinalgOp rest;
+  remainder.walk([&](linalg::LinalgOp inner) { rest = inner; });
+  if (!rest)
+    return;
+  SmallVector<int64_t> singleSizes(rank, 0);
+  singleSizes[1] = 1;
+  scf::SCFTilingOptions single;
+  single.setTileSizes(getAsIndexOpFoldResult(ctx, singleSizes));
+  rewriter.setInsertionPoint(rest);
+  FailureOr<scf::SCFTilingResult> one =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(rest.getOperation()), single);
+  if (succeeded(one))
+    rewriter.replaceOp(rest, one->replacements);
+}
+
 /// Register blocking of a packed linear over many tokens (prefill): the op is
-/// tiled by packedBlocksPerTile output blocks x `tokenBlock` tokens, with the
-/// block loop outermost (so that the weight blocks, K x 16 values each, stay
-/// in L1/L2 while every token tile uses them, and the block loop can run in
-/// parallel), and the token loop is peeled so that every full tile has the
-/// static shape tokenBlock x blocks x 16 (vectorized later with one
-/// accumulator per token and block, each weight vector loaded once for all
-/// tokens) while the < tokenBlock tokens left over run one at a time, as
-/// decode does. Returns whether `op` was rewritten.
+/// tiled by packedBlocksPerTile output blocks, with the block loop outermost
+/// (so that the weight blocks, K x 16 values each, stay in L1/L2 while every
+/// token tile uses them, and the block loop can run in parallel), then by
+/// `tokenBlock` tokens (tileTokenBlocks), every full tile with the static
+/// shape tokenBlock x blocks x 16 (vectorized later with one accumulator per
+/// token and block, each weight vector loaded once for all tokens) while the
+/// < tokenBlock tokens left over run one at a time, as decode does. With
+/// fewer than kFewOutputTiles output tiles, the tokens are first split in
+/// two halves (a multiple of tokenBlock each, the second possibly empty or
+/// shorter), and the halves run in parallel too: attn-parallelize makes the
+/// two loops one. Returns whether `op` was rewritten.
 bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) {
   if (tokenBlock <= 1 || !isLinearGeneric(op) || !op.hasPureTensorSemantics())
     return false;
@@ -182,41 +231,35 @@ bool blockTokens(IRRewriter &rewriter, linalg::LinalgOp op, int64_t tokenBlock) 
   if (!ShapedType::isDynamic(ranges[1]) && ranges[1] <= tokenBlock)
     return false;
   MLIRContext *ctx = op.getContext();
-  // (blocks, tokenBlock, 0, ...): one or two output blocks, tokenBlock tokens.
-  SmallVector<int64_t> sizes(ranges.size(), 0);
-  sizes[0] = packedBlocksPerTile(op);
-  sizes[1] = tokenBlock;
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+  const int64_t blocksPerTile = packedBlocksPerTile(op);
+  const bool splitTokens = ranges[0] / blocksPerTile < kFewOutputTiles;
+  // (blocks, half or all tokens, 0, ...).
+  SmallVector<OpFoldResult> sizes(ranges.size(), rewriter.getIndexAttr(0));
+  sizes[0] = rewriter.getIndexAttr(blocksPerTile);
   rewriter.setInsertionPoint(op);
+  if (splitTokens) {
+    // ceil(t / 2) rounded up to tokenBlock: ((t + 2 * tokenBlock - 1) floordiv
+    // (2 * tokenBlock)) * tokenBlock.
+    Location loc = op.getLoc();
+    Range tokens = op.createLoopRanges(rewriter, loc)[1];
+    AffineExpr t = getAffineSymbolExpr(0, ctx);
+    sizes[1] = affine::makeComposedFoldedAffineApply(
+        rewriter, loc, (t + 2 * tokenBlock - 1).floorDiv(2 * tokenBlock) * tokenBlock,
+        {tokens.size});
+  }
+  scf::SCFTilingOptions options;
+  options.setTileSizes(sizes);
   FailureOr<scf::SCFTilingResult> tiled =
       scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), options);
-  if (failed(tiled) || tiled->loops.size() != 2)
+  if (failed(tiled) || tiled->loops.size() != (splitTokens ? 2u : 1u))
     return false;
   rewriter.replaceOp(op, tiled->replacements);
-  // Output blocks are independent: they run on all cores (attn-parallelize).
-  tiled->loops[0]->setAttr(mlir::attnc::kParallelLoopAttr, rewriter.getUnitAttr());
-  auto tokenLoop = dyn_cast<scf::ForOp>(tiled->loops[1].getOperation());
-  if (!tokenLoop)
-    return true;
-  scf::ForOp remainder;
-  if (failed(scf::peelForLoopAndSimplifyBounds(rewriter, tokenLoop, remainder)) ||
-      !remainder)
-    return true; // the token count is a multiple of tokenBlock
-  // The left-over tokens, one at a time: a static 1-token tile.
-  linalg::LinalgOp rest;
-  remainder.walk([&](linalg::LinalgOp inner) { rest = inner; });
-  if (!rest)
-    return true;
-  SmallVector<int64_t> singleSizes(ranges.size(), 0);
-  singleSizes[1] = 1;
-  scf::SCFTilingOptions single;
-  single.setTileSizes(getAsIndexOpFoldResult(ctx, singleSizes));
-  rewriter.setInsertionPoint(rest);
-  FailureOr<scf::SCFTilingResult> one =
-      scf::tileUsingSCF(rewriter, cast<TilingInterface>(rest.getOperation()), single);
-  if (succeeded(one))
-    rewriter.replaceOp(rest, one->replacements);
+  // Output blocks (and token halves) are independent: they run on all
+  // cores (attn-parallelize).
+  for (LoopLikeOpInterface loop : tiled->loops)
+    loop->setAttr(mlir::attnc::kParallelLoopAttr, rewriter.getUnitAttr());
+  if (auto tile = dyn_cast<linalg::LinalgOp>(tiled->tiledOps.back()))
+    tileTokenBlocks(rewriter, tile, tokenBlock);
   return true;
 }
 

@@ -319,6 +319,7 @@ Status run(const Options &opts, const Model &model, const char *program_name, Se
   request.prompt_len = int64_t(prompt.size());
   request.n_predict = opts.n_predict;
   request.ignore_eos = opts.ignore_eos;
+  request.warmup = opts.warmup;
   request.text_out = out;
   request.logits_out = s->logits_file;
   st = generate(model, s->has_tokenizer ? &s->tokenizer : nullptr, &s->sampler, &s->state,

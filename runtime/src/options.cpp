@@ -2,8 +2,8 @@
 //
 // A small hand-written parser: the runtime links nothing beyond the C++
 // standard library, so no CLI11 here. Every flag takes exactly one value
-// except -h, --ignore-eos and --verbose-prompt; numbers must be consumed whole (no "12abc")
-// and in range.
+// except -h, --ignore-eos, --verbose-prompt and --warmup; numbers must be
+// consumed whole (no "12abc") and in range.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/include/attnrt/options.h"
@@ -118,6 +118,10 @@ Status parse_options(int argc, const char *const *argv, Options *opts) {
     }
     if (arg == "--verbose-prompt") {
       opts->verbose_prompt = true;
+      continue;
+    }
+    if (arg == "--warmup") {
+      opts->warmup = true;
       continue;
     }
     if (arg.size() < 2 || arg[0] != '-')
@@ -245,6 +249,10 @@ void print_usage(FILE *out, const char *program) {
                "                         generating\n"
                "      --ignore-eos       do not stop at the end-of-text token: generate\n"
                "                         exactly N tokens (-n) or until the context is full\n"
+               "      --warmup           run the prompt once, untimed, before the timed\n"
+               "                         prefill (as llama-bench's warmup run; for\n"
+               "                         benchmarks): the first run of a process pays for\n"
+               "                         its fresh memory pages; the output is the same\n"
                "  -h, --help             print this help and exit\n"
                "\n"
                "Generation stops after N tokens, at the model's end-of-text token (EOS, or\n"

@@ -71,3 +71,52 @@ func.func @private_buffer(%x: memref<18xf32>) {
   } {attn.parallel}
   return
 }
+
+// -----
+
+// Tests that two perfectly nested marked loops (a linear's output tiles and
+// token halves, blockTokens) become one 2-D scf.parallel, the outer body's
+// effect-free ops (the subview of the tile) moved into it; and that an inner
+// marked loop whose bounds depend on the outer one stays a loop of its own
+// (a nested scf.parallel).
+
+// CHECK-LABEL: func.func @tiles_and_halves
+// CHECK-SAME: %[[Y:[a-z0-9_]+]]: memref<?x18x16xf32>, %[[T:[a-z0-9_]+]]: index, %[[H:[a-z0-9_]+]]: index
+// CHECK-DAG: %[[C0:.*]] = arith.constant 0 : index
+// CHECK-DAG: %[[C2:.*]] = arith.constant 2 : index
+// CHECK-DAG: %[[C18:.*]] = arith.constant 18 : index
+// CHECK: scf.parallel (%[[NB:.*]], %[[T0:.*]]) = (%[[C0]], %[[C0]]) to (%[[C18]], %[[T]]) step (%[[C2]], %[[H]]) {
+// CHECK-NEXT: %[[TILE:.*]] = memref.subview %[[Y]][0, %[[NB]], 0]
+// CHECK-NEXT: vector.transfer_write %{{.*}}, %[[TILE]][%[[T0]], %[[C0]], %[[C0]]]
+// CHECK-NEXT: scf.reduce
+// CHECK-NOT: scf.parallel
+// CHECK-NOT: attn.parallel
+func.func @tiles_and_halves(%y: memref<?x18x16xf32>, %t: index, %h: index) {
+  %c0 = arith.constant 0 : index
+  %c2 = arith.constant 2 : index
+  %c18 = arith.constant 18 : index
+  %zero = arith.constant dense<0.0> : vector<16xf32>
+  scf.for %nb = %c0 to %c18 step %c2 {
+    %tile = memref.subview %y[0, %nb, 0] [%t, 2, 16] [1, 1, 1] : memref<?x18x16xf32> to memref<?x2x16xf32, strided<[288, 16, 1], offset: ?>>
+    scf.for %t0 = %c0 to %t step %h {
+      vector.transfer_write %zero, %tile[%t0, %c0, %c0] : vector<16xf32>, memref<?x2x16xf32, strided<[288, 16, 1], offset: ?>>
+    } {attn.parallel}
+  } {attn.parallel}
+  return
+}
+
+// CHECK-LABEL: func.func @dependent_bounds
+// CHECK: scf.parallel (%[[I:.*]]) =
+// CHECK: scf.parallel (%{{.*}}) = (%[[I]])
+func.func @dependent_bounds(%y: memref<18x18xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c18 = arith.constant 18 : index
+  %one = arith.constant 1.0 : f32
+  scf.for %i = %c0 to %c18 step %c1 {
+    scf.for %j = %i to %c18 step %c1 {
+      memref.store %one, %y[%i, %j] : memref<18x18xf32>
+    } {attn.parallel}
+  } {attn.parallel}
+  return
+}

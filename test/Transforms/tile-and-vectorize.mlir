@@ -77,7 +77,7 @@ func.func @linear_decode_bf16(%x: tensor<1x288xf32>, %w: tensor<18x288x16xbf16>)
 // is widened once and feeds the vector<8x2x16> accumulator.
 // CHECK-LABEL: func.func @linear_prefill_bf16
 // CHECK: scf.for %{{.*}} iter_args(%[[A:.*]] = %{{.*}}) -> (vector<8x2x16xf32>)
-// CHECK-NEXT: %[[XV:.*]] = vector.transfer_read {{.*}} : tensor<?x288xf32>, vector<8x16xf32>
+// CHECK: %[[XV:.*]] = vector.transfer_read {{.*}} : tensor<?x288xf32>, vector<8x16xf32>
 // CHECK-NEXT: %[[WN:.*]] = vector.transfer_read {{.*}} : tensor<18x288x16xbf16>, vector<2x16x16xbf16>
 // CHECK-NEXT: %[[WV:.*]] = arith.extf %[[WN]] : vector<2x16x16xbf16> to vector<2x16x16xf32>
 // CHECK-NEXT: vector.contract {{.*}} %[[XV]], %[[WV]], %[[A]] : vector<8x16xf32>, vector<2x16x16xf32> into vector<8x2x16xf32>
@@ -109,8 +109,12 @@ func.func @linear_prefill_bf16(%x: tensor<?x288xf32>, %w: tensor<18x288x16xbf16>
 // of x with two vector<16x16> weight tiles, so each weight vector is loaded
 // once for 8 tokens and each x value feeds two blocks; the tokens left over
 // (T mod 8) run one at a time in a peeled remainder loop, both blocks each.
-// Only the block loop is marked to run on all cores.
+// With 9 output tiles (fewer than 16), the tokens are split in two halves of
+// ceil(T / 2) rounded up to 8 first, and both loops, blocks and halves, are
+// marked to run on all cores (attn-parallelize makes them one 2-D loop):
+// 18 work items balance two threads where 9 gave one of them 5.
 
+// CHECK-DAG: #[[HALFMAP:.*]] = affine_map<()[s0] -> (((s0 + 15) floordiv 16) * 8)>
 // CHECK-LABEL: func.func @linear_prefill
 // CHECK-SAME: %[[X:[a-z0-9_]+]]: tensor<?x768xf32>, %[[W:[a-z0-9_]+]]: tensor<18x768x16xf32>
 // CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
@@ -120,21 +124,27 @@ func.func @linear_prefill_bf16(%x: tensor<?x288xf32>, %w: tensor<18x288x16xbf16>
 // CHECK-DAG: %[[C18:.*]] = arith.constant 18 : index
 // CHECK-DAG: %[[C768:.*]] = arith.constant 768 : index
 // CHECK: %[[ZEROED:.*]] = scf.for
+// CHECK: %[[HALF:.*]] = affine.apply #[[HALFMAP]]()[%{{.*}}]
 // CHECK: scf.for %[[NB:.*]] = %{{.*}} to %[[C18]] step %[[C2]] iter_args(%{{.*}} = %[[ZEROED]])
-// CHECK-NEXT: %[[SPLIT:.*]] = affine.apply #{{.*}}()[%[[T:.*]]]
+// CHECK-NEXT: scf.for %[[H:.*]] = %{{.*}} to %[[T:.*]] step %[[HALF]]
+// CHECK-NEXT: %[[ROWS:.*]] = affine.min #{{.*}}(%[[H]])
+// CHECK: %[[SPLIT:.*]] = affine.apply #{{.*}}()[%[[ROWS]]]
 // CHECK: %[[MAIN:.*]] = scf.for %[[T0:.*]] = %{{.*}} to %[[SPLIT]] step %[[C8]]
-// CHECK: %[[ACC0:.*]] = vector.transfer_read %{{.*}}[%[[T0]], %[[NB]], %{{.*}}]{{.*}} vector<8x2x16xf32>
+// CHECK: %[[ACC0:.*]] = vector.transfer_read %{{.*}}[%[[T0]], %{{.*}}, %{{.*}}]{{.*}} vector<8x2x16xf32>
 // CHECK: %[[ACC:.*]] = scf.for %[[K:.*]] = %{{.*}} to %[[C768]] step %[[C16]] iter_args(%[[A:.*]] = %[[ACC0]]) -> (vector<8x2x16xf32>)
-// CHECK-NEXT: %[[XV:.*]] = vector.transfer_read %[[X]][%[[T0]], %[[K]]]{{.*}} : tensor<?x768xf32>, vector<8x16xf32>
+// CHECK-NEXT: %[[ROW:.*]] = affine.apply #{{.*}}()[%[[H]], %[[T0]]]
+// CHECK-NEXT: %[[XV:.*]] = vector.transfer_read %[[X]][%[[ROW]], %[[K]]]{{.*}} : tensor<?x768xf32>, vector<8x16xf32>
 // CHECK-NEXT: %[[WV:.*]] = vector.transfer_read %[[W]][%[[NB]], %[[K]], %{{.*}}]{{.*}} : tensor<18x768x16xf32>, vector<2x16x16xf32>
 // CHECK-NOT: scf.for
 // CHECK: vector.contract {{.*}} %[[XV]], %[[WV]], %[[A]] : vector<8x16xf32>, vector<2x16x16xf32> into vector<8x2x16xf32>
-// CHECK: vector.transfer_write %[[ACC]], %{{.*}}[%[[T0]], %[[NB]], %{{.*}}]
-// CHECK: scf.for %[[T1:.*]] = %[[SPLIT]] to %[[T]] step %[[C8]] iter_args(%{{.*}} = %[[MAIN]])
+// CHECK: vector.transfer_write %[[ACC]], %{{.*}}[%[[T0]], %{{.*}}, %{{.*}}]
+// CHECK: scf.for %[[T1:.*]] = %[[SPLIT]] to %[[ROWS]] step %[[C8]] iter_args(%{{.*}} = %[[MAIN]])
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C1]]
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[C768]] step %[[C16]] {{.*}} -> (vector<2x16xf32>)
 // CHECK: vector.contract {{.*}} : vector<16xf32>, vector<2x16x16xf32> into vector<2x16xf32>
 // CHECK: } {attn.parallel}
+// CHECK-NEXT: scf.yield
+// CHECK-NEXT: } {attn.parallel}
 // CHECK-NOT: attn.parallel
 // CHECK-NOT: linalg.generic
 func.func @linear_prefill(%x: tensor<?x768xf32>, %w: tensor<18x768x16xf32>) -> tensor<?x18x16xf32> {
@@ -152,6 +162,35 @@ func.func @linear_prefill(%x: tensor<?x768xf32>, %w: tensor<18x768x16xf32>) -> t
     linalg.yield %s : f32
   } -> tensor<?x18x16xf32>
   return %r : tensor<?x18x16xf32>
+}
+
+// -----
+
+// Tests that with 24 output tiles (48 blocks, 16 or more tiles) the tokens
+// are not split: only the block loop runs on all cores, and each weight
+// block is read by one thread for all the tokens.
+// CHECK-LABEL: func.func @linear_prefill_many_blocks
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c48 step %c2
+// CHECK-NEXT: tensor.extract_slice
+// CHECK-NEXT: affine.apply
+// CHECK-NEXT: scf.for %{{.*}} step %c8 {{.*}} -> (tensor<?x2x16xf32>)
+// CHECK: } {attn.parallel}
+// CHECK-NOT: attn.parallel
+func.func @linear_prefill_many_blocks(%x: tensor<?x288xf32>, %w: tensor<48x288x16xf32>) -> tensor<?x48x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %t = tensor.dim %x, %c0 : tensor<?x288xf32>
+  %e = tensor.empty(%t) : tensor<?x48x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x48x16xf32>) -> tensor<?x48x16xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(nb, t, j, k) -> (t, k)>, affine_map<(nb, t, j, k) -> (nb, k, j)>, affine_map<(nb, t, j, k) -> (t, nb, j)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<?x288xf32>, tensor<48x288x16xf32>) outs(%init : tensor<?x48x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<?x48x16xf32>
+  return %r : tensor<?x48x16xf32>
 }
 
 // -----

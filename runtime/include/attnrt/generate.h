@@ -121,6 +121,7 @@ struct GenerateRequest {
   int64_t prompt_len = 0;          // 1 ..= context_length
   int64_t n_predict = 0;           // tokens to generate; -1: until the context is full
   bool ignore_eos = false;         // true: do not stop at EOS or BOS (generate n_predict tokens)
+  bool warmup = false;             // true: the prompt's prefill once, untimed, before the timed one
   FILE *text_out = nullptr;        // each new token's text (its id when there is no tokenizer)
   FILE *logits_out = nullptr;      // optional: float32 logits of each computed position
   /// Optional: the prompt runs through model.trace in one call, recording

@@ -45,6 +45,7 @@ struct Options {
   std::vector<int32_t> attention_layers; // --attention-layers: empty is all
   std::vector<int32_t> attention_heads;  // --attention-heads: empty is all
   bool ignore_eos = false;         // --ignore-eos: do not stop at EOS, generate exactly -n tokens
+  bool warmup = false;             // --warmup: the prompt once, untimed, before the timed prefill
   bool verbose_prompt = false;     // --verbose-prompt: print the prompt's ids to stderr
   bool help = false;               // -h: print usage and exit 0
 };
