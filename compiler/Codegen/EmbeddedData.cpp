@@ -60,6 +60,17 @@ Error checkSize(StringRef what, StringRef path, uint64_t expected) {
   return Error::success();
 }
 
+/// `.incbin` of `path` after checkSize: the bytes of `what` assembled in.
+Error emitIncbin(raw_ostream &os, StringRef what, StringRef path, int64_t bytes) {
+  if (Error e = checkSize(what, path, uint64_t(bytes)))
+    return e;
+  Expected<std::string> quoted = quotePath(path);
+  if (!quoted)
+    return quoted.takeError();
+  os << "  .incbin " << *quoted << "\n";
+  return Error::success();
+}
+
 /// Opens the read-only section `section` (default `.rodata.NAME`) at
 /// `alignment` and defines the global object `name` there.
 void openSymbol(raw_ostream &os, StringRef name, unsigned alignment, StringRef section = "") {
@@ -94,12 +105,6 @@ Expected<std::string> attnc::embeddedDataAsm(const EmbeddedData &data) {
   // No file: the weights are appended to the executable after linking
   // (abi.h), and attn_weights stays undefined.
   if (!data.weightsFile.empty()) {
-    if (Error e = checkSize("weights", data.weightsFile,
-                            uint64_t(data.weightsBytes)))
-      return std::move(e);
-    Expected<std::string> weights = quotePath(data.weightsFile);
-    if (!weights)
-      return weights.takeError();
     // 64 bytes: every packed weight block starts on a cache line / zmm load.
     // Large weights start on a 2 MiB boundary, in the file as in memory, so
     // that the runtime can have them mapped in transparent huge pages
@@ -110,21 +115,16 @@ Expected<std::string> attnc::embeddedDataAsm(const EmbeddedData &data) {
       openSymbol(os, "attn_weights", ATTN_HUGE_PAGE_BYTES, ".attn_weights");
     else
       openSymbol(os, "attn_weights", 64);
-    os << "  .incbin " << *weights << "\n";
+    if (Error e = emitIncbin(os, "weights", data.weightsFile, data.weightsBytes))
+      return std::move(e);
     closeSymbol(os, "attn_weights");
   }
 
   openSymbol(os, "attn_tokenizer", 64);
   if (data.tokenizerFile.empty()) {
     os << "  .byte 0\n";
-  } else {
-    if (Error e = checkSize("tokenizer", data.tokenizerFile,
-                            uint64_t(data.tokenizerBytes)))
-      return std::move(e);
-    Expected<std::string> tokenizer = quotePath(data.tokenizerFile);
-    if (!tokenizer)
-      return tokenizer.takeError();
-    os << "  .incbin " << *tokenizer << "\n";
+  } else if (Error e = emitIncbin(os, "tokenizer", data.tokenizerFile, data.tokenizerBytes)) {
+    return std::move(e);
   }
   closeSymbol(os, "attn_tokenizer");
 
