@@ -113,7 +113,7 @@ llvm::Error compileToFile(mlir::ModuleOp module, const EmbeddedData *data,
 /// linkExecutable for several objects (emitObjectsInParallel's). With
 /// `appendedWeights` (a regular file: the weight blob, whose object defines
 /// no attn_weights), the executable then carries those bytes after its ELF
-/// image as abi.h's appended weights, copied file to file by the kernel.
+/// image as abi.h's appended weights (Link.cpp's appendWeights).
 llvm::Error linkObjects(llvm::ArrayRef<std::string> objectPaths, llvm::StringRef exePath,
                         llvm::StringRef appendedWeights = "");
 

@@ -25,16 +25,15 @@
 #include "llvm/Support/Program.h"
 
 #include <algorithm>
-#include <cstring>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <memory>
-#include <new>
-#include <vector>
-
 #include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+#include <new>
 #include <spawn.h>
+#include <sys/stat.h>
+#include <vector>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <ctime>

@@ -64,14 +64,13 @@ struct ParallelizePass : mlir::attnc::impl::ParallelizePassBase<ParallelizePass>
     for (scf::ForOp loop : marked) {
       if (merged.contains(loop))
         continue;
-      scf::ForOp inner = nestedMarkedLoop(loop);
-      for (scf::ForOp l : {loop, inner}) {
-        if (l && l.getNumRegionIterArgs() != 0) {
-          l.emitOpError("marked ") << mlir::attnc::kParallelLoopAttr
-                                   << " still carries values: its iterations are not independent";
-          return signalPassFailure();
-        }
+      if (loop.getNumRegionIterArgs() != 0) {
+        loop.emitOpError("marked ") << mlir::attnc::kParallelLoopAttr
+                                    << " still carries values: its iterations are not independent";
+        return signalPassFailure();
       }
+      // Carries no values either (nestedMarkedLoop checks).
+      scf::ForOp inner = nestedMarkedLoop(loop);
       // Buffers allocated in the body are private to an iteration: heap
       // allocations are, and convert-scf-to-openmp wraps the body in a
       // memref.alloca_scope. What must not happen, a buffer of the body
@@ -89,20 +88,13 @@ struct ParallelizePass : mlir::attnc::impl::ParallelizePassBase<ParallelizePass>
       auto parallel = rewriter.create<scf::ParallelOp>(loop.getLoc(), lower, upper, steps);
       Block *body = parallel.getBody();
       Operation *end = body->getTerminator();
-      // The new body holds just its scf.reduce terminator: move the loops'
-      // operations (but not their scf.yield) in front of it, the outer
-      // loop's (which compute only values the inner one uses) first.
+      // The new body holds just its scf.reduce terminator: move the loop's
+      // operations (but not its scf.yield) in front of it, with the inner
+      // loop's operations in the place of the inner loop.
       if (inner) {
         rewriter.eraseOp(inner.getBody()->getTerminator());
-        rewriter.setInsertionPoint(end);
-        for (Operation &op : llvm::make_early_inc_range(loop.getBody()->without_terminator()))
-          if (&op != inner.getOperation())
-            rewriter.moveOpBefore(&op, end);
-        rewriter.inlineBlockBefore(inner.getBody(), end, {parallel.getInductionVars()[1]});
+        rewriter.inlineBlockBefore(inner.getBody(), inner, {parallel.getInductionVars()[1]});
         rewriter.eraseOp(inner);
-        loop.getInductionVar().replaceAllUsesWith(parallel.getInductionVars()[0]);
-        rewriter.eraseOp(loop);
-        continue;
       }
       rewriter.eraseOp(loop.getBody()->getTerminator());
       rewriter.inlineBlockBefore(loop.getBody(), end, {parallel.getInductionVars()[0]});
