@@ -70,8 +70,17 @@ def ParallelizePass : Pass<"attn-parallelize", "func::FuncOp"> {
     independent. Buffers allocated in the body are private to an iteration
     (attn-promote-allocs-to-stack keeps them there; convert-scf-to-openmp
     wraps the body in a memref.alloca_scope).
+
+    First, a run of sibling marked loops with constant bounds (only
+    operations without memory effects between them) becomes one marked loop
+    over all their iterations, each body in a branch of an `scf.if` cascade,
+    when every iteration does the same work (the same operations, constants
+    and types; a static split of the merged range stays even) and no loop
+    reads or writes memory another writes (alias analysis). A token's wq,
+    wk and wv, or w1 and w3, then fork and join the threads once instead of
+    once per loop.
   }];
-  let dependentDialects = ["scf::SCFDialect"];
+  let dependentDialects = ["arith::ArithDialect", "scf::SCFDialect"];
 }
 
 def FoldReshapesIntoDestinationsPass

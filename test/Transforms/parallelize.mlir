@@ -120,3 +120,172 @@ func.func @dependent_bounds(%y: memref<18x18xf32>) {
   } {attn.parallel}
   return
 }
+
+// -----
+
+// Tests that sibling marked loops doing the same work per iteration on
+// memory the others do not write (a token's wq, wk and wv) become one loop
+// over all their iterations, each body in its branch at its own induction
+// value (lower + (i - start) * step), with the views between the loops moved
+// before it: one fork and join of the threads instead of three. The second
+// loop has fewer iterations (a grouped-query attention's wk): the work per
+// iteration is what must match, not the count. The outputs are the
+// function's own buffers: an argument might be the same memory as another.
+
+// CHECK-LABEL: func.func @siblings
+// CHECK-SAME: %[[W:[a-z0-9_]+]]: memref<?xi8>, %[[X:[a-z0-9_]+]]: memref<64xf32>
+// CHECK-DAG: %[[QV:.*]] = memref.view %[[W]][%{{.*}}][] : memref<?xi8> to memref<8x64x16xf32>
+// CHECK-DAG: %[[KV:.*]] = memref.view %[[W]][%{{.*}}][] : memref<?xi8> to memref<4x64x16xf32>
+// CHECK-DAG: %[[VV:.*]] = memref.view %[[W]][%{{.*}}][] : memref<?xi8> to memref<4x64x16xf32>
+// CHECK: %[[N:.*]] = arith.constant 16 : index
+// CHECK: %[[C8:.*]] = arith.constant 8 : index
+// CHECK: %[[C12:.*]] = arith.constant 12 : index
+// CHECK: scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%[[N]]) step
+// CHECK: %[[INQ:.*]] = arith.cmpi ult, %[[I]], %[[C8]] : index
+// CHECK-NEXT: scf.if %[[INQ]] {
+// CHECK: vector.transfer_read %[[QV]][%[[I]],
+// CHECK: } else {
+// CHECK: %[[INK:.*]] = arith.cmpi ult, %[[I]], %[[C12]] : index
+// CHECK-NEXT: scf.if %[[INK]] {
+// CHECK-NEXT: %[[K:.*]] = arith.subi %[[I]], %[[C8]] : index
+// CHECK: vector.transfer_read %[[KV]][%[[K]],
+// CHECK: } else {
+// CHECK-NEXT: %[[V:.*]] = arith.subi %[[I]], %[[C12]] : index
+// CHECK: vector.transfer_read %[[VV]][%[[V]],
+// CHECK-NOT: scf.parallel
+// CHECK: return
+func.func @siblings(%w: memref<?xi8>, %x: memref<64xf32>) {
+  %q = memref.alloca() : memref<8x16xf32>
+  %k = memref.alloca() : memref<4x16xf32>
+  %v = memref.alloca() : memref<4x16xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c64 = arith.constant 64 : index
+  %c32768 = arith.constant 32768 : index
+  %c49152 = arith.constant 49152 : index
+  %pad = arith.constant 0.0 : f32
+  %qw = memref.view %w[%c0][] : memref<?xi8> to memref<8x64x16xf32>
+  scf.for %nb = %c0 to %c8 step %c1 {
+    %acc = vector.transfer_read %q[%nb, %c0], %pad : memref<8x16xf32>, vector<16xf32>
+    %r = scf.for %kk = %c0 to %c64 step %c16 iter_args(%a = %acc) -> (vector<16xf32>) {
+      %xv = vector.transfer_read %x[%kk], %pad : memref<64xf32>, vector<16xf32>
+      %wv = vector.transfer_read %qw[%nb, %kk, %c0], %pad : memref<8x64x16xf32>, vector<16xf32>
+      %m = arith.mulf %xv, %wv : vector<16xf32>
+      %n = arith.addf %a, %m : vector<16xf32>
+      scf.yield %n : vector<16xf32>
+    }
+    vector.transfer_write %r, %q[%nb, %c0] : vector<16xf32>, memref<8x16xf32>
+  } {attn.parallel}
+  %kw = memref.view %w[%c32768][] : memref<?xi8> to memref<4x64x16xf32>
+  scf.for %nb = %c0 to %c4 step %c1 {
+    %acc = vector.transfer_read %k[%nb, %c0], %pad : memref<4x16xf32>, vector<16xf32>
+    %r = scf.for %kk = %c0 to %c64 step %c16 iter_args(%a = %acc) -> (vector<16xf32>) {
+      %xv = vector.transfer_read %x[%kk], %pad : memref<64xf32>, vector<16xf32>
+      %wv = vector.transfer_read %kw[%nb, %kk, %c0], %pad : memref<4x64x16xf32>, vector<16xf32>
+      %m = arith.mulf %xv, %wv : vector<16xf32>
+      %n = arith.addf %a, %m : vector<16xf32>
+      scf.yield %n : vector<16xf32>
+    }
+    vector.transfer_write %r, %k[%nb, %c0] : vector<16xf32>, memref<4x16xf32>
+  } {attn.parallel}
+  %vw = memref.view %w[%c49152][] : memref<?xi8> to memref<4x64x16xf32>
+  scf.for %nb = %c0 to %c4 step %c1 {
+    %acc = vector.transfer_read %v[%nb, %c0], %pad : memref<4x16xf32>, vector<16xf32>
+    %r = scf.for %kk = %c0 to %c64 step %c16 iter_args(%a = %acc) -> (vector<16xf32>) {
+      %xv = vector.transfer_read %x[%kk], %pad : memref<64xf32>, vector<16xf32>
+      %wv = vector.transfer_read %vw[%nb, %kk, %c0], %pad : memref<4x64x16xf32>, vector<16xf32>
+      %m = arith.mulf %xv, %wv : vector<16xf32>
+      %n = arith.addf %a, %m : vector<16xf32>
+      scf.yield %n : vector<16xf32>
+    }
+    vector.transfer_write %r, %v[%nb, %c0] : vector<16xf32>, memref<4x16xf32>
+  } {attn.parallel}
+  return
+}
+
+// -----
+
+// Tests the siblings that stay apart: a loop that reads what the one before
+// writes (the next layer's input), a loop with more work per iteration (a
+// longer reduction), and loops with a write between them. Each stays a
+// parallel loop of its own. (Without the reason, each pair would merge: they
+// write buffers of their own.)
+
+// CHECK-LABEL: func.func @dependent
+// CHECK-COUNT-2: scf.parallel
+// CHECK-NOT: scf.if
+func.func @dependent(%x: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %y = memref.alloca() : memref<16xf32>
+  %z = memref.alloca() : memref<16xf32>
+  scf.for %i = %c0 to %c16 step %c1 {
+    %v = memref.load %x[%i] : memref<16xf32>
+    memref.store %v, %y[%i] : memref<16xf32>
+  } {attn.parallel}
+  scf.for %i = %c0 to %c16 step %c1 {
+    %v = memref.load %y[%i] : memref<16xf32>
+    memref.store %v, %z[%i] : memref<16xf32>
+  } {attn.parallel}
+  return
+}
+
+// CHECK-LABEL: func.func @more_work
+// CHECK-COUNT-2: scf.parallel
+// CHECK-NOT: scf.if
+func.func @more_work(%x: memref<16x64xf32>, %y: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  %a = memref.alloca() : memref<8xf32>
+  %b = memref.alloca() : memref<8xf32>
+  scf.for %i = %c0 to %c8 step %c1 {
+    %s = scf.for %j = %c0 to %c32 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %v = memref.load %x[%i, %j] : memref<16x64xf32>
+      %n = arith.addf %acc, %v : f32
+      scf.yield %n : f32
+    }
+    memref.store %s, %a[%i] : memref<8xf32>
+  } {attn.parallel}
+  scf.for %i = %c0 to %c8 step %c1 {
+    %s = scf.for %j = %c0 to %c64 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %v = memref.load %x[%i, %j] : memref<16x64xf32>
+      %n = arith.addf %acc, %v : f32
+      scf.yield %n : f32
+    }
+    memref.store %s, %b[%i] : memref<8xf32>
+  } {attn.parallel}
+  return
+}
+
+// CHECK-LABEL: func.func @write_between
+// CHECK: scf.parallel
+// CHECK: memref.store
+// CHECK: scf.parallel
+// CHECK-NOT: scf.if
+func.func @write_between(%x: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c16 = arith.constant 16 : index
+  %one = arith.constant 1.0 : f32
+  %a = memref.alloca() : memref<16xf32>
+  %b = memref.alloca() : memref<16xf32>
+  scf.for %i = %c0 to %c16 step %c1 {
+    %v = memref.load %x[%i] : memref<16xf32>
+    memref.store %v, %a[%i] : memref<16xf32>
+  } {attn.parallel}
+  memref.store %one, %x[%c0] : memref<16xf32>
+  scf.for %i = %c0 to %c16 step %c1 {
+    %v = memref.load %x[%i] : memref<16xf32>
+    memref.store %v, %b[%i] : memref<16xf32>
+  } {attn.parallel}
+  return
+}
