@@ -48,7 +48,7 @@ scf::ForOp nestedMarkedLoop(scf::ForOp loop) {
     if (!isMemoryEffectFree(&op) || op.getNumRegions() != 0)
       return nullptr;
   }
-  if (!inner || inner.getNumRegionIterArgs() != 0)
+  if (!inner || inner.getNumRegionIterArgs() != 0 || !inner.getInductionVar().getType().isIndex())
     return nullptr;
   for (Value bound : {inner.getLowerBound(), inner.getUpperBound(), inner.getStep()})
     if (!bound.getParentRegion()->isProperAncestor(&loop.getRegion()))
@@ -69,17 +69,23 @@ bool holdsMarkedLoop(scf::ForOp loop) {
 /// The constant bounds of a marked loop that carries no values and holds no
 /// marked loop, with at least one iteration: a candidate for merging.
 struct Range {
-  int64_t lower, upper, step;
-  int64_t trips() const { return (upper - lower + step - 1) / step; }
+  int64_t lower, step, trips;
 };
 std::optional<Range> mergeableRange(scf::ForOp loop) {
+  // Trip counts far below int64's range, so that a run's sum cannot wrap.
+  constexpr uint64_t kMaxTrips = uint64_t(1) << 40;
   std::optional<int64_t> lower = getConstantIntValue(loop.getLowerBound());
   std::optional<int64_t> upper = getConstantIntValue(loop.getUpperBound());
   std::optional<int64_t> step = getConstantIntValue(loop.getStep());
-  if (!lower || !upper || !step || *step <= 0 || *upper <= *lower ||
-      loop.getNumRegionIterArgs() != 0 || holdsMarkedLoop(loop))
+  if (!loop.getInductionVar().getType().isIndex() || !lower || !upper || !step ||
+      *step <= 0 || *upper <= *lower || loop.getNumRegionIterArgs() != 0 ||
+      holdsMarkedLoop(loop))
     return std::nullopt;
-  return Range{*lower, *upper, *step};
+  const uint64_t span = uint64_t(*upper) - uint64_t(*lower); // > 0, exact in uint64
+  const uint64_t trips = (span - 1) / uint64_t(*step) + 1;
+  if (trips > kMaxTrips)
+    return std::nullopt;
+  return Range{*lower, *step, int64_t(trips)};
 }
 
 /// Whether one iteration of `a` and one of `b` do the same work, so that a
@@ -255,7 +261,7 @@ void mergeSiblings(func::FuncOp func, AliasAnalysis &aliases, IRRewriter &rewrit
     rewriter.setInsertionPoint(first);
     int64_t total = 0;
     for (scf::ForOp loop : run)
-      total += mergeableRange(loop)->trips();
+      total += mergeableRange(loop)->trips;
     // The constants of the bounds and offsets, once each, before the loop.
     DenseMap<int64_t, Value> constants;
     Operation *before = first;
@@ -283,7 +289,7 @@ void mergeSiblings(func::FuncOp func, AliasAnalysis &aliases, IRRewriter &rewrit
       Block *next = nullptr;
       if (k + 1 < run.size()) {
         Value inRange = rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ult, i,
-                                                       index(start + range.trips()));
+                                                       index(start + range.trips));
         auto branch = rewriter.create<scf::IfOp>(loc, inRange, /*withElseRegion=*/true);
         target = branch.thenBlock();
         next = branch.elseBlock();
@@ -300,7 +306,7 @@ void mergeSiblings(func::FuncOp func, AliasAnalysis &aliases, IRRewriter &rewrit
       rewriter.eraseOp(loop.getBody()->getTerminator());
       rewriter.inlineBlockBefore(loop.getBody(), target->getTerminator(), {iv});
       rewriter.eraseOp(loop);
-      start += range.trips();
+      start += range.trips;
       if (next)
         rewriter.setInsertionPoint(next->getTerminator());
     }
@@ -325,6 +331,12 @@ struct ParallelizePass : mlir::attnc::impl::ParallelizePassBase<ParallelizePass>
       if (loop.getNumRegionIterArgs() != 0) {
         loop.emitOpError("marked ") << mlir::attnc::kParallelLoopAttr
                                     << " still carries values: its iterations are not independent";
+        return signalPassFailure();
+      }
+      if (!loop.getInductionVar().getType().isIndex()) {
+        loop.emitOpError("marked ") << mlir::attnc::kParallelLoopAttr << " counts in "
+                                    << loop.getInductionVar().getType()
+                                    << ": scf.parallel needs an index induction variable";
         return signalPassFailure();
       }
       // Carries no values either (nestedMarkedLoop checks).

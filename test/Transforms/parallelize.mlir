@@ -52,6 +52,24 @@ func.func @carried(%x: memref<18xf32>) -> f32 {
 
 // -----
 
+// Tests that a marked loop counting in another type than index is rejected
+// with an error (scf.parallel counts in index), not turned into invalid IR.
+
+func.func @counts_in_i32(%x: memref<18xf32>) {
+  %c0 = arith.constant 0 : i32
+  %c1 = arith.constant 1 : i32
+  %c18 = arith.constant 18 : i32
+  %one = arith.constant 1.0 : f32
+  // expected-error @+1 {{'scf.for' op marked attn.parallel counts in 'i32': scf.parallel needs an index induction variable}}
+  scf.for %i = %c0 to %c18 step %c1 : i32 {
+    %j = arith.index_cast %i : i32 to index
+    memref.store %one, %x[%j] : memref<18xf32>
+  } {attn.parallel}
+  return
+}
+
+// -----
+
 // Tests that a marked loop whose body allocates becomes scf.parallel with the
 // buffer still in its body: private to the iteration (convert-scf-to-openmp
 // puts the body in a memref.alloca_scope), not shared by the threads.
