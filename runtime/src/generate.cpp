@@ -477,32 +477,35 @@ Status generate(const Model &model, const Tokenizer *tokenizer, Sampler *sampler
                 size_t(vocab) * sizeof(float));
     last_rows = 1;
   }
-  // --warmup: the same calls once before, untimed, logits of the last row
-  // only and not written. They write the same keys and values at the same
-  // positions as the timed calls then write again.
-  if (request.warmup && !request.trace)
-    for (int64_t start = 0; start < prompt_len; start += info.prefill_chunk) {
+  // The prefill calls from position `first` on, a chunk each. Timed, they
+  // add to prefill_seconds and write --logits-out. Untimed (--warmup, the
+  // same calls once before the timed ones), they compute the logits of each
+  // chunk's last row only and write nothing out; they write the same keys
+  // and values at the same positions as the timed calls then write again.
+  auto prefill = [&](int64_t first, bool timed) {
+    for (int64_t start = first; start < prompt_len; start += info.prefill_chunk) {
       const int64_t rows = std::min(info.prefill_chunk, prompt_len - start);
+      const int64_t logit_rows = timed && request.logits_out ? rows : 1;
       AttnMemRef<const int32_t, 1> tokens = memref<const int32_t>(state->tokens + start, {rows});
-      AttnMemRef<float, 2> logits = memref(state->logits, {1, vocab});
+      AttnMemRef<float, 2> logits = memref(state->logits, {logit_rows, vocab});
+      double t0 = now_seconds();
       model.prefill(&tokens, start, &weights, &k_cache, &v_cache, &logits);
+      if (!timed)
+        continue;
+      result->prefill_seconds += now_seconds() - t0;
+      if (request.logits_out) {
+        Status st = write_logits(request.logits_out, state->logits, logit_rows, vocab);
+        if (!st.ok())
+          return st;
+      }
+      last_rows = logit_rows;
     }
-  for (int64_t start = request.trace ? prompt_len : 0; start < prompt_len;
-       start += info.prefill_chunk) {
-    const int64_t rows = std::min(info.prefill_chunk, prompt_len - start);
-    const int64_t logit_rows = request.logits_out ? rows : 1;
-    AttnMemRef<const int32_t, 1> tokens = memref<const int32_t>(state->tokens + start, {rows});
-    AttnMemRef<float, 2> logits = memref(state->logits, {logit_rows, vocab});
-    double t0 = now_seconds();
-    model.prefill(&tokens, start, &weights, &k_cache, &v_cache, &logits);
-    result->prefill_seconds += now_seconds() - t0;
-    if (request.logits_out) {
-      Status st = write_logits(request.logits_out, state->logits, logit_rows, vocab);
-      if (!st.ok())
-        return st;
-    }
-    last_rows = logit_rows;
-  }
+    return Status::success();
+  };
+  if (request.warmup && !request.trace)
+    (void)prefill(0, /*timed=*/false); // writes nothing: cannot fail
+  if (Status st = prefill(request.trace ? prompt_len : 0, /*timed=*/true); !st.ok())
+    return st;
   result->prompt_tokens = prompt_len;
 
   // Decode: sample from the last computed position, print, run the new token.
