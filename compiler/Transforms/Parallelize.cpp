@@ -227,7 +227,6 @@ void mergeSiblings(func::FuncOp func, AliasAnalysis &aliases, IRRewriter &rewrit
     if (!firstAccesses)
       continue;
     accesses.push_back(*firstAccesses);
-    SmallVector<Operation *> between;
     for (Operation *op = first->getNextNode(); op; op = op->getNextNode()) {
       auto next = dyn_cast<scf::ForOp>(op);
       if (!next || !next->hasAttr(mlir::attnc::kParallelLoopAttr)) {
@@ -257,7 +256,12 @@ void mergeSiblings(func::FuncOp func, AliasAnalysis &aliases, IRRewriter &rewrit
       op = next;
     }
 
-    Location loc = first.getLoc();
+    // Located at all the loops it replaces (--emit=vector shows each
+    // layer's lines).
+    SmallVector<Location> locations;
+    for (scf::ForOp loop : run)
+      locations.push_back(loop.getLoc());
+    Location loc = rewriter.getFusedLoc(locations);
     rewriter.setInsertionPoint(first);
     int64_t total = 0;
     for (scf::ForOp loop : run)
