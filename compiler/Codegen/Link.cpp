@@ -28,15 +28,16 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
+#include <ctime>
 #include <memory>
 #include <new>
-#include <spawn.h>
-#include <sys/stat.h>
 #include <vector>
+
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
-#include <ctime>
 #include <unistd.h>
 
 extern char **environ;

@@ -219,14 +219,16 @@ void mergeSiblings(func::FuncOp func, AliasAnalysis &aliases, IRRewriter &rewrit
   });
   llvm::SmallPtrSet<Operation *, 16> taken;
   for (scf::ForOp first : marked) {
-    if (taken.contains(first) || !mergeableRange(first))
+    if (taken.contains(first))
       continue;
-    SmallVector<scf::ForOp> run = {first};
-    SmallVector<Accesses> accesses;
-    std::optional<Accesses> firstAccesses = accessesOf(first);
+    std::optional<Range> firstRange = mergeableRange(first);
+    std::optional<Accesses> firstAccesses = firstRange ? accessesOf(first) : std::nullopt;
     if (!firstAccesses)
       continue;
-    accesses.push_back(*firstAccesses);
+    // The run, with each loop's range and accesses.
+    SmallVector<scf::ForOp> run = {first};
+    SmallVector<Range> ranges = {*firstRange};
+    SmallVector<Accesses> accesses = {*firstAccesses};
     for (Operation *op = first->getNextNode(); op; op = op->getNextNode()) {
       auto next = dyn_cast<scf::ForOp>(op);
       if (!next || !next->hasAttr(mlir::attnc::kParallelLoopAttr)) {
@@ -234,14 +236,16 @@ void mergeSiblings(func::FuncOp func, AliasAnalysis &aliases, IRRewriter &rewrit
           break;
         continue;
       }
+      std::optional<Range> nextRange = mergeableRange(next);
       std::optional<Accesses> nextAccesses;
-      if (!mergeableRange(next) || !sameWorkPerIteration(first, next) ||
+      if (!nextRange || !sameWorkPerIteration(first, next) ||
           !(nextAccesses = accessesOf(next)) ||
           !llvm::all_of(accesses, [&](const Accesses &earlier) {
             return independent(earlier, *nextAccesses, aliases);
           }))
         break;
       run.push_back(next);
+      ranges.push_back(*nextRange);
       accesses.push_back(*nextAccesses);
     }
     if (run.size() < 2)
@@ -264,8 +268,8 @@ void mergeSiblings(func::FuncOp func, AliasAnalysis &aliases, IRRewriter &rewrit
     Location loc = rewriter.getFusedLoc(locations);
     rewriter.setInsertionPoint(first);
     int64_t total = 0;
-    for (scf::ForOp loop : run)
-      total += mergeableRange(loop)->trips;
+    for (const Range &range : ranges)
+      total += range.trips;
     // The constants of the bounds and offsets, once each, before the loop.
     DenseMap<int64_t, Value> constants;
     Operation *before = first;
@@ -285,8 +289,7 @@ void mergeSiblings(func::FuncOp func, AliasAnalysis &aliases, IRRewriter &rewrit
     rewriter.setInsertionPoint(merged.getBody()->getTerminator());
     Value i = merged.getInductionVar();
     int64_t start = 0;
-    for (auto [k, loop] : llvm::enumerate(run)) {
-      Range range = *mergeableRange(loop);
+    for (auto [k, loop, range] : llvm::enumerate(run, ranges)) {
       // Each loop but the last in the then-branch of a test; the next in its
       // else-branch.
       Block *target = rewriter.getInsertionBlock();
